@@ -62,8 +62,11 @@
 
 pub mod address;
 pub mod fingerprint;
+mod handshake;
 pub mod keys;
+pub mod messages;
 pub mod primitives;
 mod proto;
+pub mod ratchet;
 
 pub use rand_core;

@@ -72,3 +72,41 @@ pub(crate) struct CombinedFingerprints {
     #[prost(message, optional, tag = "3")]
     pub remote_fingerprint: Option<LogicalFingerprint>,
 }
+
+/// `signal.proto.wire.SignalMessage` (proto2).
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct SignalMessageProto {
+    #[prost(bytes = "vec", optional, tag = "1")]
+    pub ratchet_key: Option<Vec<u8>>,
+    #[prost(uint32, optional, tag = "2")]
+    pub counter: Option<u32>,
+    #[prost(uint32, optional, tag = "3")]
+    pub previous_counter: Option<u32>,
+    #[prost(bytes = "vec", optional, tag = "4")]
+    pub ciphertext: Option<Vec<u8>>,
+    #[prost(bytes = "vec", optional, tag = "5")]
+    pub pq_ratchet: Option<Vec<u8>>,
+    #[prost(bytes = "vec", optional, tag = "6")]
+    pub addresses: Option<Vec<u8>>,
+}
+
+/// `signal.proto.wire.PreKeySignalMessage` (proto2).
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct PreKeySignalMessageProto {
+    #[prost(uint32, optional, tag = "1")]
+    pub pre_key_id: Option<u32>,
+    #[prost(bytes = "vec", optional, tag = "2")]
+    pub base_key: Option<Vec<u8>>,
+    #[prost(bytes = "vec", optional, tag = "3")]
+    pub identity_key: Option<Vec<u8>>,
+    #[prost(bytes = "vec", optional, tag = "4")]
+    pub message: Option<Vec<u8>>,
+    #[prost(uint32, optional, tag = "5")]
+    pub registration_id: Option<u32>,
+    #[prost(uint32, optional, tag = "6")]
+    pub signed_pre_key_id: Option<u32>,
+    #[prost(uint32, optional, tag = "7")]
+    pub kyber_pre_key_id: Option<u32>,
+    #[prost(bytes = "vec", optional, tag = "8")]
+    pub kyber_ciphertext: Option<Vec<u8>>,
+}

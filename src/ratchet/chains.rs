@@ -1,0 +1,162 @@
+//! Sending and receiving chains, and the skipped-key store with libsignal's
+//! limits (double-ratchet.md §5).
+
+use std::collections::VecDeque;
+
+use super::keys::{ChainKey, MessageKeySeed};
+use crate::keys::{KeyPair, PublicKey};
+
+/// Largest allowed `counter − next_index` on a receiving chain (not for
+/// self-sessions).
+pub const MAX_FORWARD_JUMPS: u32 = 25_000;
+/// Most skipped message keys kept per receiving chain.
+pub const MAX_MESSAGE_KEYS: usize = 2_000;
+/// Most receiving chains kept per session state.
+pub const MAX_RECEIVER_CHAINS: usize = 5;
+
+/// Our current sending chain.
+#[derive(Clone, Debug)]
+pub(crate) struct SenderChain {
+    pub(crate) ratchet_key: KeyPair,
+    pub(crate) chain_key: ChainKey,
+}
+
+/// A skipped message's key, kept until the message arrives or is trimmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SkippedKey {
+    pub(crate) index: u32,
+    pub(crate) seed: MessageKeySeed,
+}
+
+/// A receiving chain: the peer's ratchet key, the chain key for the next
+/// expected counter, and skipped keys **newest first** (so indices strictly
+/// decrease from front to back).
+#[derive(Clone, Debug)]
+pub(crate) struct ReceiverChain {
+    pub(crate) ratchet_key: PublicKey,
+    pub(crate) chain_key: ChainKey,
+    pub(crate) skipped: VecDeque<SkippedKey>,
+}
+
+/// Why a counter could not be consumed on a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConsumeError {
+    /// Below the chain and no stored key: already used or trimmed.
+    Duplicate { chain_index: u32, counter: u32 },
+    /// More than [`MAX_FORWARD_JUMPS`] ahead.
+    TooFarInFuture,
+    /// The 32-bit chain counter would overflow.
+    ChainExhausted,
+}
+
+/// The outcome of consuming a counter, not yet applied to the chain.
+#[derive(Debug)]
+pub(crate) enum Consumed {
+    /// A stored skipped key, at this position of the skipped list.
+    Skipped { position: usize, seed: MessageKeySeed },
+    /// The chain moves forward: the seed for the counter, the new chain key,
+    /// and the skipped keys to store (ascending index order, already limited
+    /// to the newest [`MAX_MESSAGE_KEYS`]).
+    Advanced { seed: MessageKeySeed, chain_key: ChainKey, skipped: Vec<SkippedKey> },
+}
+
+impl ReceiverChain {
+    pub(crate) fn new(ratchet_key: PublicKey, chain_key: ChainKey) -> Self {
+        Self { ratchet_key, chain_key, skipped: VecDeque::new() }
+    }
+
+    /// Works out the seed for `counter` without changing the chain.
+    pub(crate) fn consume(&self, counter: u32, unlimited_jump: bool) -> Result<Consumed, ConsumeError> {
+        let next = self.chain_key.index();
+        if counter < next {
+            // Indices decrease from front to back.
+            return match self.skipped.binary_search_by(|k| counter.cmp(&k.index)) {
+                Ok(position) => Ok(Consumed::Skipped { position, seed: self.skipped[position].seed.clone() }),
+                Err(_) => Err(ConsumeError::Duplicate { chain_index: next, counter }),
+            };
+        }
+        let jump = counter - next;
+        if jump > MAX_FORWARD_JUMPS && !unlimited_jump {
+            return Err(ConsumeError::TooFarInFuture);
+        }
+        // Only the newest MAX_MESSAGE_KEYS skipped keys would survive trimming,
+        // so older ones are never materialized.
+        let first_kept = counter.saturating_sub(MAX_MESSAGE_KEYS as u32).max(next);
+        let mut skipped = Vec::with_capacity((counter - first_kept) as usize);
+        let mut chain_key = self.chain_key.clone();
+        while chain_key.index() < counter {
+            if chain_key.index() >= first_kept {
+                skipped.push(SkippedKey { index: chain_key.index(), seed: chain_key.seed() });
+            }
+            if !chain_key.advance() {
+                return Err(ConsumeError::ChainExhausted);
+            }
+        }
+        let seed = chain_key.seed();
+        let chain_key = chain_key.next().ok_or(ConsumeError::ChainExhausted)?;
+        Ok(Consumed::Advanced { seed, chain_key, skipped })
+    }
+
+    /// Applies a [`Consumed`] computed by [`Self::consume`] on this chain.
+    pub(crate) fn apply(&mut self, consumed: Consumed) {
+        match consumed {
+            Consumed::Skipped { position, .. } => {
+                self.skipped.remove(position);
+            }
+            Consumed::Advanced { chain_key, skipped, .. } => {
+                for key in skipped {
+                    self.skipped.push_front(key);
+                }
+                self.skipped.truncate(MAX_MESSAGE_KEYS);
+                self.chain_key = chain_key;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::PrivateKey;
+
+    fn chain() -> ReceiverChain {
+        let key = PrivateKey::deserialize(&[7u8; 32]).unwrap().public_key();
+        ReceiverChain::new(key, ChainKey::new([9u8; 32], 0))
+    }
+
+    fn seed_at(index: u32) -> MessageKeySeed {
+        let mut ck = ChainKey::new([9u8; 32], 0);
+        while ck.index() < index {
+            ck.advance();
+        }
+        ck.seed()
+    }
+
+    #[test]
+    fn skipped_keys_are_kept_newest_first_and_trimmed() {
+        let mut c = chain();
+        let consumed = c.consume(2002, false).unwrap();
+        let Consumed::Advanced { seed, .. } = &consumed else { panic!("expected advance") };
+        assert_eq!(*seed, seed_at(2002));
+        c.apply(consumed);
+        assert_eq!(c.chain_key.index(), 2003);
+        assert_eq!(c.skipped.len(), MAX_MESSAGE_KEYS);
+        assert_eq!(c.skipped.front().unwrap().index, 2001);
+        assert_eq!(c.skipped.back().unwrap().index, 2);
+        // The two oldest were trimmed: reported as duplicates, as libsignal does.
+        assert_eq!(c.consume(1, false).unwrap_err(), ConsumeError::Duplicate { chain_index: 2003, counter: 1 });
+        let stored = c.consume(500, false).unwrap();
+        let Consumed::Skipped { seed, .. } = &stored else { panic!("expected stored key") };
+        assert_eq!(*seed, seed_at(500));
+        c.apply(stored);
+        assert_eq!(c.consume(500, false).unwrap_err(), ConsumeError::Duplicate { chain_index: 2003, counter: 500 });
+    }
+
+    #[test]
+    fn forward_jump_limit() {
+        let c = chain();
+        assert!(c.consume(MAX_FORWARD_JUMPS, false).is_ok());
+        assert_eq!(c.consume(MAX_FORWARD_JUMPS + 1, false).unwrap_err(), ConsumeError::TooFarInFuture);
+        assert!(c.consume(MAX_FORWARD_JUMPS + 1, true).is_ok());
+    }
+}

@@ -1,0 +1,202 @@
+//! One session state: the Double Ratchet between two identities, with its
+//! SPQR hook. A state never changes on a failed decryption: `decrypt`
+//! computes everything on the side and returns an update to apply.
+
+use rand_core::CryptoRng;
+
+use super::chains::{ConsumeError, Consumed, ReceiverChain, SenderChain, MAX_RECEIVER_CHAINS};
+use super::keys::{MessageKeys, RootKey};
+use super::pq::PqState;
+use crate::keys::{IdentityKey, KeyError, KeyPair, KyberPreKeyId, PreKeyId, PublicKey, SignedPreKeyId};
+use crate::messages::signal_message::SignalMessageParts;
+use crate::messages::SignalMessage;
+use crate::primitives::{aes256_cbc_decrypt, aes256_cbc_encrypt};
+
+/// Pre-key data an initiator keeps until the session is acknowledged.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingPreKey {
+    pub(crate) pre_key_id: Option<PreKeyId>,
+    pub(crate) signed_pre_key_id: SignedPreKeyId,
+    pub(crate) base_key: PublicKey,
+    /// Seconds since the Unix epoch.
+    pub(crate) timestamp_seconds: u64,
+    pub(crate) kyber_pre_key_id: KyberPreKeyId,
+    pub(crate) kyber_ciphertext: Vec<u8>,
+}
+
+/// A Double Ratchet session state.
+#[derive(Clone, Debug)]
+pub(crate) struct SessionState {
+    pub(crate) version: u8,
+    pub(crate) local_identity: IdentityKey,
+    pub(crate) remote_identity: IdentityKey,
+    pub(crate) root_key: RootKey,
+    pub(crate) previous_counter: u32,
+    pub(crate) sender_chain: Option<SenderChain>,
+    /// Oldest first; at most [`MAX_RECEIVER_CHAINS`].
+    pub(crate) receiver_chains: Vec<ReceiverChain>,
+    pub(crate) pending_pre_key: Option<PendingPreKey>,
+    pub(crate) remote_registration_id: u32,
+    pub(crate) local_registration_id: u32,
+    pub(crate) alice_base_key: PublicKey,
+    pub(crate) pq: PqState,
+}
+
+/// Why one state could not decrypt a message. Folded into "decryption
+/// failed" by the record, except duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StateError {
+    Duplicate { chain_index: u32, counter: u32 },
+    TooFarInFuture,
+    ChainExhausted,
+    VersionMismatch,
+    MissingSenderChain,
+    InvalidKeyAgreement,
+    MacMismatch,
+    AddressMismatch,
+    BadCiphertext,
+}
+
+impl From<ConsumeError> for StateError {
+    fn from(e: ConsumeError) -> Self {
+        match e {
+            ConsumeError::Duplicate { chain_index, counter } => Self::Duplicate { chain_index, counter },
+            ConsumeError::TooFarInFuture => Self::TooFarInFuture,
+            ConsumeError::ChainExhausted => Self::ChainExhausted,
+        }
+    }
+}
+
+impl From<KeyError> for StateError {
+    fn from(_: KeyError) -> Self {
+        Self::InvalidKeyAgreement
+    }
+}
+
+/// A receiving-side change, computed by [`SessionState::decrypt`] and applied
+/// only once the message has authenticated.
+pub(crate) struct DecryptUpdate {
+    chain: ChainUpdate,
+    pq: PqState,
+}
+
+enum ChainUpdate {
+    Existing { chain: usize, consumed: Consumed },
+    Ratchet { root_key: RootKey, receiver: ReceiverChain, consumed: Consumed, sender: SenderChain, previous_counter: u32 },
+}
+
+/// The session-independent context of a decryption.
+pub(crate) struct DecryptContext<'a> {
+    /// The expected `addresses` field (sender then recipient), when both
+    /// addresses are service IDs.
+    pub(crate) expected_addresses: Option<&'a [u8; 36]>,
+    /// Self-sessions have no forward-jump limit.
+    pub(crate) self_session: bool,
+}
+
+impl SessionState {
+    /// Encrypts with the sender chain, advancing it.
+    pub(crate) fn encrypt(&mut self, plaintext: &[u8], addresses: Option<Vec<u8>>) -> Result<SignalMessage, StateError> {
+        let sender = self.sender_chain.as_ref().ok_or(StateError::MissingSenderChain)?;
+        let next_chain_key = sender.chain_key.next().ok_or(StateError::ChainExhausted)?;
+        let pq = self.pq.send();
+        let keys = MessageKeys::derive(&sender.chain_key.seed(), pq.key.as_ref());
+        let ciphertext = aes256_cbc_encrypt(&keys.cipher_key, &keys.iv, plaintext);
+        let message = SignalMessage::new(
+            SignalMessageParts {
+                version: self.version,
+                ratchet_key: sender.ratchet_key.public_key,
+                counter: sender.chain_key.index(),
+                previous_counter: self.previous_counter,
+                ciphertext,
+                pq_ratchet: pq.message,
+                addresses,
+                sender_identity: &self.local_identity,
+                receiver_identity: &self.remote_identity,
+            },
+            &keys.mac_key,
+        );
+        if let Some(sender) = self.sender_chain.as_mut() {
+            sender.chain_key = next_chain_key;
+        }
+        self.pq = pq.next;
+        Ok(message)
+    }
+
+    /// Decrypts `message` without changing `self`; apply the returned update
+    /// with [`Self::apply`] to commit.
+    pub(crate) fn decrypt<R: CryptoRng + ?Sized>(
+        &self,
+        message: &SignalMessage,
+        context: &DecryptContext<'_>,
+        rng: &mut R,
+    ) -> Result<(Vec<u8>, DecryptUpdate), StateError> {
+        if message.message_version() != self.version {
+            return Err(StateError::VersionMismatch);
+        }
+        let their_ratchet = message.ratchet_key();
+        let (chain, seed) = match self.receiver_chains.iter().position(|c| c.ratchet_key == *their_ratchet) {
+            Some(index) => {
+                let consumed = self.receiver_chains[index].consume(message.counter(), context.self_session)?;
+                let seed = consumed_seed(&consumed);
+                (ChainUpdate::Existing { chain: index, consumed }, seed)
+            }
+            None => {
+                let sender = self.sender_chain.as_ref().ok_or(StateError::MissingSenderChain)?;
+                let (root_key, receive_key) = self.root_key.create_chain(their_ratchet, &sender.ratchet_key.private_key)?;
+                let new_ratchet = KeyPair::generate(rng);
+                let (root_key, send_key) = root_key.create_chain(their_ratchet, &new_ratchet.private_key)?;
+                let receiver = ReceiverChain::new(*their_ratchet, receive_key);
+                let consumed = receiver.consume(message.counter(), context.self_session)?;
+                let seed = consumed_seed(&consumed);
+                let previous_counter = sender.chain_key.index().saturating_sub(1);
+                let sender = SenderChain { ratchet_key: new_ratchet, chain_key: send_key };
+                (ChainUpdate::Ratchet { root_key, receiver, consumed, sender, previous_counter }, seed)
+            }
+        };
+        let pq = self.pq.recv(message.pq_ratchet());
+        let keys = MessageKeys::derive(&seed, pq.key.as_ref());
+        if !message.verify_mac(&keys.mac_key, &self.remote_identity, &self.local_identity) {
+            return Err(StateError::MacMismatch);
+        }
+        if let Some(addresses) = message.addresses() {
+            // A message that binds addresses must name exactly these two.
+            let matches = context.expected_addresses.is_some_and(|expected| addresses == expected.as_slice());
+            if !matches {
+                return Err(StateError::AddressMismatch);
+            }
+        }
+        let plaintext = aes256_cbc_decrypt(&keys.cipher_key, &keys.iv, message.body()).map_err(|_| StateError::BadCiphertext)?;
+        Ok((plaintext, DecryptUpdate { chain, pq: pq.next }))
+    }
+
+    /// Commits a successful decryption; the session is now acknowledged.
+    pub(crate) fn apply(&mut self, update: DecryptUpdate) {
+        match update.chain {
+            ChainUpdate::Existing { chain, consumed } => {
+                if let Some(receiver) = self.receiver_chains.get_mut(chain) {
+                    receiver.apply(consumed);
+                }
+            }
+            ChainUpdate::Ratchet { root_key, mut receiver, consumed, sender, previous_counter } => {
+                receiver.apply(consumed);
+                self.receiver_chains.push(receiver);
+                if self.receiver_chains.len() > MAX_RECEIVER_CHAINS {
+                    let excess = self.receiver_chains.len() - MAX_RECEIVER_CHAINS;
+                    self.receiver_chains.drain(..excess);
+                }
+                self.root_key = root_key;
+                self.sender_chain = Some(sender);
+                self.previous_counter = previous_counter;
+            }
+        }
+        self.pq = update.pq;
+        self.pending_pre_key = None;
+    }
+}
+
+fn consumed_seed(consumed: &Consumed) -> super::keys::MessageKeySeed {
+    match consumed {
+        Consumed::Skipped { seed, .. } | Consumed::Advanced { seed, .. } => seed.clone(),
+    }
+}

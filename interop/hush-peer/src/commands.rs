@@ -1,0 +1,58 @@
+//! The dispatch table: every command the peer answers, by family.
+//!
+//! A command missing here gets `UnknownCommand`. The 1:1 session, group and
+//! sealed-sender commands of interop/PROTOCOL.md (`process_bundle`,
+//! `encrypt`, `decrypt`, `inspect`, `session_exists`, `group_*`, `seal`,
+//! `unseal`, …) come with hush's session layer: add a module per family and
+//! list its handlers below.
+
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::params::Params;
+use crate::peer::Peer;
+use crate::{fingerprint, housekeeping, identities, identity_prekeys, primitives};
+
+/// A command handler: the result members of a successful response (an
+/// object), or the error to report. A failed command leaves `Peer` unchanged.
+pub type Handler = fn(&mut Peer, &Params<'_>) -> Result<Value>;
+
+pub const COMMANDS: &[(&str, Handler)] = &[
+    // Housekeeping.
+    ("ping", housekeeping::ping),
+    ("info", housekeeping::info),
+    ("reset", housekeeping::reset),
+    ("logs", housekeeping::logs),
+    ("quit", housekeeping::quit),
+    // Identity and prekeys.
+    ("create_identity", identity_prekeys::create_identity),
+    ("generate_prekeys", identity_prekeys::generate_prekeys),
+    ("get_bundle", identity_prekeys::get_bundle),
+    ("remove_prekeys", identity_prekeys::remove_prekeys),
+    ("list_prekeys", identity_prekeys::list_prekeys),
+    // Remote identities and trust.
+    ("save_identity", identities::save_identity),
+    ("get_identity", identities::get_identity),
+    ("set_trust_policy", identities::set_trust_policy),
+    // Fingerprints (safety numbers).
+    ("fingerprint", fingerprint::fingerprint),
+    ("fingerprint_compare", fingerprint::fingerprint_compare),
+    // Primitives.
+    ("keypair", primitives::keypair),
+    ("kyber_keypair", primitives::kyber_keypair),
+    ("sign", primitives::sign),
+    ("verify", primitives::verify),
+    ("hkdf", primitives::hkdf),
+    ("agree", primitives::agree),
+];
+
+pub fn find(name: &str) -> Option<Handler> {
+    COMMANDS.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
+}
+
+/// Command names, sorted (for `info`).
+pub fn names() -> Vec<&'static str> {
+    let mut names: Vec<_> = COMMANDS.iter().map(|(n, _)| *n).collect();
+    names.sort_unstable();
+    names
+}

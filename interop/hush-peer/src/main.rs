@@ -1,0 +1,161 @@
+//! `hush-peer`: hush behind the interop harness's peer protocol
+//! (interop/PROTOCOL.md), so the harness can drive it against libsignal.
+//!
+//! One JSON request per line on stdin, exactly one JSON response per line on
+//! stdout, in order. Bad input never ends the process: it gets an error
+//! response and the state is kept. The process exits with status 0 at end of
+//! input or after answering `quit`. stdout carries protocol lines only;
+//! diagnostics go to stderr.
+//!
+//! The peer uses only hush's public API. It is an application, not the core,
+//! so it reads the clock (default timestamps) and the OS random source itself.
+
+#![forbid(unsafe_code)]
+
+mod commands;
+mod error;
+mod fingerprint;
+mod housekeeping;
+mod identities;
+mod identity_prekeys;
+mod params;
+mod peer;
+mod primitives;
+
+use std::io::{self, BufRead, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::process::ExitCode;
+
+use rand::rngs::{StdRng, SysRng};
+use rand::SeedableRng;
+use serde_json::{Map, Value};
+
+use crate::error::PeerError;
+use crate::params::Params;
+use crate::peer::Peer;
+
+fn main() -> ExitCode {
+    let rng = match StdRng::try_from_rng(&mut SysRng) {
+        Ok(rng) => rng,
+        Err(e) => {
+            eprintln!("hush-peer: no OS randomness: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut peer = Peer::new(rng);
+    let stdin = io::stdin().lock();
+    let mut stdout = io::stdout().lock();
+    for line in stdin.split(b'\n') {
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => {
+                eprintln!("hush-peer: reading stdin: {e}");
+                break;
+            }
+        };
+        // Invalid UTF-8 is replaced, and then fails as invalid JSON.
+        let line = String::from_utf8_lossy(&line);
+        let Some(response) = handle_line(&mut peer, &line) else {
+            continue;
+        };
+        let written = writeln!(stdout, "{response}").and_then(|()| stdout.flush());
+        if written.is_err() {
+            break; // the driver went away
+        }
+        if peer.quit {
+            break;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Answers one input line; `None` for a blank line (no response).
+fn handle_line(peer: &mut Peer, line: &str) -> Option<Value> {
+    let line = line.trim();
+    if line.is_empty() {
+        return None;
+    }
+    let request = match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(request)) => request,
+        Ok(_) => return Some(failure(Value::Null, &PeerError::bad_request("request must be a JSON object"))),
+        Err(e) => return Some(failure(Value::Null, &PeerError::bad_request(format!("invalid JSON: {e}")))),
+    };
+    let id = request.get("id").cloned().unwrap_or(Value::Null);
+    let handler = match request.get("cmd") {
+        Some(Value::String(cmd)) => commands::find(cmd),
+        _ => None,
+    };
+    let Some(handler) = handler else {
+        let cmd = request.get("cmd").map_or_else(|| "undefined".to_owned(), Value::to_string);
+        return Some(failure(id, &PeerError::new("UnknownCommand", cmd)));
+    };
+    // hush does not panic on any input; should it ever, report and go on.
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| handler(peer, &Params::new(&request))));
+    Some(match outcome {
+        Ok(Ok(result)) => success(id, result),
+        Ok(Err(e)) => failure(id, &e),
+        Err(_) => failure(id, &PeerError::new("InternalError", "the command panicked (see stderr)")),
+    })
+}
+
+fn success(id: Value, result: Value) -> Value {
+    let mut out = Map::new();
+    out.insert("id".into(), id);
+    out.insert("ok".into(), Value::Bool(true));
+    if let Value::Object(members) = result {
+        out.extend(members);
+    }
+    Value::Object(out)
+}
+
+fn failure(id: Value, e: &PeerError) -> Value {
+    let mut out = Map::new();
+    out.insert("id".into(), id);
+    out.insert("ok".into(), Value::Bool(false));
+    out.insert("error".into(), Value::String(e.to_string()));
+    out.insert("error_class".into(), Value::String(e.class().into()));
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer() -> Peer {
+        Peer::new(StdRng::seed_from_u64(3))
+    }
+
+    fn ask(peer: &mut Peer, line: &str) -> Value {
+        handle_line(peer, line).expect("a response")
+    }
+
+    #[test]
+    fn envelope_and_bad_input() {
+        let mut p = peer();
+        assert!(handle_line(&mut p, "   ").is_none());
+        let r = ask(&mut p, r#"{"id":7,"cmd":"ping"}"#);
+        assert_eq!(r, serde_json::json!({"id": 7, "ok": true, "pong": true}));
+        let r = ask(&mut p, "{not json");
+        assert_eq!(r["id"], Value::Null);
+        assert_eq!(r["error_class"], "BadRequest");
+        assert!(r["error"].as_str().unwrap().starts_with("BadRequest: invalid JSON"));
+        assert_eq!(ask(&mut p, "[1]")["error_class"], "BadRequest");
+        let r = ask(&mut p, r#"{"id":"x","cmd":"encrypt"}"#);
+        assert_eq!(r["id"], "x");
+        assert_eq!(r["error"], r#"UnknownCommand: "encrypt""#);
+        assert_eq!(ask(&mut p, r#"{"id":1}"#)["error"], "UnknownCommand: undefined");
+        assert_eq!(ask(&mut p, r#"{"cmd":"sign","message":"00"}"#)["error_class"], "NoIdentity");
+        assert_eq!(ask(&mut p, r#"{"cmd":"verify","public_key":"0z","message":"","signature":""}"#)["error_class"], "BadRequest");
+        assert_eq!(ask(&mut p, r#"{"cmd":"verify","public_key":"05","message":"","signature":""}"#)["error_class"], "LibSignalError");
+        assert_eq!(ask(&mut p, r#"{"cmd":"hkdf","ikm":"00","length":8161}"#)["error_class"], "BadRequest");
+        assert_eq!(ask(&mut p, r#"{"cmd":"hkdf","ikm":"00","length":2.5}"#)["error_class"], "BadRequest");
+        assert_eq!(ask(&mut p, r#"{"cmd":"keypair","private":"1111"}"#)["error_class"], "LibSignalError");
+    }
+
+    #[test]
+    fn quit_sets_the_flag() {
+        let mut p = peer();
+        assert_eq!(ask(&mut p, r#"{"id":1,"cmd":"quit"}"#)["bye"], true);
+        assert!(p.quit);
+    }
+}

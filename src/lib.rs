@@ -68,5 +68,7 @@ pub mod messages;
 pub mod primitives;
 mod proto;
 pub mod ratchet;
+pub mod session;
+pub mod state;
 
 pub use rand_core;

@@ -1,0 +1,520 @@
+//! 1:1 sessions: a record holding the current session state and up to 40
+//! archived ones, and the operations on it (session-setup.md,
+//! double-ratchet.md §6–§7, session-record.md).
+//!
+//! Every operation takes the record by `&mut` and either succeeds or leaves
+//! it exactly as it was. There are no store callbacks: the caller looks up
+//! pre-keys by the IDs a message names, decides whether to trust an identity
+//! (exposed before and after each step), and persists the record with
+//! [`SessionRecord::to_state`].
+
+mod codec;
+mod errors;
+
+use std::collections::VecDeque;
+
+use rand_core::CryptoRng;
+
+pub use errors::{DecryptError, EncryptError, FailureReason};
+
+use crate::address::{ProtocolAddress, ServiceId};
+use crate::handshake::{self, InitiatorInputs, RecipientInputs};
+use crate::keys::{
+    IdentityKey, IdentityKeyPair, KemCiphertext, KeyError, KeyPair, KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord,
+    PublicKey, SignedPreKeyId, SignedPreKeyRecord, Timestamp, VerifiedPreKeyBundle,
+};
+use crate::messages::prekey_message::PreKeyParts;
+use crate::messages::{CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, CURRENT_VERSION, X3DH_VERSION};
+use crate::ratchet::chains::{ReceiverChain, SenderChain};
+use crate::ratchet::pq::PqState;
+use crate::ratchet::state::{DecryptContext, PendingPreKey, SessionState, StateError};
+
+/// Most archived states a record keeps.
+pub const ARCHIVED_STATES_MAX_LENGTH: usize = 40;
+/// An unacknowledged session stops encrypting this long after its creation.
+pub const MAX_UNACKNOWLEDGED_SESSION_AGE_SECS: u64 = 30 * 24 * 60 * 60;
+
+/// Our identity as a session participant.
+#[derive(Clone, Debug)]
+pub struct LocalIdentity {
+    /// Our identity key pair.
+    pub key_pair: IdentityKeyPair,
+    /// Our registration ID.
+    pub registration_id: u32,
+}
+
+/// The two ends of a session, as the application names them. They bind
+/// messages to addresses (the `addresses` field) and detect self-sessions.
+#[derive(Clone, Copy, Debug)]
+pub struct Addresses<'a> {
+    /// Our own address.
+    pub local: &'a ProtocolAddress,
+    /// The peer's address.
+    pub remote: &'a ProtocolAddress,
+}
+
+impl Addresses<'_> {
+    /// `fixed_width(sender) || device || fixed_width(recipient) || device`,
+    /// when both names are service IDs.
+    fn binding(sender: &ProtocolAddress, recipient: &ProtocolAddress) -> Option<[u8; 36]> {
+        let sender_id = ServiceId::parse(sender.name())?;
+        let recipient_id = ServiceId::parse(recipient.name())?;
+        let mut out = [0u8; 36];
+        out[..17].copy_from_slice(&sender_id.fixed_width());
+        out[17] = sender.device_id().get() as u8;
+        out[18..35].copy_from_slice(&recipient_id.fixed_width());
+        out[35] = recipient.device_id().get() as u8;
+        Some(out)
+    }
+
+    fn same_service_id(&self) -> bool {
+        matches!(
+            (ServiceId::parse(self.local.name()), ServiceId::parse(self.remote.name())),
+            (Some(a), Some(b)) if a == b
+        )
+    }
+}
+
+/// The pre-keys a PreKey message may need, looked up by the caller from the
+/// IDs the message names ([`PreKeySignalMessage::signed_pre_key_id`] and
+/// friends). Supply what you have; a missing one that turns out to be needed
+/// is reported as an error. Records whose IDs differ from the message's are
+/// treated as missing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PreKeys<'a> {
+    /// The signed pre-key.
+    pub signed: Option<&'a SignedPreKeyRecord>,
+    /// The Kyber pre-key.
+    pub kyber: Option<&'a KyberPreKeyRecord>,
+    /// The one-time pre-key, if the message names one.
+    pub one_time: Option<&'a PreKeyRecord>,
+}
+
+/// Pre-keys a PreKey message used to create a new session. Delete the
+/// one-time pre-key, and a one-time Kyber pre-key; for a last-resort Kyber
+/// key, remember `(kyber, signed, base_key)` and refuse it a second time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsumedPreKeys {
+    /// The one-time EC pre-key, if one was used.
+    pub one_time: Option<PreKeyId>,
+    /// The signed pre-key.
+    pub signed: SignedPreKeyId,
+    /// The Kyber pre-key.
+    pub kyber: KyberPreKeyId,
+    /// The initiator's base key.
+    pub base_key: PublicKey,
+}
+
+/// The result of decrypting a PreKey message.
+#[derive(Clone, Debug)]
+pub struct PreKeyDecryption {
+    /// The plaintext.
+    pub plaintext: Vec<u8>,
+    /// Set when a new session was created: the pre-keys now used up. `None`
+    /// when the message belonged to a session the record already had.
+    pub consumed: Option<ConsumedPreKeys>,
+}
+
+/// Where a state sits in a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    Current,
+    Previous(usize),
+}
+
+/// A 1:1 session record: the current state and up to
+/// [`ARCHIVED_STATES_MAX_LENGTH`] archived ones, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct SessionRecord {
+    current: Option<SessionState>,
+    previous: VecDeque<SessionState>,
+}
+
+impl SessionRecord {
+    /// An empty record.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts a session from a verified bundle, as initiator (PQXDH). The
+    /// current state, if any, is archived. Whether to trust the bundle's
+    /// identity is the caller's decision, made before calling.
+    ///
+    /// # Errors
+    /// [`KeyError::InvalidKeyAgreement`] when a bundle key is degenerate; the
+    /// record is unchanged.
+    pub fn initiate<R: CryptoRng + ?Sized>(
+        &mut self,
+        bundle: &VerifiedPreKeyBundle,
+        local: &LocalIdentity,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<(), KeyError> {
+        let bundle = bundle.bundle();
+        let base_key = KeyPair::generate(rng);
+        let inputs = InitiatorInputs {
+            their_identity: &bundle.identity_key,
+            their_signed_pre_key: &bundle.signed_pre_key_public,
+            their_one_time_pre_key: bundle.pre_key.as_ref().map(|(_, key)| key),
+            their_kyber_pre_key: &bundle.kyber_pre_key_public,
+        };
+        let (secrets, kyber_ciphertext) = handshake::initiate(&local.key_pair, &base_key, &inputs, rng)?;
+        let sending = KeyPair::generate(rng);
+        let (root_key, sending_chain) = secrets.root_key.create_chain(&bundle.signed_pre_key_public, &sending.private_key)?;
+        let state = SessionState {
+            version: CURRENT_VERSION,
+            local_identity: *local.key_pair.identity_key(),
+            remote_identity: bundle.identity_key,
+            root_key,
+            previous_counter: 0,
+            sender_chain: Some(SenderChain { ratchet_key: sending, chain_key: sending_chain }),
+            receiver_chains: vec![ReceiverChain::new(bundle.signed_pre_key_public, secrets.chain_key)],
+            pending_pre_key: Some(PendingPreKey {
+                pre_key_id: bundle.pre_key.as_ref().map(|(id, _)| *id),
+                signed_pre_key_id: bundle.signed_pre_key_id,
+                base_key: base_key.public_key,
+                timestamp_seconds: now.as_millis() / 1000,
+                kyber_pre_key_id: bundle.kyber_pre_key_id,
+                kyber_ciphertext: kyber_ciphertext.serialize(),
+            }),
+            remote_registration_id: bundle.registration_id,
+            local_registration_id: local.registration_id,
+            alice_base_key: base_key.public_key,
+            pq: PqState::disabled(),
+        };
+        self.install(state);
+        Ok(())
+    }
+
+    /// Encrypts with the current state: a PreKey message while the session
+    /// is unacknowledged, a `SignalMessage` afterwards.
+    ///
+    /// # Errors
+    /// [`EncryptError`]; the record is unchanged.
+    pub fn encrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        plaintext: &[u8],
+        addresses: Addresses<'_>,
+        now: Timestamp,
+        _rng: &mut R,
+    ) -> Result<CiphertextMessage, EncryptError> {
+        let state = self.current.as_mut().ok_or(EncryptError::SessionNotFound)?;
+        let Some(pending) = state.pending_pre_key.clone() else {
+            let message = state.encrypt(plaintext, None).map_err(state_encrypt_error)?;
+            return Ok(CiphertextMessage::Whisper(message));
+        };
+        let age_limit_ms = (pending.timestamp_seconds.saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS)).saturating_mul(1000);
+        if age_limit_ms < now.as_millis() {
+            return Err(EncryptError::StaleUnacknowledgedSession);
+        }
+        let binding = Addresses::binding(addresses.local, addresses.remote).map(|b| b.to_vec());
+        let message = state.encrypt(plaintext, binding).map_err(state_encrypt_error)?;
+        let parts = PreKeyParts {
+            version: state.version,
+            registration_id: state.local_registration_id,
+            pre_key_id: pending.pre_key_id,
+            signed_pre_key_id: pending.signed_pre_key_id,
+            kyber_pre_key_id: pending.kyber_pre_key_id,
+            kyber_ciphertext: pending.kyber_ciphertext,
+            base_key: pending.base_key,
+            identity_key: state.local_identity,
+        };
+        Ok(CiphertextMessage::PreKey(PreKeySignalMessage::new(parts, message)))
+    }
+
+    /// Decrypts a `SignalMessage`, trying the current state, then the
+    /// archived ones newest first; an archived state that succeeds becomes
+    /// current.
+    ///
+    /// libsignal checks the sender's identity after decrypting: do the same
+    /// with [`SessionRecord::remote_identity`] on the updated record, and
+    /// discard it (keeping the previous bytes) if you do not trust it.
+    ///
+    /// # Errors
+    /// [`DecryptError::SessionNotFound`], [`DecryptError::DuplicatedMessage`]
+    /// or [`DecryptError::DecryptionFailed`]; the record is unchanged.
+    pub fn decrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        message: &SignalMessage,
+        addresses: Addresses<'_>,
+        rng: &mut R,
+    ) -> Result<Vec<u8>, DecryptError> {
+        if self.current.is_none() && self.previous.is_empty() {
+            return Err(DecryptError::SessionNotFound);
+        }
+        let expected = Addresses::binding(addresses.remote, addresses.local);
+        let mut first_reason = None;
+        let slots = self.current.iter().map(|_| Slot::Current).chain((0..self.previous.len()).map(Slot::Previous));
+        for slot in slots {
+            let Some(state) = self.state(slot) else { continue };
+            let context = DecryptContext {
+                expected_addresses: expected.as_ref(),
+                self_session: is_self_session(state, &addresses),
+            };
+            match state.decrypt(message, &context, rng) {
+                Ok((plaintext, update)) => {
+                    self.promote(slot);
+                    if let Some(current) = self.current.as_mut() {
+                        current.apply(update);
+                    }
+                    return Ok(plaintext);
+                }
+                Err(StateError::Duplicate { chain_index, counter }) => {
+                    return Err(DecryptError::DuplicatedMessage { chain_index, counter });
+                }
+                Err(e) => {
+                    first_reason.get_or_insert(reason(e));
+                }
+            }
+        }
+        Err(DecryptError::DecryptionFailed {
+            message_type: CiphertextMessageType::Whisper,
+            reason: first_reason.unwrap_or(FailureReason::NoState),
+        })
+    }
+
+    /// Whether `message` belongs to a session this record already has (then
+    /// decrypting it consumes no pre-keys).
+    #[must_use]
+    pub fn has_session_for(&self, message: &PreKeySignalMessage) -> bool {
+        self.find_base_key(message).is_some()
+    }
+
+    /// Decrypts a PreKey message: resumes the session it belongs to, or runs
+    /// PQXDH as recipient with `pre_keys` and makes the new session current.
+    /// Only the current (new or resumed) state is tried.
+    ///
+    /// Decide whether to trust [`PreKeySignalMessage::identity_key`] before
+    /// calling. Delete pre-keys only when the result reports them consumed.
+    ///
+    /// # Errors
+    /// [`DecryptError`]; the record is unchanged and no pre-key is consumed.
+    pub fn decrypt_prekey<R: CryptoRng + ?Sized>(
+        &mut self,
+        message: &PreKeySignalMessage,
+        local: &LocalIdentity,
+        pre_keys: PreKeys<'_>,
+        addresses: Addresses<'_>,
+        rng: &mut R,
+    ) -> Result<PreKeyDecryption, DecryptError> {
+        let expected = Addresses::binding(addresses.remote, addresses.local);
+        if let Some(slot) = self.find_base_key(message) {
+            let Some(state) = self.state(slot) else {
+                return Err(DecryptError::SessionNotFound);
+            };
+            let context = DecryptContext { expected_addresses: expected.as_ref(), self_session: is_self_session(state, &addresses) };
+            let (plaintext, update) = state.decrypt(message.message(), &context, rng).map_err(prekey_failure)?;
+            self.promote(slot);
+            if let Some(current) = self.current.as_mut() {
+                current.apply(update);
+            }
+            return Ok(PreKeyDecryption { plaintext, consumed: None });
+        }
+        if message.message_version() <= X3DH_VERSION {
+            return Err(DecryptError::X3dhNoLongerSupported);
+        }
+        let signed_id = message.signed_pre_key_id();
+        let signed = pre_keys.signed.filter(|r| r.id() == signed_id).ok_or(DecryptError::MissingSignedPreKey(signed_id))?;
+        // Version-4 messages always carry both Kyber fields (the parser checks).
+        let (Some(kyber_id), Some(kyber_ciphertext)) = (message.kyber_pre_key_id(), message.kyber_ciphertext()) else {
+            return Err(DecryptError::DecryptionFailed { message_type: CiphertextMessageType::PreKey, reason: FailureReason::VersionMismatch });
+        };
+        let kyber = pre_keys.kyber.filter(|r| r.id() == kyber_id).ok_or(DecryptError::MissingKyberPreKey(kyber_id))?;
+        let one_time = match message.pre_key_id() {
+            Some(id) => Some(pre_keys.one_time.filter(|r| r.id() == id).ok_or(DecryptError::MissingPreKey(id))?),
+            None => None,
+        };
+        if !message.base_key().is_canonical() {
+            return Err(DecryptError::InvalidBaseKey);
+        }
+        let kyber_ciphertext = KemCiphertext::deserialize(kyber_ciphertext)?;
+        let secrets = handshake::respond(
+            &local.key_pair,
+            &RecipientInputs {
+                our_signed_pre_key: &signed.key_pair().private_key,
+                our_one_time_pre_key: one_time.map(|r| &r.key_pair().private_key),
+                our_kyber_pre_key: &kyber.key_pair().secret_key,
+                kyber_ciphertext: &kyber_ciphertext,
+                their_identity: message.identity_key(),
+                their_base_key: message.base_key(),
+            },
+        )?;
+        let mut state = SessionState {
+            version: CURRENT_VERSION,
+            local_identity: *local.key_pair.identity_key(),
+            remote_identity: *message.identity_key(),
+            root_key: secrets.root_key,
+            previous_counter: 0,
+            sender_chain: Some(SenderChain { ratchet_key: signed.key_pair().clone(), chain_key: secrets.chain_key }),
+            receiver_chains: Vec::new(),
+            pending_pre_key: None,
+            remote_registration_id: message.registration_id(),
+            local_registration_id: local.registration_id,
+            alice_base_key: *message.base_key(),
+            pq: PqState::disabled(),
+        };
+        let context = DecryptContext { expected_addresses: expected.as_ref(), self_session: is_self_session(&state, &addresses) };
+        let (plaintext, update) = state.decrypt(message.message(), &context, rng).map_err(prekey_failure)?;
+        state.apply(update);
+        self.install(state);
+        Ok(PreKeyDecryption {
+            plaintext,
+            consumed: Some(ConsumedPreKeys {
+                one_time: message.pre_key_id(),
+                signed: signed_id,
+                kyber: kyber_id,
+                base_key: *message.base_key(),
+            }),
+        })
+    }
+
+    /// Archives the current state (for a session reset). Returns whether
+    /// there was one.
+    pub fn archive_current_state(&mut self) -> bool {
+        match self.current.take() {
+            Some(state) => {
+                self.archive(state);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether there is a current state.
+    #[must_use]
+    pub fn has_current_state(&self) -> bool {
+        self.current.is_some()
+    }
+
+    /// Whether the current state can encrypt at `now`: it exists, has a
+    /// sending chain, and is not a stale unacknowledged session.
+    #[must_use]
+    pub fn is_usable(&self, now: Timestamp) -> bool {
+        self.current.as_ref().is_some_and(|s| {
+            s.sender_chain.is_some()
+                && s.pending_pre_key.as_ref().is_none_or(|p| {
+                    p.timestamp_seconds.saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS).saturating_mul(1000) >= now.as_millis()
+                })
+        })
+    }
+
+    /// Whether the current state still wraps messages as PreKey messages
+    /// (nothing has been received on it yet).
+    #[must_use]
+    pub fn is_unacknowledged(&self) -> bool {
+        self.current.as_ref().is_some_and(|s| s.pending_pre_key.is_some())
+    }
+
+    /// The peer's identity key in the current state.
+    #[must_use]
+    pub fn remote_identity(&self) -> Option<&IdentityKey> {
+        self.current.as_ref().map(|s| &s.remote_identity)
+    }
+
+    /// Our identity key in the current state.
+    #[must_use]
+    pub fn local_identity(&self) -> Option<&IdentityKey> {
+        self.current.as_ref().map(|s| &s.local_identity)
+    }
+
+    /// The peer's registration ID in the current state.
+    #[must_use]
+    pub fn remote_registration_id(&self) -> Option<u32> {
+        self.current.as_ref().map(|s| s.remote_registration_id)
+    }
+
+    /// Our registration ID in the current state.
+    #[must_use]
+    pub fn local_registration_id(&self) -> Option<u32> {
+        self.current.as_ref().map(|s| s.local_registration_id)
+    }
+
+    /// The number of archived states.
+    #[must_use]
+    pub fn archived_count(&self) -> usize {
+        self.previous.len()
+    }
+
+    /// The current state's sending ratchet key and next counter (for
+    /// diagnostics and tests).
+    #[must_use]
+    pub fn sender_ratchet(&self) -> Option<(PublicKey, u32)> {
+        let chain = self.current.as_ref()?.sender_chain.as_ref()?;
+        Some((chain.ratchet_key.public_key, chain.chain_key.index()))
+    }
+
+    fn state(&self, slot: Slot) -> Option<&SessionState> {
+        match slot {
+            Slot::Current => self.current.as_ref(),
+            Slot::Previous(i) => self.previous.get(i),
+        }
+    }
+
+    fn find_base_key(&self, message: &PreKeySignalMessage) -> Option<Slot> {
+        let matches = |s: &SessionState| s.version == message.message_version() && s.alice_base_key == *message.base_key();
+        if self.current.as_ref().is_some_and(matches) {
+            return Some(Slot::Current);
+        }
+        self.previous.iter().position(matches).map(Slot::Previous)
+    }
+
+    /// Makes the state in `slot` current, archiving the former current state.
+    fn promote(&mut self, slot: Slot) {
+        if let Slot::Previous(i) = slot {
+            if let Some(state) = self.previous.remove(i) {
+                self.install(state);
+            }
+        }
+    }
+
+    /// Makes `state` current, archiving the former current state.
+    fn install(&mut self, state: SessionState) {
+        if let Some(old) = self.current.replace(state) {
+            self.archive(old);
+        }
+    }
+
+    fn archive(&mut self, mut state: SessionState) {
+        state.pending_pre_key = None;
+        if self.previous.len() >= ARCHIVED_STATES_MAX_LENGTH {
+            self.previous.truncate(ARCHIVED_STATES_MAX_LENGTH - 1);
+        }
+        self.previous.push_front(state);
+    }
+}
+
+/// Same identity key and the same service ID on both ends (device IDs are
+/// ignored): note-to-self and our own other devices.
+fn is_self_session(state: &SessionState, addresses: &Addresses<'_>) -> bool {
+    state.local_identity == state.remote_identity && addresses.same_service_id()
+}
+
+fn reason(error: StateError) -> FailureReason {
+    match error {
+        StateError::VersionMismatch => FailureReason::VersionMismatch,
+        StateError::MacMismatch => FailureReason::MacMismatch,
+        StateError::AddressMismatch => FailureReason::AddressMismatch,
+        StateError::TooFarInFuture => FailureReason::TooFarInFuture,
+        StateError::ChainExhausted => FailureReason::ChainExhausted,
+        StateError::BadCiphertext => FailureReason::BadCiphertext,
+        StateError::InvalidKeyAgreement => FailureReason::InvalidKeyAgreement,
+        StateError::MissingSenderChain => FailureReason::MissingSenderChain,
+        // Duplicates are reported before folding; keep a total mapping.
+        StateError::Duplicate { .. } => FailureReason::NoState,
+    }
+}
+
+fn prekey_failure(error: StateError) -> DecryptError {
+    match error {
+        StateError::Duplicate { chain_index, counter } => DecryptError::DuplicatedMessage { chain_index, counter },
+        other => DecryptError::DecryptionFailed { message_type: CiphertextMessageType::PreKey, reason: reason(other) },
+    }
+}
+
+fn state_encrypt_error(error: StateError) -> EncryptError {
+    match error {
+        StateError::ChainExhausted => EncryptError::InvalidSessionState("sending chain exhausted"),
+        _ => EncryptError::InvalidSessionState("missing sender chain"),
+    }
+}

@@ -1,0 +1,104 @@
+//! hush's persisted-state format: every stored object starts with a format
+//! version byte and a kind byte, followed by the object's payload.
+//!
+//! | kind | payload |
+//! |---|---|
+//! | 1 session record | libsignal's `RecordStructure` protobuf layout (session-record.md), SPQR state in field 15 |
+//! | 2 identity key pair | libsignal's `IdentityKeyPairStructure` |
+//! | 3 one-time pre-key | libsignal's `PreKeyRecordStructure` |
+//! | 4 signed pre-key | libsignal's `SignedPreKeyRecordStructure` |
+//! | 5 Kyber pre-key | libsignal's `SignedPreKeyRecordStructure` with KEM keys |
+//!
+//! Format version 1 is the first. Later versions must keep reading every
+//! earlier one; samples of each are committed under `test-vectors/state/`
+//! and reloaded by the tests.
+
+use zeroize::Zeroizing;
+
+/// The format version this release writes.
+pub const FORMAT_VERSION: u8 = 1;
+
+/// What a stored blob holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum StateKind {
+    /// A [`crate::session::SessionRecord`].
+    SessionRecord = 1,
+    /// A [`crate::keys::IdentityKeyPair`].
+    IdentityKeyPair = 2,
+    /// A [`crate::keys::PreKeyRecord`].
+    PreKey = 3,
+    /// A [`crate::keys::SignedPreKeyRecord`].
+    SignedPreKey = 4,
+    /// A [`crate::keys::KyberPreKeyRecord`].
+    KyberPreKey = 5,
+}
+
+/// Stored state could not be loaded. The stored bytes are corrupt or from
+/// an unknown release: keep them, do not overwrite them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    /// Fewer than the two header bytes.
+    #[error("stored state is truncated")]
+    Truncated,
+    /// A format version this release does not know.
+    #[error("unsupported state format version {0}")]
+    UnsupportedVersion(u8),
+    /// A blob of another kind.
+    #[error("stored state holds kind {found}, expected {expected:?}")]
+    WrongKind {
+        /// The kind asked for.
+        expected: StateKind,
+        /// The kind byte found.
+        found: u8,
+    },
+    /// The payload is malformed; the text names the part.
+    #[error("invalid stored state: {0}")]
+    Invalid(&'static str),
+}
+
+pub(crate) fn wrap(kind: StateKind, payload: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(payload.len() + 2));
+    out.push(FORMAT_VERSION);
+    out.push(kind as u8);
+    out.extend_from_slice(payload);
+    out
+}
+
+pub(crate) fn unwrap(kind: StateKind, bytes: &[u8]) -> Result<&[u8], StateError> {
+    let [version, found, payload @ ..] = bytes else {
+        return Err(StateError::Truncated);
+    };
+    if *version != FORMAT_VERSION {
+        return Err(StateError::UnsupportedVersion(*version));
+    }
+    if *found != kind as u8 {
+        return Err(StateError::WrongKind { expected: kind, found: *found });
+    }
+    Ok(payload)
+}
+
+macro_rules! libsignal_layout_state {
+    ($ty:ty, $kind:expr) => {
+        impl $ty {
+            /// hush's versioned storage form (see [`crate::state`]).
+            #[must_use]
+            pub fn to_state(&self) -> Zeroizing<Vec<u8>> {
+                wrap($kind, &self.serialize())
+            }
+
+            /// Loads the versioned storage form.
+            ///
+            /// # Errors
+            /// [`StateError`] for a bad header or payload.
+            pub fn from_state(bytes: &[u8]) -> Result<Self, StateError> {
+                Self::deserialize(unwrap($kind, bytes)?).map_err(|_| StateError::Invalid(stringify!($ty)))
+            }
+        }
+    };
+}
+
+libsignal_layout_state!(crate::keys::IdentityKeyPair, StateKind::IdentityKeyPair);
+libsignal_layout_state!(crate::keys::PreKeyRecord, StateKind::PreKey);
+libsignal_layout_state!(crate::keys::SignedPreKeyRecord, StateKind::SignedPreKey);
+libsignal_layout_state!(crate::keys::KyberPreKeyRecord, StateKind::KyberPreKey);

@@ -24,6 +24,9 @@ pub const SIGNATURE_LEN: usize = 64;
 /// Equality is constant time. Parsing follows libsignal: trailing bytes after
 /// the 33rd are ignored and no point validation happens at parse time (use
 /// [`PublicKey::is_canonical`] where the protocol asks for it).
+// The manual `PartialEq` is byte equality in constant time, so the derived
+// `Hash` (over the same bytes) agrees with it.
+#[allow(clippy::derived_hash_with_manual_eq)]
 #[derive(Clone, Copy, Hash)]
 pub struct PublicKey([u8; 32]);
 

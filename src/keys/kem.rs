@@ -25,7 +25,7 @@ const EMBEDDED_PUBLIC_KEY_OFFSET: usize = 1536;
 /// A KEM shared secret, zeroized on drop.
 pub type KemSharedSecret = Zeroizing<[u8; 32]>;
 
-fn parse_typed<'a>(bytes: &'a [u8], raw_len: usize, length_error: fn(usize) -> KeyError) -> Result<&'a [u8], KeyError> {
+fn parse_typed(bytes: &[u8], raw_len: usize, length_error: fn(usize) -> KeyError) -> Result<&[u8], KeyError> {
     let (&kind, rest) = bytes.split_first().ok_or(KeyError::NoKeyTypeIdentifier)?;
     if kind != KYBER1024_TYPE {
         return Err(KeyError::BadKemKeyType(kind));

@@ -1,0 +1,70 @@
+//! Keeps `include/hush.h` equal to what the pinned cbindgen generates from
+//! `ffi/src` with `ffi/cbindgen.toml`, and its version macros equal to the
+//! crate version.
+//!
+//! After changing the C API: `HUSH_BLESS_HEADER=1 cargo test -p hush-ffi --test header`.
+
+use std::path::{Path, PathBuf};
+
+fn ffi_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn header_path() -> PathBuf {
+    ffi_dir().join("..").join("include").join("hush.h")
+}
+
+fn generate() -> Vec<u8> {
+    let config = cbindgen::Config::from_file(ffi_dir().join("cbindgen.toml")).expect("ffi/cbindgen.toml parses");
+    let bindings = cbindgen::Builder::new()
+        .with_crate_and_name(ffi_dir(), "hush-ffi")
+        .with_config(config)
+        .generate()
+        .expect("cbindgen generates the header");
+    let mut out = Vec::new();
+    bindings.write(&mut out);
+    out
+}
+
+#[test]
+fn header_is_current() {
+    let generated = generate();
+    let path = header_path();
+    if std::env::var_os("HUSH_BLESS_HEADER").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &generated).expect("write include/hush.h");
+        return;
+    }
+    let committed = std::fs::read(&path).unwrap_or_default();
+    if committed != generated {
+        let old = String::from_utf8_lossy(&committed);
+        let new = String::from_utf8_lossy(&generated);
+        let first = old.lines().zip(new.lines()).position(|(a, b)| a != b).unwrap_or(old.lines().count().min(new.lines().count()));
+        panic!(
+            "include/hush.h is stale (first difference at line {}).\n  committed: {:?}\n  generated: {:?}\n\
+             Regenerate with: HUSH_BLESS_HEADER=1 cargo test -p hush-ffi --test header",
+            first + 1,
+            old.lines().nth(first),
+            new.lines().nth(first),
+        );
+    }
+}
+
+fn define(header: &str, name: &str) -> String {
+    let prefix = format!("#define {name} ");
+    let line = header
+        .lines()
+        .find(|line| line.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("include/hush.h lacks {name}"));
+    line[prefix.len()..].trim().to_owned()
+}
+
+#[test]
+fn version_macros_match_the_crate_version() {
+    let header = std::fs::read_to_string(header_path()).expect("read include/hush.h");
+    assert_eq!(define(&header, "HUSH_VERSION_MAJOR"), env!("CARGO_PKG_VERSION_MAJOR"));
+    assert_eq!(define(&header, "HUSH_VERSION_MINOR"), env!("CARGO_PKG_VERSION_MINOR"));
+    assert_eq!(define(&header, "HUSH_VERSION_PATCH"), env!("CARGO_PKG_VERSION_PATCH"));
+    assert_eq!(define(&header, "HUSH_VERSION_STRING"), format!("\"{}\"", env!("CARGO_PKG_VERSION")));
+    // hush_version() is checked against the same version by the unit test in
+    // src/lib.rs and by the C test program.
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Builds libhush (static and shared) and runs the C test program against it:
+#   1. linked with libhush.a under AddressSanitizer (leak checks on) and UBSan
+#   2. linked with libhush.so
+#   3. linked with libhush.a under Valgrind (skipped if valgrind is missing)
+# and checks that include/hush.h compiles as C++11 (and links and runs).
+# Works from any directory. Honors CARGO_TARGET_DIR (default: target), CC, CXX.
+# Exits non-zero if anything fails. The last line is "c-runs: N passed, N failed".
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root" || exit 1
+
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in
+    /*) ;;
+    *) target="$root/$target" ;;
+esac
+libdir="$target/debug"
+cc="${CC:-gcc}"
+cxx="${CXX:-g++}"
+
+echo "== cargo build -p hush-ffi"
+if ! cargo build -p hush-ffi; then
+    echo "cargo build failed"
+    echo "c-runs: 0 passed, 1 failed"
+    exit 1
+fi
+for f in "$libdir/libhush.a" "$libdir/libhush.so"; do
+    if [ ! -f "$f" ]; then
+        echo "missing $f"
+        echo "c-runs: 0 passed, 1 failed"
+        exit 1
+    fi
+done
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+passed=0
+failed=0
+skipped=0
+step() { # step NAME COMMAND...
+    local name="$1"
+    shift
+    echo "== $name"
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        echo "FAILED: $name"
+        failed=$((failed + 1))
+    fi
+}
+
+src="$here/c/test_foundation.c"
+cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -g -I"$root/include")
+syslibs=(-lpthread -ldl -lm)
+sanitize=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+
+build_and_run_asan() {
+    "$cc" "${cflags[@]}" "${sanitize[@]}" "$src" "$libdir/libhush.a" "${syslibs[@]}" -o "$work/test_asan" &&
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+            UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+            "$work/test_asan"
+}
+
+build_and_run_shared() {
+    "$cc" "${cflags[@]}" "$src" -L"$libdir" -Wl,-rpath,"$libdir" -lhush "${syslibs[@]}" -o "$work/test_shared" &&
+        { ldd "$work/test_shared" | grep -q "$libdir/libhush.so" || { echo "not linked against $libdir/libhush.so"; false; }; } &&
+        "$work/test_shared"
+}
+
+build_and_run_valgrind() {
+    "$cc" "${cflags[@]}" "$src" "$libdir/libhush.a" "${syslibs[@]}" -o "$work/test_plain" &&
+        valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            "$work/test_plain"
+}
+
+build_and_run_cpp() {
+    "$cxx" -std=c++11 -Wall -Wextra -Werror -pedantic -fsyntax-only -I"$root/include" "$here/c/header_cpp.cpp" &&
+        "$cxx" -std=c++11 -Wall -Wextra -Werror -pedantic -g -I"$root/include" "$here/c/header_cpp.cpp" \
+            "$libdir/libhush.a" "${syslibs[@]}" -o "$work/header_cpp" &&
+        "$work/header_cpp"
+}
+
+step "C test, libhush.a, ASan + UBSan" build_and_run_asan
+step "C test, libhush.so" build_and_run_shared
+if command -v valgrind >/dev/null 2>&1; then
+    step "C test, libhush.a, Valgrind" build_and_run_valgrind
+else
+    echo "== C test under Valgrind: skipped (valgrind is not installed)"
+    skipped=$((skipped + 1))
+fi
+step "C++11 header check" build_and_run_cpp
+
+echo "c-runs: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,550 @@
+//! Bodies of the fuzz targets, one `pub fn name(data: &[u8])` per target.
+//!
+//! This file is a plain module shared by two builds: every binary in
+//! `fuzz/fuzz_targets/` includes it with `#[path = "../targets.rs"]`, and the
+//! main crate's `tests/fuzz_corpus.rs` includes it with
+//! `#[path = "../fuzz/targets.rs"]` to replay `fuzz/corpus/<target>/` under
+//! `cargo test`. Every target checks invariants beyond "does not panic"; a
+//! failed `assert!` is a finding.
+//!
+//! It depends on `hush` and `rand` only, so both builds can compile it.
+
+#![allow(dead_code)]
+
+use hush::address::DeviceId;
+use hush::fingerprint::{compare_scannable, Fingerprint, FingerprintError, FingerprintParty};
+use hush::keys::{
+    BundleError, BundleSignature, IdentityKey, IdentityKeyPair, KemCiphertext, KemKeyPair, KemPublicKey, KemSecretKey, KeyError,
+    KyberPreKeyId, KyberPreKeyRecord, PreKeyBundle, PreKeyId, PreKeyRecord, PrivateKey, PublicKey, RecordError, SignedPreKeyId,
+    SignedPreKeyRecord, KYBER1024_CIPHERTEXT_LEN, KYBER1024_PUBLIC_KEY_LEN, KYBER1024_SECRET_KEY_LEN, KYBER1024_TYPE,
+};
+use hush::primitives::hmac_sha256;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+/// Every target, by the name of its binary and its corpus directory.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("ec_public_key", ec_public_key),
+    ("ec_private_key", ec_private_key),
+    ("identity_key_pair", identity_key_pair),
+    ("kem_public_key", kem_public_key),
+    ("kem_secret_key", kem_secret_key),
+    ("kem_ciphertext", kem_ciphertext),
+    ("pre_key_record", pre_key_record),
+    ("signed_pre_key_record", signed_pre_key_record),
+    ("kyber_pre_key_record", kyber_pre_key_record),
+    ("scannable_fingerprint", scannable_fingerprint),
+    ("pre_key_bundle", pre_key_bundle),
+];
+
+/// A deterministic RNG derived from the input, so a crash reproduces.
+fn rng_for(data: &[u8]) -> StdRng {
+    StdRng::from_seed(hmac_sha256(b"hush-fuzz", &[data]))
+}
+
+fn clamped(scalar: &[u8]) -> bool {
+    scalar.len() == 32 && scalar[0] & 0x07 == 0 && scalar[31] & 0xc0 == 0x40
+}
+
+// ---------------------------------------------------------------------------
+// A strict reader for the flat protobuf messages hush stores, used to decide
+// whether an input is *canonical*, i.e. exactly what hush's serializers emit.
+
+/// One protobuf field value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field<'a> {
+    Varint(u64),
+    Fixed64(u64),
+    Bytes(&'a [u8]),
+}
+
+fn read_varint(data: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for i in 0..10 {
+        let byte = *data.get(*pos)?;
+        *pos += 1;
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            // Minimal: no trailing zero group (except the single byte 0x00),
+            // and the tenth byte may only carry the top bit.
+            if (i > 0 && byte == 0) || (i == 9 && byte > 1) {
+                return None;
+            }
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// The fields of `data` if it is canonical proto3: field numbers strictly
+/// increasing, minimal varints, wire types 0, 1 and 2 only, no field holding
+/// its default value (0 or empty). `None` otherwise.
+fn canonical_fields(data: &[u8]) -> Option<Vec<(u64, Field<'_>)>> {
+    let mut pos = 0;
+    let mut fields = Vec::new();
+    let mut last_number = 0;
+    while pos < data.len() {
+        let key = read_varint(data, &mut pos)?;
+        let number = key >> 3;
+        if number <= last_number || number > u64::from(u32::MAX >> 3) {
+            return None;
+        }
+        last_number = number;
+        let field = match key & 7 {
+            0 => Field::Varint(read_varint(data, &mut pos)?).nonzero()?,
+            1 => {
+                let raw: [u8; 8] = data.get(pos..pos + 8)?.try_into().ok()?;
+                pos += 8;
+                Field::Fixed64(u64::from_le_bytes(raw)).nonzero()?
+            }
+            2 => {
+                let len = usize::try_from(read_varint(data, &mut pos)?).ok()?;
+                let end = pos.checked_add(len)?;
+                let bytes = data.get(pos..end)?;
+                pos = end;
+                Field::Bytes(bytes).nonzero()?
+            }
+            _ => return None,
+        };
+        fields.push((number, field));
+    }
+    Some(fields)
+}
+
+impl Field<'_> {
+    fn nonzero(self) -> Option<Self> {
+        match self {
+            Field::Varint(0) | Field::Fixed64(0) => None,
+            Field::Bytes(b) if b.is_empty() => None,
+            other => Some(other),
+        }
+    }
+}
+
+/// What a field of a stored structure must look like to survive a
+/// parse → serialize round trip unchanged.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// A `uint32` (the varint must fit in 32 bits).
+    U32,
+    /// A `fixed64`.
+    Fixed64,
+    /// Bytes of exactly this length.
+    Bytes(usize),
+    /// A 32-byte EC private key that is already clamped.
+    ClampedScalar,
+}
+
+/// Whether `data` is canonical and its fields match `layout` (field number,
+/// expectation); fields absent from `data` are allowed (they are defaults).
+fn canonical_as(data: &[u8], layout: &[(u64, Expect)]) -> bool {
+    let Some(fields) = canonical_fields(data) else { return false };
+    fields.iter().all(|(number, field)| {
+        let Some((_, expect)) = layout.iter().find(|(n, _)| n == number) else { return false };
+        match (expect, field) {
+            (Expect::U32, Field::Varint(v)) => *v <= u64::from(u32::MAX),
+            (Expect::Fixed64, Field::Fixed64(_)) => true,
+            (Expect::Bytes(len), Field::Bytes(b)) => b.len() == *len,
+            (Expect::ClampedScalar, Field::Bytes(b)) => clamped(b),
+            _ => false,
+        }
+    })
+}
+
+const EC_RECORD: &[(u64, Expect)] = &[(1, Expect::U32), (2, Expect::Bytes(33)), (3, Expect::ClampedScalar)];
+const SIGNED_EC_RECORD: &[(u64, Expect)] = &[
+    (1, Expect::U32),
+    (2, Expect::Bytes(33)),
+    (3, Expect::ClampedScalar),
+    (4, Expect::Bytes(64)),
+    (5, Expect::Fixed64),
+];
+const KYBER_RECORD: &[(u64, Expect)] = &[
+    (1, Expect::U32),
+    (2, Expect::Bytes(1 + KYBER1024_PUBLIC_KEY_LEN)),
+    (3, Expect::Bytes(1 + KYBER1024_SECRET_KEY_LEN)),
+    (4, Expect::Bytes(64)),
+    (5, Expect::Fixed64),
+];
+const IDENTITY_KEY_PAIR: &[(u64, Expect)] = &[(1, Expect::Bytes(33)), (2, Expect::ClampedScalar)];
+
+/// The checks shared by every stored structure: the serialized form is
+/// canonical, no longer than the input, a fixed point of parse → serialize,
+/// and equal to the input whenever the input was canonical.
+fn check_stored_round_trip(data: &[u8], serialized: &[u8], layout: &[(u64, Expect)], reparse: impl Fn(&[u8]) -> Option<Vec<u8>>) {
+    assert!(canonical_as(serialized, layout), "serializer output is not canonical");
+    assert!(serialized.len() <= data.len(), "serialized form grew: {} > {}", serialized.len(), data.len());
+    let again = reparse(serialized).expect("serialized form parses");
+    assert_eq!(again, serialized, "parse → serialize is not a fixed point");
+    if canonical_as(data, layout) {
+        assert_eq!(serialized, data, "canonical input did not re-serialize identically");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// EC keys
+
+/// `PublicKey::deserialize` (and `IdentityKey::deserialize`, the same parser).
+pub fn ec_public_key(data: &[u8]) {
+    let parsed = PublicKey::deserialize(data);
+    assert_eq!(IdentityKey::deserialize(data).map(|k| *k.public_key()), parsed, "IdentityKey and PublicKey parse alike");
+    match parsed {
+        Ok(key) => {
+            let serialized = key.serialize();
+            assert_eq!(serialized.len(), 33);
+            assert_eq!(serialized[..], data[..33], "serialized form is the first 33 input bytes");
+            assert_eq!(PublicKey::deserialize(&serialized), Ok(key), "parse → serialize → parse");
+            assert_eq!(PublicKey::from_raw(&data[1..33]), Ok(key), "raw form");
+            if key.is_canonical() {
+                assert_eq!(data[32] & 0x80, 0, "a canonical key has bit 255 clear");
+            }
+            // Verifying an arbitrary signature (the bytes after the key) never
+            // panics, whatever its length.
+            let (signature, message) = data[33..].split_at((data.len() - 33).min(64));
+            let _ = key.verify_signature(message, signature);
+        }
+        Err(KeyError::NoKeyTypeIdentifier) => assert!(data.is_empty()),
+        Err(KeyError::BadKeyType(kind)) => assert!(kind == data[0] && kind != 0x05),
+        Err(KeyError::BadKeyLength(len)) => assert!(len == data.len() && len < 33 && data[0] == 0x05),
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
+/// `PrivateKey::deserialize`: accepts exactly 32 bytes and clamps them.
+pub fn ec_private_key(data: &[u8]) {
+    match PrivateKey::deserialize(data) {
+        Ok(key) => {
+            assert_eq!(data.len(), 32);
+            let serialized = key.serialize();
+            assert!(clamped(&serialized[..]), "stored scalar is clamped");
+            assert_eq!(serialized[1..31], data[1..31], "only the clamped bits change");
+            assert_eq!(serialized[0], data[0] & 0xf8);
+            assert_eq!(serialized[31], (data[31] & 0x7f) | 0x40);
+            let again = PrivateKey::deserialize(&serialized[..]).expect("serialized key parses");
+            assert_eq!(again.serialize()[..], serialized[..], "clamping is idempotent");
+            let public = key.public_key();
+            assert_eq!(again.public_key(), public);
+            assert_eq!(public.serialize()[0], 0x05);
+            // Agreement with a second key derived from the input is symmetric.
+            let mut other_bytes = [0u8; 32];
+            other_bytes.copy_from_slice(data);
+            other_bytes.reverse();
+            let other = PrivateKey::deserialize(&other_bytes).expect("32 bytes");
+            let ab = key.agree(&other.public_key()).expect("prime-order public key");
+            let ba = other.agree(&public).expect("prime-order public key");
+            assert_eq!(ab[..], ba[..], "agreement is symmetric");
+        }
+        Err(KeyError::BadKeyLength(len)) => assert!(len == data.len() && len != 32),
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
+/// `IdentityKeyPair::deserialize`, then signing with the loaded key.
+pub fn identity_key_pair(data: &[u8]) {
+    let Ok(pair) = IdentityKeyPair::deserialize(data) else { return };
+    let serialized = pair.serialize();
+    assert_eq!(serialized.len(), 69, "protobuf of a 33-byte and a 32-byte key");
+    check_stored_round_trip(data, &serialized, IDENTITY_KEY_PAIR, |bytes| {
+        IdentityKeyPair::deserialize(bytes).ok().map(|p| p.serialize().to_vec())
+    });
+    assert_eq!(pair.private_key().public_key(), *pair.identity_key().public_key(), "loaded pair matches");
+    let mut rng = rng_for(data);
+    let mut signature = pair.sign(data, &mut rng);
+    assert!(pair.identity_key().public_key().verify_signature(data, &signature), "own signature verifies");
+    signature[usize::from(data.first().copied().unwrap_or(0)) % 64] ^= 0x01;
+    assert!(!pair.identity_key().public_key().verify_signature(data, &signature), "flipped signature is rejected");
+}
+
+// ---------------------------------------------------------------------------
+// KEM keys
+
+fn check_kem_error(data: &[u8], error: KeyError, expected_len: usize, length_error: fn(usize) -> KeyError) {
+    match error {
+        KeyError::NoKeyTypeIdentifier => assert!(data.is_empty()),
+        KeyError::BadKemKeyType(kind) => assert!(kind == data[0] && kind != KYBER1024_TYPE),
+        other => {
+            assert_eq!(other, length_error(data.len()));
+            assert!(data[0] == KYBER1024_TYPE && data.len() != expected_len);
+        }
+    }
+}
+
+/// `KemPublicKey::deserialize`, then encapsulation to the parsed key.
+pub fn kem_public_key(data: &[u8]) {
+    match KemPublicKey::deserialize(data) {
+        Ok(key) => {
+            assert_eq!(key.serialize(), data, "a KEM public key re-serializes exactly");
+            let (shared, ciphertext) = key.encapsulate(&mut rng_for(data));
+            let wire = ciphertext.serialize();
+            assert_eq!(wire.len(), 1 + KYBER1024_CIPHERTEXT_LEN);
+            assert_eq!(KemCiphertext::deserialize(&wire), Ok(ciphertext));
+            let (again, _) = key.encapsulate(&mut rng_for(data));
+            assert_eq!(shared[..], again[..], "encapsulation is a function of key and randomness");
+        }
+        Err(e) => check_kem_error(data, e, 1 + KYBER1024_PUBLIC_KEY_LEN, KeyError::BadKemKeyLength),
+    }
+}
+
+/// `KemSecretKey::deserialize`, then decapsulation and pairing with the
+/// public key embedded in it.
+pub fn kem_secret_key(data: &[u8]) {
+    match KemSecretKey::deserialize(data) {
+        Ok(key) => {
+            assert_eq!(key.serialize()[..], data[..], "a KEM secret key re-serializes exactly");
+            // The encapsulation key sits after the 1536-byte ŝ; pairing with
+            // it must succeed, with anything else must fail.
+            let mut embedded = vec![KYBER1024_TYPE];
+            embedded.extend_from_slice(&data[1 + 1536..1 + 1536 + KYBER1024_PUBLIC_KEY_LEN]);
+            let public = KemPublicKey::deserialize(&embedded).expect("typed 1568 bytes");
+            assert!(KemKeyPair::from_parts(public.clone(), key.clone()).is_ok(), "embedded public key pairs");
+            embedded[1] ^= 0x01;
+            let wrong = KemPublicKey::deserialize(&embedded).expect("typed 1568 bytes");
+            assert_eq!(KemKeyPair::from_parts(wrong, key.clone()).err(), Some(KeyError::KeyPairMismatch));
+            // Decapsulation of a ciphertext taken from the input is deterministic.
+            let mut ct = vec![KYBER1024_TYPE];
+            ct.extend_from_slice(&data[1..1 + KYBER1024_CIPHERTEXT_LEN]);
+            let first = key.decapsulate_serialized(&ct).expect("typed 1568 bytes");
+            let second = key.decapsulate(&KemCiphertext::deserialize(&ct).expect("typed 1568 bytes"));
+            assert_eq!(first[..], second[..]);
+        }
+        Err(e) => check_kem_error(data, e, 1 + KYBER1024_SECRET_KEY_LEN, KeyError::BadKemKeyLength),
+    }
+}
+
+/// `KemCiphertext::deserialize`.
+pub fn kem_ciphertext(data: &[u8]) {
+    match KemCiphertext::deserialize(data) {
+        Ok(ct) => assert_eq!(ct.serialize(), data, "a ciphertext re-serializes exactly"),
+        Err(e) => check_kem_error(data, e, 1 + KYBER1024_CIPHERTEXT_LEN, KeyError::BadKemCiphertextLength),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Pre-key records
+
+/// `PreKeyRecord::deserialize`.
+pub fn pre_key_record(data: &[u8]) {
+    let record = match PreKeyRecord::deserialize(data) {
+        Ok(record) => record,
+        Err(RecordError::InvalidProtobufEncoding | RecordError::Key(_)) => return,
+        Err(other) => panic!("unexpected error {other:?}"),
+    };
+    assert_eq!(record.key_pair().private_key.public_key(), *record.public_key(), "key pair matches");
+    let serialized = record.serialize();
+    check_stored_round_trip(data, &serialized, EC_RECORD, |bytes| PreKeyRecord::deserialize(bytes).ok().map(|r| r.serialize().to_vec()));
+    let again = PreKeyRecord::deserialize(&serialized).expect("round trip");
+    assert_eq!((again.id(), *again.public_key()), (record.id(), *record.public_key()));
+}
+
+/// `SignedPreKeyRecord::deserialize`.
+pub fn signed_pre_key_record(data: &[u8]) {
+    let record = match SignedPreKeyRecord::deserialize(data) {
+        Ok(record) => record,
+        Err(RecordError::InvalidProtobufEncoding | RecordError::Key(_)) => return,
+        Err(RecordError::BadSignatureLength(len)) => {
+            assert_ne!(len, 64);
+            return;
+        }
+    };
+    assert_eq!(record.key_pair().private_key.public_key(), *record.public_key(), "key pair matches");
+    let serialized = record.serialize();
+    check_stored_round_trip(data, &serialized, SIGNED_EC_RECORD, |bytes| {
+        SignedPreKeyRecord::deserialize(bytes).ok().map(|r| r.serialize().to_vec())
+    });
+    let again = SignedPreKeyRecord::deserialize(&serialized).expect("round trip");
+    assert_eq!(
+        (again.id(), *again.public_key(), *again.signature(), again.timestamp()),
+        (record.id(), *record.public_key(), *record.signature(), record.timestamp())
+    );
+}
+
+/// `KyberPreKeyRecord::deserialize`.
+pub fn kyber_pre_key_record(data: &[u8]) {
+    let record = match KyberPreKeyRecord::deserialize(data) {
+        Ok(record) => record,
+        Err(RecordError::InvalidProtobufEncoding | RecordError::Key(_)) => return,
+        Err(RecordError::BadSignatureLength(len)) => {
+            assert_ne!(len, 64);
+            return;
+        }
+    };
+    let pair = record.key_pair();
+    assert!(KemKeyPair::from_parts(pair.public_key.clone(), pair.secret_key.clone()).is_ok(), "key pair matches");
+    let serialized = record.serialize();
+    check_stored_round_trip(data, &serialized, KYBER_RECORD, |bytes| {
+        KyberPreKeyRecord::deserialize(bytes).ok().map(|r| r.serialize().to_vec())
+    });
+    let again = KyberPreKeyRecord::deserialize(&serialized).expect("round trip");
+    assert_eq!(
+        (again.id(), again.public_key(), *again.signature(), again.timestamp()),
+        (record.id(), record.public_key(), *record.signature(), record.timestamp())
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Safety numbers
+
+/// Splits `data` at a point given by its first two bytes.
+fn split_in_two(data: &[u8]) -> (&[u8], &[u8]) {
+    match data {
+        [a, b, rest @ ..] => rest.split_at(usize::from(u16::from_le_bytes([*a, *b])) % (rest.len() + 1)),
+        _ => (data, &[]),
+    }
+}
+
+/// `compare_scannable` on two arbitrary inputs, and on a real scannable
+/// fingerprint (built from keys taken from the input) against arbitrary bytes.
+pub fn scannable_fingerprint(data: &[u8]) {
+    let (ours, theirs) = split_in_two(data);
+    match compare_scannable(ours, theirs) {
+        Ok(true) => {
+            // Matching is mirror-symmetric, except that only *their* version
+            // may be absent (it then counts as 0).
+            match compare_scannable(theirs, ours) {
+                Ok(true) | Err(FingerprintError::Parsing("missing version")) => {}
+                other => panic!("match is not symmetric: {other:?}"),
+            }
+        }
+        Ok(false) | Err(FingerprintError::Parsing(_) | FingerprintError::VersionMismatch { .. }) => {}
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+
+    // A genuine pair of fingerprints: two identities from the input.
+    if data.len() < 66 {
+        return;
+    }
+    let alice = IdentityKeyPair::from(PrivateKey::deserialize(&data[..32]).expect("32 bytes"));
+    let bob = IdentityKeyPair::from(PrivateKey::deserialize(&data[32..64]).expect("32 bytes"));
+    let version = u32::from(data[64]);
+    let (a_id, b_id) = split_in_two(&data[65..]);
+    let a = FingerprintParty { identifier: a_id, identity_key: alice.identity_key() };
+    let b = FingerprintParty { identifier: b_id, identity_key: bob.identity_key() };
+    let seen_by_a = Fingerprint::new(version, 2, a, b).expect("valid iteration count");
+    let seen_by_b = Fingerprint::new(version, 2, b, a).expect("valid iteration count");
+    let display = seen_by_a.display_string();
+    assert_eq!(display, seen_by_b.display_string(), "display string is symmetric");
+    assert!(display.len() == 60 && display.bytes().all(|c| c.is_ascii_digit()), "60 digits");
+    let scanned_by_a = seen_by_a.scannable().serialize();
+    let scanned_by_b = seen_by_b.scannable().serialize();
+    assert_eq!(seen_by_a.scannable().compare(&scanned_by_b), Ok(true), "mirror matches");
+    assert_eq!(seen_by_b.scannable().compare(&scanned_by_a), Ok(true), "mirror matches");
+    let same_keys = alice.identity_key() == bob.identity_key() && a_id == b_id;
+    assert_eq!(seen_by_a.scannable().compare(&scanned_by_a), Ok(same_keys), "own form matches only itself mirrored");
+    // A real form against arbitrary bytes: any verdict, no panic.
+    let _ = seen_by_a.scannable().compare(theirs);
+}
+
+// ---------------------------------------------------------------------------
+// Bundles
+
+/// Byte layout of a fuzzed bundle: fixed-size fields in the order below, each
+/// signature preceded by a one-byte length. Keys are raw (any bytes make a
+/// key), so every input that is long enough reaches `verify`.
+///
+/// registration_id u32le | device_id u8 | has_pre_key u8 | pre_key_id u32le |
+/// pre_key 32 | signed_pre_key_id u32le | signed_pre_key 32 | len u8 | sig |
+/// kyber_pre_key_id u32le | kyber_pre_key 1568 | len u8 | sig | identity 32
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Some(head)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn signature(&mut self) -> Option<&'a [u8]> {
+        let len = usize::from(self.u8()?);
+        self.take(len)
+    }
+}
+
+/// Decodes the fuzz layout into a bundle (`None` if the input is too short or
+/// the device ID is out of range).
+pub fn decode_bundle(data: &[u8]) -> Option<PreKeyBundle> {
+    let mut r = Reader(data);
+    let registration_id = r.u32()?;
+    let device_id = DeviceId::new(u32::from(r.u8()?)).ok()?;
+    let has_pre_key = r.u8()? & 1 == 1;
+    let pre_key_id = r.u32()?;
+    let pre_key = PublicKey::from_raw(r.take(32)?).ok()?;
+    let signed_pre_key_id = r.u32()?;
+    let signed_pre_key_public = PublicKey::from_raw(r.take(32)?).ok()?;
+    let signed_pre_key_signature = r.signature()?.to_vec();
+    let kyber_pre_key_id = r.u32()?;
+    let mut kyber = vec![KYBER1024_TYPE];
+    kyber.extend_from_slice(r.take(KYBER1024_PUBLIC_KEY_LEN)?);
+    let kyber_pre_key_public = KemPublicKey::deserialize(&kyber).ok()?;
+    let kyber_pre_key_signature = r.signature()?.to_vec();
+    let identity_key = IdentityKey::new(PublicKey::from_raw(r.take(32)?).ok()?);
+    Some(PreKeyBundle {
+        registration_id,
+        device_id,
+        pre_key: has_pre_key.then_some((PreKeyId(pre_key_id), pre_key)),
+        signed_pre_key_id: SignedPreKeyId(signed_pre_key_id),
+        signed_pre_key_public,
+        signed_pre_key_signature,
+        kyber_pre_key_id: KyberPreKeyId(kyber_pre_key_id),
+        kyber_pre_key_public,
+        kyber_pre_key_signature,
+        identity_key,
+    })
+}
+
+/// Encodes a bundle in the fuzz layout (for seeding the corpus). Signatures
+/// longer than 255 bytes are truncated.
+pub fn encode_bundle(bundle: &PreKeyBundle) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&bundle.registration_id.to_le_bytes());
+    out.push(u8::try_from(bundle.device_id.get()).unwrap_or(1));
+    let (has, id, key) = match bundle.pre_key {
+        Some((id, key)) => (1, id.0, *key.raw()),
+        None => (0, 0, [0u8; 32]),
+    };
+    out.push(has);
+    out.extend_from_slice(&id.to_le_bytes());
+    out.extend_from_slice(&key);
+    out.extend_from_slice(&bundle.signed_pre_key_id.0.to_le_bytes());
+    out.extend_from_slice(bundle.signed_pre_key_public.raw());
+    push_signature(&mut out, &bundle.signed_pre_key_signature);
+    out.extend_from_slice(&bundle.kyber_pre_key_id.0.to_le_bytes());
+    out.extend_from_slice(&bundle.kyber_pre_key_public.serialize()[1..]);
+    push_signature(&mut out, &bundle.kyber_pre_key_signature);
+    out.extend_from_slice(bundle.identity_key.public_key().raw());
+    out
+}
+
+fn push_signature(out: &mut Vec<u8>, signature: &[u8]) {
+    let signature = &signature[..signature.len().min(255)];
+    out.push(u8::try_from(signature.len()).unwrap_or(255));
+    out.extend_from_slice(signature);
+}
+
+/// Arbitrary bytes split into a bundle's fields, then `PreKeyBundle::verify`.
+pub fn pre_key_bundle(data: &[u8]) {
+    let Some(bundle) = decode_bundle(data) else { return };
+    assert_eq!(decode_bundle(&encode_bundle(&bundle)).as_ref(), Some(&bundle), "layout round trip");
+    let identity = *bundle.identity_key.public_key();
+    let signed_ok = identity.verify_signature(&bundle.signed_pre_key_public.serialize(), &bundle.signed_pre_key_signature);
+    let kyber_ok = identity.verify_signature(&bundle.kyber_pre_key_public.serialize(), &bundle.kyber_pre_key_signature);
+    match bundle.clone().verify() {
+        Ok(verified) => {
+            assert!(signed_ok && kyber_ok, "verify accepted a bad signature");
+            assert_eq!(verified.into_inner(), bundle, "verification does not change the bundle");
+        }
+        Err(BundleError::SignatureValidationFailed(BundleSignature::SignedPreKey)) => assert!(!signed_ok),
+        Err(BundleError::SignatureValidationFailed(BundleSignature::KyberPreKey)) => assert!(signed_ok && !kyber_ok),
+    }
+    // A signature is 64 bytes; anything else never verifies.
+    if bundle.signed_pre_key_signature.len() != 64 {
+        assert!(!signed_ok);
+    }
+}

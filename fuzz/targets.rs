@@ -22,8 +22,11 @@ use hush::primitives::hmac_sha256;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+/// A target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its binary and its corpus directory.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("ec_public_key", ec_public_key),
     ("ec_private_key", ec_private_key),
     ("identity_key_pair", identity_key_pair),
@@ -115,7 +118,7 @@ impl Field<'_> {
     fn nonzero(self) -> Option<Self> {
         match self {
             Field::Varint(0) | Field::Fixed64(0) => None,
-            Field::Bytes(b) if b.is_empty() => None,
+            Field::Bytes([]) => None,
             other => Some(other),
         }
     }

@@ -2,8 +2,9 @@
 //!
 //! The Signal protocol as pure state transitions, wire compatible with
 //! libsignal: XEdDSA identity keys, EC and Kyber-1024 pre-keys, pre-key
-//! bundles and safety numbers today; PQXDH, the Double Ratchet, SPQR, sender
-//! keys and sealed sender as they land (see the README's status table).
+//! bundles, safety numbers, and 1:1 sessions (PQXDH and the Double Ratchet,
+//! in [`session`]). The SPQR post-quantum ratchet, sender keys and sealed
+//! sender land next (see the README's status table).
 //!
 //! hush does no I/O: it never reads clocks, files, the network or global
 //! state. Randomness comes in as a [`rand_core::CryptoRng`], time as a
@@ -59,6 +60,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(unreachable_pub)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo, clippy::unimplemented))]
 
 pub mod address;
 pub mod fingerprint;

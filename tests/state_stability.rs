@@ -109,5 +109,5 @@ fn headers_are_checked() {
     let mut future = state.to_vec();
     future[0] = 0xee;
     assert_eq!(IdentityKeyPair::from_state(&future).unwrap_err(), StateError::UnsupportedVersion(0xee));
-    assert_eq!(SessionRecord::from_state(&SessionRecord::new().to_state()).unwrap().has_current_state(), false);
+    assert!(!SessionRecord::from_state(&SessionRecord::new().to_state()).unwrap().has_current_state());
 }

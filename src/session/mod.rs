@@ -7,6 +7,52 @@
 //! pre-keys by the IDs a message names, decides whether to trust an identity
 //! (exposed before and after each step), and persists the record with
 //! [`SessionRecord::to_state`].
+//!
+//! ```
+//! use hush::address::{DeviceId, ProtocolAddress};
+//! use hush::keys::*;
+//! use hush::messages::CiphertextMessage;
+//! use hush::session::{Addresses, LocalIdentity, PreKeys, SessionRecord};
+//! use rand::{rngs::StdRng, SeedableRng};
+//! let mut rng = StdRng::seed_from_u64(1); // use an OS-seeded RNG in production
+//! let now = Timestamp::from_millis(1_700_000_000_000);
+//! let alice_addr = ProtocolAddress::new("9d0652a3-dcc3-4d11-975f-74d61598733f", DeviceId::new(1)?);
+//! let bob_addr = ProtocolAddress::new("796abedb-ca4e-4f18-8803-1fde5b921f9f", DeviceId::new(1)?);
+//! let alice = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 1 };
+//! let bob = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 2 };
+//! let signed = SignedPreKeyRecord::generate(SignedPreKeyId(1), now, &bob.key_pair, &mut rng);
+//! let kyber = KyberPreKeyRecord::generate(KyberPreKeyId(1), now, &bob.key_pair, &mut rng);
+//! let bundle = PreKeyBundle {
+//!     registration_id: 2,
+//!     device_id: bob_addr.device_id(),
+//!     pre_key: None,
+//!     signed_pre_key_id: signed.id(),
+//!     signed_pre_key_public: *signed.public_key(),
+//!     signed_pre_key_signature: signed.signature().to_vec(),
+//!     kyber_pre_key_id: kyber.id(),
+//!     kyber_pre_key_public: kyber.public_key().clone(),
+//!     kyber_pre_key_signature: kyber.signature().to_vec(),
+//!     identity_key: *bob.key_pair.identity_key(),
+//! };
+//!
+//! // Alice starts the session and sends.
+//! let mut alice_record = SessionRecord::new();
+//! alice_record.initiate(&bundle.verify()?, &alice, now, &mut rng)?;
+//! let to_bob = Addresses { local: &alice_addr, remote: &bob_addr };
+//! let CiphertextMessage::PreKey(message) = alice_record.encrypt(b"hi", to_bob, now, &mut rng)? else { unreachable!() };
+//!
+//! // Bob decides to trust `message.identity_key()`, then decrypts.
+//! let mut bob_record = SessionRecord::new();
+//! let to_alice = Addresses { local: &bob_addr, remote: &alice_addr };
+//! let keys = PreKeys { signed: Some(&signed), kyber: Some(&kyber), one_time: None };
+//! let result = bob_record.decrypt_prekey(&message, &bob, keys, to_alice, &mut rng)?;
+//! assert_eq!(result.plaintext, b"hi");
+//!
+//! // Both persist their records; the bytes reload into the same state.
+//! let saved = bob_record.to_state();
+//! assert_eq!(*SessionRecord::from_state(&saved)?.to_state(), *saved);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod codec;
 mod errors;

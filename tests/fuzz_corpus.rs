@@ -214,3 +214,72 @@ fn generate_seed_corpus() {
     wrong_identity.identity_key = *other.identity_key();
     write("pre_key_bundle", "wrong-identity", &targets::encode_bundle(&wrong_identity));
 }
+
+/// Seeds for the session-layer targets: real messages and records from a
+/// hush conversation, and action scripts for the conversation fuzzer.
+/// `cargo test --test fuzz_corpus -- --ignored generate_session_seed_corpus`
+#[test]
+#[ignore = "generator: rewrites fuzz/corpus/{signal_message,prekey_signal_message,session_record_state,conversation}"]
+fn generate_session_seed_corpus() {
+    use hush::address::ProtocolAddress;
+    use hush::messages::CiphertextMessage;
+    use hush::session::{Addresses, LocalIdentity, PreKeys, SessionRecord};
+
+    let mut rng = StdRng::seed_from_u64(0x7365_7373);
+    let now = Timestamp::from_millis(1_700_000_000_000);
+    let alice = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 1 };
+    let bob = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 2 };
+    let a_addr = ProtocolAddress::new("9d0652a3-dcc3-4d11-975f-74d61598733f", DeviceId::new(1).unwrap());
+    let b_addr = ProtocolAddress::new("796abedb-ca4e-4f18-8803-1fde5b921f9f", DeviceId::new(1).unwrap());
+    let signed = SignedPreKeyRecord::generate(SignedPreKeyId(1), now, &bob.key_pair, &mut rng);
+    let kyber = KyberPreKeyRecord::generate(KyberPreKeyId(1), now, &bob.key_pair, &mut rng);
+    let one_time = PreKeyRecord::generate(PreKeyId(1), &mut rng);
+    let bundle = PreKeyBundle {
+        registration_id: 2,
+        device_id: DeviceId::new(1).unwrap(),
+        pre_key: Some((one_time.id(), *one_time.public_key())),
+        signed_pre_key_id: signed.id(),
+        signed_pre_key_public: *signed.public_key(),
+        signed_pre_key_signature: signed.signature().to_vec(),
+        kyber_pre_key_id: kyber.id(),
+        kyber_pre_key_public: kyber.public_key().clone(),
+        kyber_pre_key_signature: kyber.signature().to_vec(),
+        identity_key: *bob.key_pair.identity_key(),
+    };
+    let mut alice_record = SessionRecord::new();
+    alice_record.initiate(&bundle.verify().unwrap(), &alice, now, &mut rng).unwrap();
+    let to_bob = Addresses { local: &a_addr, remote: &b_addr };
+    let to_alice = Addresses { local: &b_addr, remote: &a_addr };
+    let CiphertextMessage::PreKey(first) = alice_record.encrypt(b"first", to_bob, now, &mut rng).unwrap() else { panic!() };
+    write("session_record_state", "unacknowledged-initiator", &alice_record.to_state());
+    write("prekey_signal_message", "valid", first.serialized());
+    write("prekey_signal_message", "version-3", &[&[0x34u8][..], &first.serialized()[1..]].concat());
+    write("prekey_signal_message", "truncated", &first.serialized()[..100]);
+    write("prekey_signal_message", "empty", &[]);
+    write("signal_message", "inner-with-addresses", first.message().serialized());
+    let mut bob_record = SessionRecord::new();
+    let keys = PreKeys { signed: Some(&signed), kyber: Some(&kyber), one_time: Some(&one_time) };
+    bob_record.decrypt_prekey(&first, &bob, keys, to_alice, &mut rng).unwrap();
+    let CiphertextMessage::Whisper(reply) = bob_record.encrypt(b"reply", to_alice, now, &mut rng).unwrap() else { panic!() };
+    write("signal_message", "valid", reply.serialized());
+    write("signal_message", "bad-mac", &flipped(reply.serialized(), reply.serialized().len() - 1));
+    write("signal_message", "legacy-version", &[&[0x24u8][..], &reply.serialized()[1..]].concat());
+    write("signal_message", "too-short", &reply.serialized()[..8]);
+    alice_record.decrypt(&reply, to_bob, &mut rng).unwrap();
+    write("session_record_state", "acknowledged-initiator", &alice_record.to_state());
+    write("session_record_state", "recipient", &bob_record.to_state());
+    write("session_record_state", "empty-record", &SessionRecord::new().to_state());
+    write("session_record_state", "bad-version", &[0xee, 1]);
+
+    // Conversation scripts: (op, arg) pairs; op % 7: 0/1 send from Alice/Bob,
+    // 2/3 deliver, 4 drop, 5 swap (+1 byte), 6 duplicate or tamper (+1 byte).
+    write("conversation", "ping-pong", &[0, 0, 2, 0, 1, 0, 2, 0, 0, 1, 2, 0, 1, 2, 2, 0]);
+    write("conversation", "burst-reversed", &[0, 0, 2, 0, 0, 0, 0, 1, 0, 2, 0, 3, 2, 3, 2, 2, 2, 1, 2, 0]);
+    write("conversation", "duplicate-and-tamper", &[0, 0, 0, 0, 2, 0, 6, 0, 0, 6, 1, 9, 2, 0, 6, 0, 0]);
+    write("conversation", "drop-and-swap", &[0, 0, 0, 1, 0, 2, 4, 1, 5, 0, 1, 2, 0, 2, 0]);
+    let mut long = Vec::new();
+    for turn in 0..12u8 {
+        long.extend_from_slice(&[turn % 2, turn, turn % 2, 0, 2, 1, 2, 0]);
+    }
+    write("conversation", "many-turns", &long);
+}

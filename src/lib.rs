@@ -71,6 +71,7 @@ pub mod primitives;
 mod proto;
 pub mod ratchet;
 pub mod session;
+mod spqr;
 pub mod state;
 
 pub use rand_core;

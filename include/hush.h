@@ -37,6 +37,11 @@
 #define HUSH_VERSION_STRING "0.1.0"
 
 /**
+ * Length of a serialized EC public key (`0x05` and 32 bytes).
+ */
+#define HUSH_PUBLIC_KEY_LENGTH 33
+
+/**
  * A safety number between a local and a remote party.
  */
 typedef struct hush_fingerprint hush_fingerprint;
@@ -63,10 +68,23 @@ typedef struct hush_kem_public_key hush_kem_public_key;
 typedef struct hush_kyber_prekey_record hush_kyber_prekey_record;
 
 /**
+ * Our identity as a session participant: the identity key pair and our
+ * registration ID. Immutable once made.
+ */
+typedef struct hush_local_identity hush_local_identity;
+
+/**
  * A pre-key bundle as delivered by the server, not yet verified. Immutable
  * once made.
  */
 typedef struct hush_prekey_bundle hush_prekey_bundle;
+
+/**
+ * A parsed `PreKeySignalMessage`. Read the sender's identity key and the
+ * pre-key IDs it names, then pass it to `hush_session_decrypt_prekey`.
+ * Immutable once made.
+ */
+typedef struct hush_prekey_message hush_prekey_message;
 
 /**
  * A one-time EC pre-key with its private key.
@@ -77,6 +95,17 @@ typedef struct hush_prekey_record hush_prekey_record;
  * An X25519 private key (a clamped 32-byte scalar), zeroized when freed.
  */
 typedef struct hush_private_key hush_private_key;
+
+/**
+ * A device: a name (normally a service ID such as
+ * `"9d0652a3-dcc3-4d11-975f-74d61598733f"` or `"PNI:…"`) and a device ID in
+ * `1..=127`. Immutable once made.
+ *
+ * Sessions bind each message to the sender's and recipient's addresses
+ * when both names are service IDs; other names are accepted but bind
+ * nothing.
+ */
+typedef struct hush_protocol_address hush_protocol_address;
 
 /**
  * An X25519 public key, serialized as `0x05 || u` (33 bytes). Also used for
@@ -95,9 +124,26 @@ typedef struct hush_public_key hush_public_key;
 typedef struct hush_rng hush_rng;
 
 /**
+ * A 1:1 session record with one peer device: the current session state and
+ * up to 40 archived ones. Persist it with `hush_session_record_serialize`
+ * after every successful operation, in the same transaction as the
+ * operation's output.
+ */
+typedef struct hush_session_record hush_session_record;
+
+/**
  * A signed EC pre-key: key pair, identity signature, creation time.
  */
 typedef struct hush_signed_prekey_record hush_signed_prekey_record;
+
+/**
+ * The outcome of a call. Every fallible function returns one.
+ *
+ * It is a plain 32-bit number rather than a C enum so that any value a
+ * caller hands back (to `hush_result_str`) is valid. Values are never
+ * reused: a code that is retired stays reserved.
+ */
+typedef uint32_t hush_result;
 
 /**
  * Bytes owned by the library: serialized keys and records, signatures,
@@ -120,13 +166,12 @@ typedef struct {
 } hush_buffer;
 
 /**
- * The outcome of a call. Every fallible function returns one.
- *
- * It is a plain 32-bit number rather than a C enum so that any value a
- * caller hands back (to `hush_result_str`) is valid. Values are never
- * reused: a code that is retired stays reserved.
+ * The type of a 1:1 message, as the transport carries it next to the bytes
+ * (`HUSH_MESSAGE_TYPE_WHISPER` or `HUSH_MESSAGE_TYPE_PREKEY`). A plain
+ * 32-bit number, like `hush_result`, so any value a caller passes is
+ * representable; functions reject the ones they do not handle.
  */
-typedef uint32_t hush_result;
+typedef uint32_t hush_message_type;
 
 /**
  * Fills `buf` with `len` cryptographically secure random bytes. Returns 0
@@ -136,6 +181,43 @@ typedef uint32_t hush_result;
  * that made the hush call, never after `hush_rng_free`.
  */
 typedef int (*hush_fill_random_callback)(void *ctx, uint8_t *buf, size_t len);
+
+/**
+ * The pre-keys a PreKey message used up when it created a new session.
+ *
+ * When `new_session` is false the message belonged to a session the record
+ * already had, nothing was consumed, and the other fields are zero.
+ * Otherwise delete the one-time pre-key (if `has_one_time_pre_key`) and a
+ * one-time Kyber pre-key; for a last-resort Kyber pre-key, remember
+ * `(kyber_pre_key_id, signed_pre_key_id, base_key)` and refuse that
+ * combination a second time.
+ */
+typedef struct {
+    /**
+     * Whether the message created a new session (and so consumed pre-keys).
+     */
+    bool new_session;
+    /**
+     * Whether a one-time EC pre-key was used.
+     */
+    bool has_one_time_pre_key;
+    /**
+     * The one-time EC pre-key's ID (0 unless `has_one_time_pre_key`).
+     */
+    uint32_t one_time_pre_key_id;
+    /**
+     * The signed pre-key's ID.
+     */
+    uint32_t signed_pre_key_id;
+    /**
+     * The Kyber pre-key's ID.
+     */
+    uint32_t kyber_pre_key_id;
+    /**
+     * The initiator's serialized base key (`0x05` and 32 bytes).
+     */
+    uint8_t base_key[HUSH_PUBLIC_KEY_LENGTH];
+} hush_consumed_prekeys;
 
 /**
  * Success.
@@ -249,6 +331,133 @@ typedef int (*hush_fill_random_callback)(void *ctx, uint8_t *buf, size_t len);
  */
 #define HUSH_RESULT_FINGERPRINT_MISMATCH 403
 
+/**
+ * There is no session to use: the record is empty (encrypt, decrypt a
+ * `SignalMessage`, read a field of the current state), or holds only
+ * archived states (encrypt). Start one from a bundle, or ask the sender to
+ * start over.
+ */
+#define HUSH_RESULT_SESSION_NOT_FOUND 500
+
+/**
+ * The message was already decrypted, or its key was discarded. Drop it
+ * silently; the record is unchanged.
+ */
+#define HUSH_RESULT_DUPLICATED_MESSAGE 501
+
+/**
+ * No session state could decrypt the message: forged, corrupted, or from a
+ * session the record no longer has. Drop it; the record is unchanged.
+ */
+#define HUSH_RESULT_DECRYPTION_FAILED 502
+
+/**
+ * A version-3 (X3DH, pre-Kyber) PreKey message for no existing session.
+ * Drop it.
+ */
+#define HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED 503
+
+/**
+ * A PreKey message's base key is not canonical. Drop it.
+ */
+#define HUSH_RESULT_INVALID_BASE_KEY 504
+
+/**
+ * The signed pre-key a PreKey message names was not supplied (or a record
+ * with another ID was). Drop the message if the key is gone.
+ */
+#define HUSH_RESULT_MISSING_SIGNED_PREKEY 505
+
+/**
+ * The Kyber pre-key a PreKey message names was not supplied (or a record
+ * with another ID was).
+ */
+#define HUSH_RESULT_MISSING_KYBER_PREKEY 506
+
+/**
+ * The one-time pre-key a PreKey message names was not supplied (it may have
+ * been used already).
+ */
+#define HUSH_RESULT_MISSING_PREKEY 507
+
+/**
+ * The current session was never acknowledged and is more than 30 days old:
+ * fetch a new bundle and start over.
+ */
+#define HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION 508
+
+/**
+ * The current session state cannot send (no sending chain, or the chain is
+ * exhausted): start a new session.
+ */
+#define HUSH_RESULT_INVALID_SESSION_STATE 509
+
+/**
+ * Message bytes are shorter than the minimum for their type. Drop them.
+ */
+#define HUSH_RESULT_MESSAGE_TOO_SHORT 600
+
+/**
+ * A message's version is below 3 (pre-X3DH). Drop it.
+ */
+#define HUSH_RESULT_MESSAGE_LEGACY_VERSION 601
+
+/**
+ * A message's version is above 4 (from a newer protocol). Drop it.
+ */
+#define HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION 602
+
+/**
+ * A version-4 PreKey message lacks the Kyber pre-key ID and ciphertext.
+ */
+#define HUSH_RESULT_MESSAGE_KYBER_MISSING 603
+
+/**
+ * A PreKey message has exactly one of the Kyber pre-key ID and ciphertext.
+ */
+#define HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT 604
+
+/**
+ * A message type other than `HUSH_MESSAGE_TYPE_WHISPER` (2) or
+ * `HUSH_MESSAGE_TYPE_PREKEY` (3) was given for a 1:1 session.
+ */
+#define HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE 605
+
+/**
+ * Stored state is shorter than its two header bytes. Keep the bytes; do not
+ * overwrite them.
+ */
+#define HUSH_RESULT_STATE_TRUNCATED 700
+
+/**
+ * Stored state has a format version this release does not know (written by
+ * a newer one). Keep the bytes.
+ */
+#define HUSH_RESULT_STATE_UNSUPPORTED_VERSION 701
+
+/**
+ * Stored state holds another kind of object than the one asked for.
+ */
+#define HUSH_RESULT_STATE_WRONG_KIND 702
+
+/**
+ * Stored state has a valid header but a malformed payload; the last error
+ * message names the part. Keep the bytes.
+ */
+#define HUSH_RESULT_STATE_INVALID 703
+
+/**
+ * A `SignalMessage`: an ordinary message of an established session
+ * (libsignal's "whisper" type, 2).
+ */
+#define HUSH_MESSAGE_TYPE_WHISPER 2
+
+/**
+ * A `PreKeySignalMessage`: a message of a session the recipient may not
+ * have yet, carrying what it needs to create it (type 3).
+ */
+#define HUSH_MESSAGE_TYPE_PREKEY 3
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -259,6 +468,55 @@ extern "C" {
  * Never NULL; do not free.
  */
 const char *hush_version(void);
+
+/**
+ * Makes an address from `name` (`name_len` bytes of UTF-8, no NUL needed)
+ * and `device_id`.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_INVALID_DEVICE_ID` unless `device_id` is in `1..=127`;
+ * `HUSH_RESULT_INVALID_ARGUMENT` if `name` is not UTF-8;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `name` is NULL with
+ * `name_len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `name` is valid for `name_len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_protocol_address_new(const uint8_t *name,
+                                      size_t name_len,
+                                      uint32_t device_id,
+                                      hush_protocol_address **out);
+
+/**
+ * Writes the name (UTF-8, no NUL terminator) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `address` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `address` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_protocol_address_get_name(const hush_protocol_address *address, hush_buffer *out);
+
+/**
+ * Writes the device ID (`1..=127`) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `address` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `address` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_protocol_address_get_device_id(const hush_protocol_address *address,
+                                                uint32_t *out);
+
+/**
+ * Frees an address. NULL does nothing.
+ *
+ * # Safety
+ * `address` is NULL or a live handle, not used afterwards.
+ */
+void hush_protocol_address_free(hush_protocol_address *address);
 
 /**
  * Zeroizes and frees the bytes of `buf`, then sets it to `{ NULL, 0 }`.
@@ -896,6 +1154,164 @@ hush_result hush_identity_key_pair_sign_alternate_identity(const hush_identity_k
 void hush_identity_key_pair_free(hush_identity_key_pair *pair);
 
 /**
+ * Tells the two 1:1 message types apart from the bytes alone, for a
+ * transport that does not carry the type: writes `HUSH_MESSAGE_TYPE_PREKEY`
+ * if `data` parses as a PreKey message, else `HUSH_MESSAGE_TYPE_WHISPER` if
+ * it parses as a `SignalMessage`. A well-formed message of one type never
+ * parses as the other (their first protobuf fields have different wire
+ * types), so the answer is exact; pass it to `hush_session_decrypt`, or
+ * for a PreKey message go on with `hush_prekey_message_deserialize`.
+ * Nothing is decrypted or authenticated here.
+ *
+ * Returns `HUSH_RESULT_OK`; when `data` is neither, the `SignalMessage`
+ * parse error: `HUSH_RESULT_MESSAGE_TOO_SHORT`,
+ * `HUSH_RESULT_MESSAGE_LEGACY_VERSION`,
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION`, `HUSH_RESULT_INVALID_PROTOBUF`
+ * or an EC key error (`HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER`,
+ * `HUSH_RESULT_BAD_KEY_TYPE`, `HUSH_RESULT_BAD_KEY_LENGTH`);
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a
+ * `hush_message_type` write.
+ */
+hush_result hush_message_detect_type(const uint8_t *data, size_t len, hush_message_type *out);
+
+/**
+ * Parses a PreKey message (type 3). Structure only: nothing is decrypted or
+ * authenticated until `hush_session_decrypt_prekey`.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_MESSAGE_TOO_SHORT` (empty, or an inner message too short);
+ * `HUSH_RESULT_MESSAGE_LEGACY_VERSION`;
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION`; `HUSH_RESULT_INVALID_PROTOBUF`
+ * (including a missing required field); `HUSH_RESULT_MESSAGE_KYBER_MISSING`;
+ * `HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT`; an EC key error
+ * (`HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER`, `HUSH_RESULT_BAD_KEY_TYPE`,
+ * `HUSH_RESULT_BAD_KEY_LENGTH`); `HUSH_RESULT_NULL_ARGUMENT` if `out` is
+ * NULL, or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_prekey_message_deserialize(const uint8_t *data,
+                                            size_t len,
+                                            hush_prekey_message **out);
+
+/**
+ * Writes the message as it was on the wire to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_prekey_message_serialize(const hush_prekey_message *message, hush_buffer *out);
+
+/**
+ * Writes the session version (3 for X3DH, 4 for PQXDH) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_prekey_message_get_version(const hush_prekey_message *message, uint32_t *out);
+
+/**
+ * Copies out the sender's identity key. Decide whether to trust it before
+ * calling `hush_session_decrypt_prekey`.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `message` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_prekey_message_get_identity_key(const hush_prekey_message *message,
+                                                 hush_public_key **out);
+
+/**
+ * Copies out the sender's base key (it identifies the session the message
+ * belongs to).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `message` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_prekey_message_get_base_key(const hush_prekey_message *message,
+                                             hush_public_key **out);
+
+/**
+ * Writes the sender's registration ID (0 when the message has none) to
+ * `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_prekey_message_get_registration_id(const hush_prekey_message *message,
+                                                    uint32_t *out);
+
+/**
+ * Writes whether the message names a one-time pre-key to `*out_has` and its
+ * ID (0 when there is none) to `*out_id`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if any argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out_has` and `out_id` are valid for writes.
+ */
+hush_result hush_prekey_message_get_pre_key_id(const hush_prekey_message *message,
+                                               bool *out_has,
+                                               uint32_t *out_id);
+
+/**
+ * Writes the ID of the signed pre-key the message names to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_prekey_message_get_signed_pre_key_id(const hush_prekey_message *message,
+                                                      uint32_t *out);
+
+/**
+ * Writes whether the message names a Kyber pre-key to `*out_has` (always
+ * true for version 4; false only for an X3DH message, which cannot start a
+ * session any more) and its ID (0 when there is none) to `*out_id`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if any argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out_has` and `out_id` are valid for writes.
+ */
+hush_result hush_prekey_message_get_kyber_pre_key_id(const hush_prekey_message *message,
+                                                     bool *out_has,
+                                                     uint32_t *out_id);
+
+/**
+ * Frees a PreKey message. NULL does nothing.
+ *
+ * # Safety
+ * `message` is NULL or a live handle, not used afterwards.
+ */
+void hush_prekey_message_free(hush_prekey_message *message);
+
+/**
  * Generates a one-time pre-key with identifier `id`.
  *
  * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
@@ -1262,6 +1678,398 @@ hush_result hush_rng_new(hush_fill_random_callback fill, void *ctx, hush_rng **o
  * `rng` must be NULL or a handle from `hush_rng_new` not yet freed.
  */
 void hush_rng_free(hush_rng *rng);
+
+/**
+ * Makes our participant identity from an identity key pair (copied; the
+ * caller still owns it) and our registration ID.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `key_pair` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `key_pair` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_local_identity_new(const hush_identity_key_pair *key_pair,
+                                    uint32_t registration_id,
+                                    hush_local_identity **out);
+
+/**
+ * Writes our registration ID to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `local` or `out`
+ * is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `local` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_local_identity_get_registration_id(const hush_local_identity *local,
+                                                    uint32_t *out);
+
+/**
+ * Copies out our public identity key.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `local` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `local` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_local_identity_get_identity_key(const hush_local_identity *local,
+                                                 hush_public_key **out);
+
+/**
+ * Frees a local identity, zeroizing its private key. NULL does nothing.
+ *
+ * # Safety
+ * `local` is NULL or a live handle, not used afterwards.
+ */
+void hush_local_identity_free(hush_local_identity *local);
+
+/**
+ * Makes an empty record (no session yet).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `out` is valid for a pointer write.
+ */
+hush_result hush_session_record_new(hush_session_record **out);
+
+/**
+ * Writes the record in hush's versioned storage format to `*out` (it
+ * contains secret keys; `hush_buffer_free` zeroizes it). The same record
+ * always gives the same bytes, so comparing serializations compares
+ * records.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `record` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_session_record_serialize(const hush_session_record *record, hush_buffer *out);
+
+/**
+ * Loads a record written by `hush_session_record_serialize` (by this or an
+ * earlier release). Every key, length and count is checked, so a record
+ * that loads is usable.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_TRUNCATED`; `HUSH_RESULT_STATE_UNSUPPORTED_VERSION`;
+ * `HUSH_RESULT_STATE_WRONG_KIND`; `HUSH_RESULT_STATE_INVALID` (the last
+ * error message names the part); `HUSH_RESULT_NULL_ARGUMENT` if `out` is
+ * NULL, or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`. On failure
+ * keep the stored bytes: they are corrupt or from a newer release.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_session_record_deserialize(const uint8_t *data,
+                                            size_t len,
+                                            hush_session_record **out);
+
+/**
+ * Archives the current session state (for a session reset: the next
+ * message will need a new session, while late messages of the old one
+ * still decrypt). Writes whether there was a current state to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `record` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `out` is
+ * valid for a `bool` write.
+ */
+hush_result hush_session_record_archive_current_state(hush_session_record *record, bool *out);
+
+/**
+ * Writes whether the record has a current session state to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `record` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `bool` write.
+ */
+hush_result hush_session_record_has_current_state(const hush_session_record *record, bool *out);
+
+/**
+ * Writes whether the current state can encrypt at `now_ms` (milliseconds
+ * since the Unix epoch) to `*out`: it exists, can send, and is not an
+ * unacknowledged session older than 30 days.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `record` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `bool` write.
+ */
+hush_result hush_session_record_is_usable(const hush_session_record *record,
+                                          uint64_t now_ms,
+                                          bool *out);
+
+/**
+ * Writes whether the current state is still unacknowledged (it sends PreKey
+ * messages because nothing has been received on it yet) to `*out`; false
+ * when there is no current state.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `record` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `bool` write.
+ */
+hush_result hush_session_record_is_unacknowledged(const hush_session_record *record, bool *out);
+
+/**
+ * Writes the number of archived states (0 to 40) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `record` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `size_t` write.
+ */
+hush_result hush_session_record_get_archived_count(const hush_session_record *record, size_t *out);
+
+/**
+ * Copies out the peer's identity key in the current state. After
+ * decrypting, check that you still trust it.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_SESSION_NOT_FOUND` if there is no current state;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `record` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_session_record_get_remote_identity_key(const hush_session_record *record,
+                                                        hush_public_key **out);
+
+/**
+ * Copies out our own identity key in the current state.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_SESSION_NOT_FOUND` if there is no current state;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `record` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_session_record_get_local_identity_key(const hush_session_record *record,
+                                                       hush_public_key **out);
+
+/**
+ * Writes the peer's registration ID in the current state to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_SESSION_NOT_FOUND` if there is no
+ * current state; `HUSH_RESULT_NULL_ARGUMENT` if `record` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_session_record_get_remote_registration_id(const hush_session_record *record,
+                                                           uint32_t *out);
+
+/**
+ * Writes our registration ID in the current state to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_SESSION_NOT_FOUND` if there is no
+ * current state; `HUSH_RESULT_NULL_ARGUMENT` if `record` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_session_record_get_local_registration_id(const hush_session_record *record,
+                                                          uint32_t *out);
+
+/**
+ * Frees a record, zeroizing its keys. NULL does nothing.
+ *
+ * # Safety
+ * `record` is NULL or a live handle, not used afterwards.
+ */
+void hush_session_record_free(hush_session_record *record);
+
+/**
+ * Starts a session with the owner of `bundle`, as initiator (PQXDH): checks
+ * both pre-key signatures, then makes the new session the record's current
+ * state (archiving the old one). Messages encrypted next are PreKey messages
+ * until the peer replies. Decide whether to trust the bundle's identity key
+ * (`hush_prekey_bundle_get_identity_key`) before calling. `now_ms` is the
+ * current time in milliseconds since the Unix epoch; an unacknowledged
+ * session stops encrypting 30 days after it.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_SIGNATURE_VALIDATION_FAILED` if a
+ * pre-key signature does not verify (drop the bundle);
+ * `HUSH_RESULT_INVALID_KEY_AGREEMENT` if a bundle key is degenerate;
+ * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if
+ * `record`, `bundle` or `local` is NULL; `HUSH_RESULT_PANIC`. On failure
+ * the record is unchanged.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `bundle`
+ * and `local` are live handles; `rng` is NULL (OS randomness) or a live
+ * `hush_rng`.
+ */
+hush_result hush_session_initiate(hush_session_record *record,
+                                  const hush_prekey_bundle *bundle,
+                                  const hush_local_identity *local,
+                                  uint64_t now_ms,
+                                  hush_rng *rng);
+
+/**
+ * Encrypts `plaintext` with the current session state. Writes the message
+ * type to `*out_type` and the message to `*out_ciphertext`: a PreKey
+ * message (`HUSH_MESSAGE_TYPE_PREKEY`) while the session is
+ * unacknowledged, a `SignalMessage` (`HUSH_MESSAGE_TYPE_WHISPER`) after.
+ * Send both. `local_address` is ours and `remote_address` the peer's (when
+ * both names are service IDs, a PreKey message is bound to them); `now_ms`
+ * is the current time in milliseconds since the Unix epoch.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_SESSION_NOT_FOUND` if there is no
+ * current state; `HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION` if the session
+ * was never acknowledged and is more than 30 days old (fetch a new
+ * bundle); `HUSH_RESULT_INVALID_SESSION_STATE` if the state cannot send;
+ * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if a
+ * handle or output is NULL, or `plaintext` is NULL with
+ * `plaintext_len > 0`; `HUSH_RESULT_PANIC`. On failure the record is
+ * unchanged and nothing is written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; the
+ * addresses are live handles; `plaintext` is valid for `plaintext_len`
+ * bytes; `rng` is NULL or a live `hush_rng`; the outputs are valid for
+ * writes.
+ */
+hush_result hush_session_encrypt(hush_session_record *record,
+                                 const uint8_t *plaintext,
+                                 size_t plaintext_len,
+                                 const hush_protocol_address *local_address,
+                                 const hush_protocol_address *remote_address,
+                                 uint64_t now_ms,
+                                 hush_rng *rng,
+                                 hush_message_type *out_type,
+                                 hush_buffer *out_ciphertext);
+
+/**
+ * Decrypts a message of either type, dispatching on `message_type` as the
+ * transport delivered it (if it does not carry the type, get it from
+ * `hush_message_detect_type`). Writes the plaintext to `*out_plaintext`.
+ *
+ * - `HUSH_MESSAGE_TYPE_WHISPER`: a `SignalMessage`, tried against the
+ *   current state and then the archived ones (one that works becomes
+ *   current).
+ * - `HUSH_MESSAGE_TYPE_PREKEY`: a PreKey message of a session the record
+ *   already has (a sender keeps sending PreKey messages until it hears
+ *   back). This consumes no pre-keys. A PreKey message that would create a
+ *   new session fails with `HUSH_RESULT_MISSING_SIGNED_PREKEY`, the record
+ *   unchanged: use `hush_prekey_message_deserialize`, check the identity,
+ *   and `hush_session_decrypt_prekey` with the pre-keys it names.
+ *
+ * `local` is our identity (used for PreKey messages), `local_address` ours
+ * and `remote_address` the sender's. After success, check that you still
+ * trust `hush_session_record_get_remote_identity_key`; if not, discard the
+ * record and keep your stored bytes.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for any
+ * other type; a parse error (`HUSH_RESULT_MESSAGE_TOO_SHORT`,
+ * `HUSH_RESULT_MESSAGE_LEGACY_VERSION`,
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION`, `HUSH_RESULT_INVALID_PROTOBUF`,
+ * `HUSH_RESULT_MESSAGE_KYBER_MISSING`,
+ * `HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT`, or an EC key error);
+ * `HUSH_RESULT_SESSION_NOT_FOUND` (a `SignalMessage` for an empty record);
+ * `HUSH_RESULT_DUPLICATED_MESSAGE` (drop it silently);
+ * `HUSH_RESULT_DECRYPTION_FAILED` (drop it);
+ * `HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED`;
+ * `HUSH_RESULT_MISSING_SIGNED_PREKEY` (see above);
+ * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if a
+ * handle or `out_plaintext` is NULL, or `ciphertext` is NULL with
+ * `ciphertext_len > 0`; `HUSH_RESULT_PANIC`. On failure the record is
+ * unchanged and nothing is written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `local`
+ * and the addresses are live handles; `ciphertext` is valid for
+ * `ciphertext_len` bytes; `rng` is NULL or a live `hush_rng`;
+ * `out_plaintext` is valid for a `hush_buffer` write.
+ */
+hush_result hush_session_decrypt(hush_session_record *record,
+                                 const hush_local_identity *local,
+                                 hush_message_type message_type,
+                                 const uint8_t *ciphertext,
+                                 size_t ciphertext_len,
+                                 const hush_protocol_address *local_address,
+                                 const hush_protocol_address *remote_address,
+                                 hush_rng *rng,
+                                 hush_buffer *out_plaintext);
+
+/**
+ * Writes whether `message` belongs to a session `record` already has to
+ * `*out` (then decrypting it needs and consumes no pre-keys).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if any argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` and `message` are live handles; `out` is valid for a `bool`
+ * write.
+ */
+hush_result hush_session_has_session_for(const hush_session_record *record,
+                                         const hush_prekey_message *message,
+                                         bool *out);
+
+/**
+ * Decrypts a parsed PreKey message: resumes the session it belongs to, or
+ * runs PQXDH as recipient with the pre-keys supplied and makes the new
+ * session current. Writes the plaintext to `*out_plaintext` and what was
+ * consumed to `*out_consumed` (`new_session` false when the message belonged
+ * to an existing session).
+ *
+ * Before calling, decide whether to trust
+ * `hush_prekey_message_get_identity_key`, and look up the pre-keys by the
+ * IDs the message names. Each pre-key argument may be NULL: a missing one
+ * (or one with another ID) that turns out to be needed is an error, and
+ * none is needed when `hush_session_has_session_for` is true. Delete
+ * pre-keys only as `*out_consumed` reports; after a failure nothing was
+ * consumed.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MISSING_SIGNED_PREKEY`,
+ * `HUSH_RESULT_MISSING_KYBER_PREKEY`, `HUSH_RESULT_MISSING_PREKEY` for a
+ * needed pre-key not supplied; `HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED`;
+ * `HUSH_RESULT_INVALID_BASE_KEY`; `HUSH_RESULT_DUPLICATED_MESSAGE` (drop it
+ * silently); `HUSH_RESULT_DECRYPTION_FAILED` (drop it); a key error
+ * (`HUSH_RESULT_BAD_KEM_CIPHERTEXT_LENGTH`,
+ * `HUSH_RESULT_BAD_KEM_KEY_TYPE`, `HUSH_RESULT_INVALID_KEY_AGREEMENT`, …);
+ * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if
+ * `record`, `message`, `local`, an address or an output is NULL;
+ * `HUSH_RESULT_PANIC`. On failure the record is unchanged and nothing is
+ * written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `message`,
+ * `local` and the addresses are live handles; each pre-key record is NULL
+ * or live; `rng` is NULL or a live `hush_rng`; the outputs are valid for
+ * writes.
+ */
+hush_result hush_session_decrypt_prekey(hush_session_record *record,
+                                        const hush_prekey_message *message,
+                                        const hush_local_identity *local,
+                                        const hush_signed_prekey_record *signed_pre_key,
+                                        const hush_kyber_prekey_record *kyber_pre_key,
+                                        const hush_prekey_record *one_time_pre_key,
+                                        const hush_protocol_address *local_address,
+                                        const hush_protocol_address *remote_address,
+                                        hush_rng *rng,
+                                        hush_buffer *out_plaintext,
+                                        hush_consumed_prekeys *out_consumed);
 
 #ifdef __cplusplus
 }  // extern "C"

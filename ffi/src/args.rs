@@ -22,6 +22,17 @@ pub(crate) unsafe fn borrow<'a, T>(ptr: *const T, name: &'static str) -> Result<
     unsafe { ptr.as_ref() }.ok_or_else(|| Failure::null_argument(name))
 }
 
+/// Borrows a handle the caller passed in for mutation.
+///
+/// # Safety
+/// `ptr` must be NULL or point to a live value of type `T` made by this
+/// library, not accessed elsewhere for the duration of the call.
+pub(crate) unsafe fn borrow_mut<'a, T>(ptr: *mut T, name: &'static str) -> Result<&'a mut T, Failure> {
+    // SAFETY: the caller guarantees `ptr` is NULL or valid and unaliased;
+    // `as_mut` maps NULL to None.
+    unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null_argument(name))
+}
+
 /// Views `len` bytes at `ptr` as a slice. A NULL `ptr` with `len == 0` is the
 /// empty slice; NULL with a non-zero length is `HUSH_RESULT_NULL_ARGUMENT`.
 ///

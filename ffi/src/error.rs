@@ -8,6 +8,9 @@ use std::ffi::c_char;
 use hush::address::InvalidDeviceId;
 use hush::fingerprint::FingerprintError;
 use hush::keys::{BundleError, KeyError, RecordError};
+use hush::messages::MessageError;
+use hush::session::{DecryptError, EncryptError};
+use hush::state::StateError;
 
 /// The outcome of a call. Every fallible function returns one.
 ///
@@ -73,6 +76,64 @@ pub const HUSH_RESULT_FINGERPRINT_VERSION_MISMATCH: hush_result = hush_result(40
 /// identity keys differ.
 pub const HUSH_RESULT_FINGERPRINT_MISMATCH: hush_result = hush_result(403);
 
+/// There is no session to use: the record is empty (encrypt, decrypt a
+/// `SignalMessage`, read a field of the current state), or holds only
+/// archived states (encrypt). Start one from a bundle, or ask the sender to
+/// start over.
+pub const HUSH_RESULT_SESSION_NOT_FOUND: hush_result = hush_result(500);
+/// The message was already decrypted, or its key was discarded. Drop it
+/// silently; the record is unchanged.
+pub const HUSH_RESULT_DUPLICATED_MESSAGE: hush_result = hush_result(501);
+/// No session state could decrypt the message: forged, corrupted, or from a
+/// session the record no longer has. Drop it; the record is unchanged.
+pub const HUSH_RESULT_DECRYPTION_FAILED: hush_result = hush_result(502);
+/// A version-3 (X3DH, pre-Kyber) PreKey message for no existing session.
+/// Drop it.
+pub const HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED: hush_result = hush_result(503);
+/// A PreKey message's base key is not canonical. Drop it.
+pub const HUSH_RESULT_INVALID_BASE_KEY: hush_result = hush_result(504);
+/// The signed pre-key a PreKey message names was not supplied (or a record
+/// with another ID was). Drop the message if the key is gone.
+pub const HUSH_RESULT_MISSING_SIGNED_PREKEY: hush_result = hush_result(505);
+/// The Kyber pre-key a PreKey message names was not supplied (or a record
+/// with another ID was).
+pub const HUSH_RESULT_MISSING_KYBER_PREKEY: hush_result = hush_result(506);
+/// The one-time pre-key a PreKey message names was not supplied (it may have
+/// been used already).
+pub const HUSH_RESULT_MISSING_PREKEY: hush_result = hush_result(507);
+/// The current session was never acknowledged and is more than 30 days old:
+/// fetch a new bundle and start over.
+pub const HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION: hush_result = hush_result(508);
+/// The current session state cannot send (no sending chain, or the chain is
+/// exhausted): start a new session.
+pub const HUSH_RESULT_INVALID_SESSION_STATE: hush_result = hush_result(509);
+
+/// Message bytes are shorter than the minimum for their type. Drop them.
+pub const HUSH_RESULT_MESSAGE_TOO_SHORT: hush_result = hush_result(600);
+/// A message's version is below 3 (pre-X3DH). Drop it.
+pub const HUSH_RESULT_MESSAGE_LEGACY_VERSION: hush_result = hush_result(601);
+/// A message's version is above 4 (from a newer protocol). Drop it.
+pub const HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION: hush_result = hush_result(602);
+/// A version-4 PreKey message lacks the Kyber pre-key ID and ciphertext.
+pub const HUSH_RESULT_MESSAGE_KYBER_MISSING: hush_result = hush_result(603);
+/// A PreKey message has exactly one of the Kyber pre-key ID and ciphertext.
+pub const HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT: hush_result = hush_result(604);
+/// A message type other than `HUSH_MESSAGE_TYPE_WHISPER` (2) or
+/// `HUSH_MESSAGE_TYPE_PREKEY` (3) was given for a 1:1 session.
+pub const HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE: hush_result = hush_result(605);
+
+/// Stored state is shorter than its two header bytes. Keep the bytes; do not
+/// overwrite them.
+pub const HUSH_RESULT_STATE_TRUNCATED: hush_result = hush_result(700);
+/// Stored state has a format version this release does not know (written by
+/// a newer one). Keep the bytes.
+pub const HUSH_RESULT_STATE_UNSUPPORTED_VERSION: hush_result = hush_result(701);
+/// Stored state holds another kind of object than the one asked for.
+pub const HUSH_RESULT_STATE_WRONG_KIND: hush_result = hush_result(702);
+/// Stored state has a valid header but a malformed payload; the last error
+/// message names the part. Keep the bytes.
+pub const HUSH_RESULT_STATE_INVALID: hush_result = hush_result(703);
+
 /// Every defined code with its description. Descriptions end in NUL so that
 /// `hush_result_str` can hand them out as C strings.
 const DESCRIPTIONS: &[(hush_result, &str)] = &[
@@ -97,6 +158,26 @@ const DESCRIPTIONS: &[(hush_result, &str)] = &[
     (HUSH_RESULT_FINGERPRINT_PARSING, "fingerprint parsing error\0"),
     (HUSH_RESULT_FINGERPRINT_VERSION_MISMATCH, "fingerprint version number mismatch\0"),
     (HUSH_RESULT_FINGERPRINT_MISMATCH, "fingerprints do not match\0"),
+    (HUSH_RESULT_SESSION_NOT_FOUND, "session not found\0"),
+    (HUSH_RESULT_DUPLICATED_MESSAGE, "duplicated message\0"),
+    (HUSH_RESULT_DECRYPTION_FAILED, "decryption failed\0"),
+    (HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED, "X3DH no longer supported\0"),
+    (HUSH_RESULT_INVALID_BASE_KEY, "invalid base key\0"),
+    (HUSH_RESULT_MISSING_SIGNED_PREKEY, "signed pre-key not supplied\0"),
+    (HUSH_RESULT_MISSING_KYBER_PREKEY, "Kyber pre-key not supplied\0"),
+    (HUSH_RESULT_MISSING_PREKEY, "one-time pre-key not supplied\0"),
+    (HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION, "unacknowledged session is stale\0"),
+    (HUSH_RESULT_INVALID_SESSION_STATE, "invalid session state\0"),
+    (HUSH_RESULT_MESSAGE_TOO_SHORT, "message too short\0"),
+    (HUSH_RESULT_MESSAGE_LEGACY_VERSION, "message version too old\0"),
+    (HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION, "message version unrecognized\0"),
+    (HUSH_RESULT_MESSAGE_KYBER_MISSING, "PreKey message lacks Kyber fields\0"),
+    (HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT, "PreKey message has inconsistent Kyber fields\0"),
+    (HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE, "unsupported message type\0"),
+    (HUSH_RESULT_STATE_TRUNCATED, "stored state is truncated\0"),
+    (HUSH_RESULT_STATE_UNSUPPORTED_VERSION, "unsupported stored state version\0"),
+    (HUSH_RESULT_STATE_WRONG_KIND, "stored state is of another kind\0"),
+    (HUSH_RESULT_STATE_INVALID, "invalid stored state\0"),
 ];
 
 const UNKNOWN: &str = "unknown hush_result\0";
@@ -192,6 +273,61 @@ impl From<FingerprintError> for Failure {
     }
 }
 
+impl From<DecryptError> for Failure {
+    fn from(error: DecryptError) -> Self {
+        let code = match &error {
+            DecryptError::SessionNotFound => HUSH_RESULT_SESSION_NOT_FOUND,
+            DecryptError::DuplicatedMessage { .. } => HUSH_RESULT_DUPLICATED_MESSAGE,
+            DecryptError::DecryptionFailed { .. } => HUSH_RESULT_DECRYPTION_FAILED,
+            DecryptError::X3dhNoLongerSupported => HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED,
+            DecryptError::InvalidBaseKey => HUSH_RESULT_INVALID_BASE_KEY,
+            DecryptError::MissingSignedPreKey(_) => HUSH_RESULT_MISSING_SIGNED_PREKEY,
+            DecryptError::MissingKyberPreKey(_) => HUSH_RESULT_MISSING_KYBER_PREKEY,
+            DecryptError::MissingPreKey(_) => HUSH_RESULT_MISSING_PREKEY,
+            DecryptError::Key(key) => return (*key).into(),
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<EncryptError> for Failure {
+    fn from(error: EncryptError) -> Self {
+        let code = match error {
+            EncryptError::SessionNotFound => HUSH_RESULT_SESSION_NOT_FOUND,
+            EncryptError::StaleUnacknowledgedSession => HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION,
+            EncryptError::InvalidSessionState(_) => HUSH_RESULT_INVALID_SESSION_STATE,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<MessageError> for Failure {
+    fn from(error: MessageError) -> Self {
+        let code = match &error {
+            MessageError::CiphertextMessageTooShort(_) => HUSH_RESULT_MESSAGE_TOO_SHORT,
+            MessageError::LegacyCiphertextVersion(_) => HUSH_RESULT_MESSAGE_LEGACY_VERSION,
+            MessageError::UnrecognizedCiphertextVersion(_) => HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION,
+            MessageError::InvalidProtobufEncoding => HUSH_RESULT_INVALID_PROTOBUF,
+            MessageError::KyberPreKeyMissing => HUSH_RESULT_MESSAGE_KYBER_MISSING,
+            MessageError::KyberFieldsInconsistent => HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT,
+            MessageError::Key(key) => return (*key).into(),
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<StateError> for Failure {
+    fn from(error: StateError) -> Self {
+        let code = match error {
+            StateError::Truncated => HUSH_RESULT_STATE_TRUNCATED,
+            StateError::UnsupportedVersion(_) => HUSH_RESULT_STATE_UNSUPPORTED_VERSION,
+            StateError::WrongKind { .. } => HUSH_RESULT_STATE_WRONG_KIND,
+            StateError::Invalid(_) => HUSH_RESULT_STATE_INVALID,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
@@ -279,6 +415,58 @@ mod tests {
         assert_eq!(Failure::from(InvalidDeviceId(0)).code, HUSH_RESULT_INVALID_DEVICE_ID);
         let mismatch = FingerprintError::VersionMismatch { theirs: 1, ours: 2 };
         assert_eq!(Failure::from(mismatch).code, HUSH_RESULT_FINGERPRINT_VERSION_MISMATCH);
+    }
+
+    #[test]
+    fn session_message_and_state_errors_map_to_their_codes() {
+        use hush::keys::{KyberPreKeyId, PreKeyId, SignedPreKeyId};
+        use hush::messages::CiphertextMessageType;
+        use hush::session::FailureReason;
+        use hush::state::StateKind;
+
+        let failed = DecryptError::DecryptionFailed { message_type: CiphertextMessageType::Whisper, reason: FailureReason::MacMismatch };
+        let decrypt = [
+            (DecryptError::SessionNotFound, HUSH_RESULT_SESSION_NOT_FOUND),
+            (DecryptError::DuplicatedMessage { chain_index: 3, counter: 1 }, HUSH_RESULT_DUPLICATED_MESSAGE),
+            (failed, HUSH_RESULT_DECRYPTION_FAILED),
+            (DecryptError::X3dhNoLongerSupported, HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED),
+            (DecryptError::InvalidBaseKey, HUSH_RESULT_INVALID_BASE_KEY),
+            (DecryptError::MissingSignedPreKey(SignedPreKeyId(1)), HUSH_RESULT_MISSING_SIGNED_PREKEY),
+            (DecryptError::MissingKyberPreKey(KyberPreKeyId(1)), HUSH_RESULT_MISSING_KYBER_PREKEY),
+            (DecryptError::MissingPreKey(PreKeyId(1)), HUSH_RESULT_MISSING_PREKEY),
+            (DecryptError::Key(KeyError::BadKemCiphertextLength(3)), HUSH_RESULT_BAD_KEM_CIPHERTEXT_LENGTH),
+        ];
+        for (error, code) in decrypt {
+            assert_eq!(Failure::from(error).code, code);
+        }
+        let failure = Failure::from(DecryptError::DuplicatedMessage { chain_index: 3, counter: 1 });
+        assert_eq!(failure.message, "message with old counter 3 / 1");
+        assert_eq!(Failure::from(EncryptError::SessionNotFound).code, HUSH_RESULT_SESSION_NOT_FOUND);
+        assert_eq!(Failure::from(EncryptError::StaleUnacknowledgedSession).code, HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION);
+        assert_eq!(Failure::from(EncryptError::InvalidSessionState("x")).code, HUSH_RESULT_INVALID_SESSION_STATE);
+
+        let message = [
+            (MessageError::CiphertextMessageTooShort(2), HUSH_RESULT_MESSAGE_TOO_SHORT),
+            (MessageError::LegacyCiphertextVersion(2), HUSH_RESULT_MESSAGE_LEGACY_VERSION),
+            (MessageError::UnrecognizedCiphertextVersion(5), HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION),
+            (MessageError::InvalidProtobufEncoding, HUSH_RESULT_INVALID_PROTOBUF),
+            (MessageError::KyberPreKeyMissing, HUSH_RESULT_MESSAGE_KYBER_MISSING),
+            (MessageError::KyberFieldsInconsistent, HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT),
+            (MessageError::Key(KeyError::BadKeyType(6)), HUSH_RESULT_BAD_KEY_TYPE),
+        ];
+        for (error, code) in message {
+            assert_eq!(Failure::from(error).code, code);
+        }
+
+        let state = [
+            (StateError::Truncated, HUSH_RESULT_STATE_TRUNCATED),
+            (StateError::UnsupportedVersion(9), HUSH_RESULT_STATE_UNSUPPORTED_VERSION),
+            (StateError::WrongKind { expected: StateKind::SessionRecord, found: 3 }, HUSH_RESULT_STATE_WRONG_KIND),
+            (StateError::Invalid("root key"), HUSH_RESULT_STATE_INVALID),
+        ];
+        for (error, code) in state {
+            assert_eq!(Failure::from(error).code, code);
+        }
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! The header is `include/hush.h`, generated from this crate by cbindgen
 //! (pinned; `tests/header.rs` keeps it current). Link `libhush.a` or
 //! `libhush.so`. `ffi/tests/run-c-tests.sh` builds and runs the C test
-//! program under ASan/UBSan and Valgrind.
+//! programs under ASan/UBSan, against the shared library and under Valgrind;
+//! `ffi/tests/c/test_session.c` doubles as an example of a whole
+//! conversation driven from C.
 //!
 //! Conventions (modelled on rustls-ffi):
 //! - Every fallible function returns a `hush_result`; `HUSH_RESULT_OK` is 0.
@@ -21,11 +23,25 @@
 //!   system's generator, or make one from a callback with `hush_rng_new`.
 //! - No panic crosses the boundary: it becomes `HUSH_RESULT_PANIC`.
 //! - A handle is not synchronized; different handles are independent.
+//!
+//! Sessions ([`session`]): a `hush_session_record` per peer device holds the
+//! session state. `hush_session_initiate` starts one from a
+//! `hush_prekey_bundle`; `hush_session_encrypt` returns the message and its
+//! type; `hush_session_decrypt` dispatches on the type (2 or 3;
+//! `hush_message_detect_type` finds it when the transport does not carry
+//! it). A PreKey message that starts a session takes two steps:
+//! `hush_prekey_message_deserialize` to read the sender's identity and the
+//! pre-key IDs it names, then `hush_session_decrypt_prekey` with those
+//! pre-keys, which reports what was consumed. There are no store callbacks;
+//! every operation changes the record only when it succeeds, so the
+//! application persists `hush_session_record_serialize` together with the
+//! operation's output.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![deny(missing_docs)]
 
+pub mod address;
 mod args;
 pub mod buffer;
 pub mod bundle;
@@ -33,9 +49,11 @@ pub mod error;
 pub mod fingerprint;
 pub mod kem;
 pub mod keys;
+pub mod messages;
 mod panic;
 pub mod prekeys;
 pub mod rng;
+pub mod session;
 
 use std::ffi::c_char;
 

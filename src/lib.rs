@@ -72,6 +72,8 @@ mod proto;
 pub mod ratchet;
 pub mod session;
 mod spqr;
+#[doc(hidden)]
+pub use spqr::fuzzing as spqr_fuzzing;
 pub mod state;
 
 pub use rand_core;

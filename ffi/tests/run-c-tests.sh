@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds libhush (static and shared) and runs the C test program against it:
+# Builds libhush (static and shared) and runs each C test program against it
+# (ffi/tests/c/test_foundation.c: keys, KEM, pre-keys, bundles, fingerprints;
+# ffi/tests/c/test_session.c: a whole two-party conversation):
 #   1. linked with libhush.a under AddressSanitizer (leak checks on) and UBSan
 #   2. linked with libhush.so
 #   3. linked with libhush.a under Valgrind (skipped if valgrind is missing)
@@ -53,28 +55,28 @@ step() { # step NAME COMMAND...
     fi
 }
 
-src="$here/c/test_foundation.c"
+programs=(test_foundation test_session)
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -g -I"$root/include")
 syslibs=(-lpthread -ldl -lm)
 sanitize=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
 
-build_and_run_asan() {
-    "$cc" "${cflags[@]}" "${sanitize[@]}" "$src" "$libdir/libhush.a" "${syslibs[@]}" -o "$work/test_asan" &&
+build_and_run_asan() { # build_and_run_asan PROGRAM
+    "$cc" "${cflags[@]}" "${sanitize[@]}" "$here/c/$1.c" "$libdir/libhush.a" "${syslibs[@]}" -o "$work/$1_asan" &&
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
             UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-            "$work/test_asan"
+            "$work/$1_asan"
 }
 
-build_and_run_shared() {
-    "$cc" "${cflags[@]}" "$src" -L"$libdir" -Wl,-rpath,"$libdir" -lhush "${syslibs[@]}" -o "$work/test_shared" &&
-        { ldd "$work/test_shared" | grep -q "$libdir/libhush.so" || { echo "not linked against $libdir/libhush.so"; false; }; } &&
-        "$work/test_shared"
+build_and_run_shared() { # build_and_run_shared PROGRAM
+    "$cc" "${cflags[@]}" "$here/c/$1.c" -L"$libdir" -Wl,-rpath,"$libdir" -lhush "${syslibs[@]}" -o "$work/$1_shared" &&
+        { ldd "$work/$1_shared" | grep -q "$libdir/libhush.so" || { echo "not linked against $libdir/libhush.so"; false; }; } &&
+        "$work/$1_shared"
 }
 
-build_and_run_valgrind() {
-    "$cc" "${cflags[@]}" "$src" "$libdir/libhush.a" "${syslibs[@]}" -o "$work/test_plain" &&
+build_and_run_valgrind() { # build_and_run_valgrind PROGRAM
+    "$cc" "${cflags[@]}" "$here/c/$1.c" "$libdir/libhush.a" "${syslibs[@]}" -o "$work/$1_plain" &&
         valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-            "$work/test_plain"
+            "$work/$1_plain"
 }
 
 build_and_run_cpp() {
@@ -84,14 +86,16 @@ build_and_run_cpp() {
         "$work/header_cpp"
 }
 
-step "C test, libhush.a, ASan + UBSan" build_and_run_asan
-step "C test, libhush.so" build_and_run_shared
-if command -v valgrind >/dev/null 2>&1; then
-    step "C test, libhush.a, Valgrind" build_and_run_valgrind
-else
-    echo "== C test under Valgrind: skipped (valgrind is not installed)"
-    skipped=$((skipped + 1))
-fi
+for program in "${programs[@]}"; do
+    step "$program, libhush.a, ASan + UBSan" build_and_run_asan "$program"
+    step "$program, libhush.so" build_and_run_shared "$program"
+    if command -v valgrind >/dev/null 2>&1; then
+        step "$program, libhush.a, Valgrind" build_and_run_valgrind "$program"
+    else
+        echo "== $program under Valgrind: skipped (valgrind is not installed)"
+        skipped=$((skipped + 1))
+    fi
+done
 step "C++11 header check" build_and_run_cpp
 
 echo "c-runs: $passed passed, $failed failed, $skipped skipped"

@@ -283,3 +283,39 @@ fn generate_session_seed_corpus() {
     }
     write("conversation", "many-turns", &long);
 }
+
+/// Seeds for `spqr_recv` (input format in `hush::spqr_fuzzing`): byte 0 even
+/// = messages into a state (role, warm-up rounds, then `len ‖ bytes`
+/// messages); odd = a two-party script of (op, arg) pairs, op: 0/1 send from
+/// A/B, 4/5 deliver in order, 6/7 deliver out of order, 8/9 re-deliver or
+/// drop, 10/11 tamper (+1 byte).
+/// `cargo test --test fuzz_corpus -- --ignored generate_spqr_seed_corpus`
+#[test]
+#[ignore = "generator: rewrites fuzz/corpus/spqr_recv"]
+fn generate_spqr_seed_corpus() {
+    let script = |ops: &[u8], rounds: usize| -> Vec<u8> { [&[1u8][..], &ops.repeat(rounds)].concat() };
+    // Lockstep through epoch 1 (43 rounds) and into epoch 2.
+    write("spqr_recv", "lockstep", &script(&[0, 0, 4, 0, 1, 0, 5, 0], 45));
+    // A bursts ten messages, B gets them newest first; then B answers.
+    let mut burst = vec![1u8];
+    burst.extend([0u8, 0].repeat(10));
+    for arg in (0..10u8).rev() {
+        burst.extend([6, arg]);
+    }
+    burst.extend([1, 0, 1, 0, 5, 0, 7, 1]);
+    write("spqr_recv", "burst-reversed", &burst);
+    // Two sends, one dropped, per turn and direction.
+    write("spqr_recv", "lossy", &script(&[0, 0, 0, 0, 8, 1, 4, 0, 1, 0, 1, 0, 9, 1, 5, 0], 30));
+    // Every message re-delivered once after its first delivery.
+    write("spqr_recv", "duplicates", &script(&[0, 0, 4, 0, 8, 0, 1, 0, 5, 0, 9, 0], 20));
+    // Tampered copies of pending messages, then the originals.
+    write("spqr_recv", "tampered", &script(&[0, 0, 10, 7, 0x40, 4, 0, 1, 0, 11, 40, 0x01, 5, 0], 12));
+    write("spqr_recv", "empty-script", &[1]);
+    // Messages into a state.
+    write("spqr_recv", "garbage-into-b", &[0, 1, 0, 4, 0x01, 0x01, 0x01, 0x00, 3, 0xff, 0xff, 0xff, 0, 2, 0x02, 0x01]);
+    let mut ct1 = vec![0u8, 0, 3, 37, 0x01, 0x01, 0x04, 0x05, 0x05];
+    ct1.extend([0x11; 32]);
+    write("spqr_recv", "forged-ct1-chunk-into-a", &ct1);
+    write("spqr_recv", "old-epoch-and-jump", &[0, 1, 45, 4, 0x01, 0x01, 0x05, 0x00, 6, 0x01, 0x02, 0xb0, 0xea, 0x01, 0x00]);
+    write("spqr_recv", "empty-message", &[0, 0, 0, 0]);
+}

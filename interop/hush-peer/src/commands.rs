@@ -1,17 +1,17 @@
 //! The dispatch table: every command the peer answers, by family.
 //!
-//! A command missing here gets `UnknownCommand`. The 1:1 session, group and
-//! sealed-sender commands of interop/PROTOCOL.md (`process_bundle`,
-//! `encrypt`, `decrypt`, `inspect`, `session_exists`, `group_*`, `seal`,
-//! `unseal`, …) come with hush's session layer: add a module per family and
-//! list its handlers below.
+//! A command missing here gets `UnknownCommand`. The group and sealed-sender
+//! commands of interop/PROTOCOL.md (`group_*`, `seal`, `unseal`, …) come
+//! with hush's group and sealed-sender layers: add a module per family and
+//! list its handlers below. `export_session`/`import_session` move
+//! libsignal's own record encoding and stay unknown.
 
 use serde_json::Value;
 
 use crate::error::Result;
 use crate::params::Params;
 use crate::peer::Peer;
-use crate::{fingerprint, housekeeping, identities, identity_prekeys, primitives};
+use crate::{fingerprint, housekeeping, identities, identity_prekeys, message_info, primitives, sessions};
 
 /// A command handler: the result members of a successful response (an
 /// object), or the error to report. A failed command leaves `Peer` unchanged.
@@ -30,6 +30,14 @@ pub const COMMANDS: &[(&str, Handler)] = &[
     ("get_bundle", identity_prekeys::get_bundle),
     ("remove_prekeys", identity_prekeys::remove_prekeys),
     ("list_prekeys", identity_prekeys::list_prekeys),
+    // 1:1 sessions.
+    ("process_bundle", sessions::process_bundle),
+    ("encrypt", sessions::encrypt),
+    ("decrypt", sessions::decrypt),
+    ("inspect", message_info::inspect),
+    ("session_exists", sessions::session_exists),
+    ("archive_session", sessions::archive_session),
+    ("delete_session", sessions::delete_session),
     // Remote identities and trust.
     ("save_identity", identities::save_identity),
     ("get_identity", identities::get_identity),

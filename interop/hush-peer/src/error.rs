@@ -8,7 +8,8 @@
 use std::fmt;
 
 use hush::fingerprint::FingerprintError;
-use hush::keys::{KeyError, RecordError};
+use hush::keys::{BundleError, KeyError, RecordError};
+use hush::messages::MessageError;
 
 /// A request failed; the peer answers with an error line and keeps its state.
 #[derive(Debug)]
@@ -37,8 +38,19 @@ impl PeerError {
         Self::new("NoSuchPreKey", message)
     }
 
+    /// `inspect` could not parse the bytes.
+    pub fn parse(error: impl fmt::Display) -> Self {
+        Self::new("ParseError", error.to_string())
+    }
+
+    /// A well-formed request for something hush does not implement yet
+    /// (sender-key and plaintext-content messages).
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        Self::new("Unsupported", message)
+    }
+
     /// libsignal's generic class: the message says what went wrong.
-    fn library(error: impl fmt::Display) -> Self {
+    pub fn library(error: impl fmt::Display) -> Self {
         Self::new("LibSignalError", error.to_string())
     }
 
@@ -64,6 +76,20 @@ impl From<KeyError> for PeerError {
 
 impl From<RecordError> for PeerError {
     fn from(e: RecordError) -> Self {
+        Self::library(e)
+    }
+}
+
+// libsignal: "invalid signature detected".
+impl From<BundleError> for PeerError {
+    fn from(e: BundleError) -> Self {
+        Self::library(e)
+    }
+}
+
+// Unparseable ciphertexts: "protobuf encoding was invalid" and friends.
+impl From<MessageError> for PeerError {
+    fn from(e: MessageError) -> Self {
         Self::library(e)
     }
 }

@@ -27,6 +27,7 @@ pub fn info(peer: &mut Peer, _: &Params<'_>) -> Result<Value> {
         "library": "hush",
         "version": HUSH_VERSION,
         "spqr": false,
+        "roundtrip_state": peer.roundtrip_state,
         "commands": commands::names(),
         "identity": identity,
     }))

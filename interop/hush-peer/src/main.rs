@@ -9,6 +9,10 @@
 //!
 //! The peer uses only hush's public API. It is an application, not the core,
 //! so it reads the clock (default timestamps) and the OS random source itself.
+//!
+//! `HUSH_PEER_ROUNDTRIP_STATE=1` sends every session record a command
+//! changes through `to_state`/`from_state` before keeping it (persistence
+//! under test, as an application storing records between messages would).
 
 #![forbid(unsafe_code)]
 
@@ -18,9 +22,11 @@ mod fingerprint;
 mod housekeeping;
 mod identities;
 mod identity_prekeys;
+mod message_info;
 mod params;
 mod peer;
 mod primitives;
+mod sessions;
 
 use std::io::{self, BufRead, Write};
 use std::panic::{self, AssertUnwindSafe};
@@ -43,6 +49,7 @@ fn main() -> ExitCode {
         }
     };
     let mut peer = Peer::new(rng);
+    peer.roundtrip_state = std::env::var_os("HUSH_PEER_ROUNDTRIP_STATE").is_some_and(|v| v == "1");
     let stdin = io::stdin().lock();
     let mut stdout = io::stdout().lock();
     for line in stdin.split(b'\n') {
@@ -140,9 +147,9 @@ mod tests {
         assert_eq!(r["error_class"], "BadRequest");
         assert!(r["error"].as_str().unwrap().starts_with("BadRequest: invalid JSON"));
         assert_eq!(ask(&mut p, "[1]")["error_class"], "BadRequest");
-        let r = ask(&mut p, r#"{"id":"x","cmd":"encrypt"}"#);
+        let r = ask(&mut p, r#"{"id":"x","cmd":"group_encrypt"}"#);
         assert_eq!(r["id"], "x");
-        assert_eq!(r["error"], r#"UnknownCommand: "encrypt""#);
+        assert_eq!(r["error"], r#"UnknownCommand: "group_encrypt""#);
         assert_eq!(ask(&mut p, r#"{"id":1}"#)["error"], "UnknownCommand: undefined");
         assert_eq!(ask(&mut p, r#"{"cmd":"sign","message":"00"}"#)["error_class"], "NoIdentity");
         assert_eq!(ask(&mut p, r#"{"cmd":"verify","public_key":"0z","message":"","signature":""}"#)["error_class"], "BadRequest");

@@ -4,6 +4,7 @@
 
 use hush::address::{DeviceId, ProtocolAddress};
 use hush::keys::{PrivateKey, PublicKey};
+use hush::messages::CiphertextMessageType;
 use serde_json::{Map, Value};
 
 use crate::error::{PeerError, Result};
@@ -90,6 +91,28 @@ impl<'a> Params<'a> {
             Some(Value::Bool(b)) => Ok(*b),
             Some(_) => Err(PeerError::bad_request(format!("{name} must be true or false"))),
         }
+    }
+
+    /// A message type: `2`, `3`, `7`, `8` or a name (`whisper`, `prekey`,
+    /// `senderkey`, `plaintext` and the aliases `peer.mjs` accepts).
+    pub fn message_type(&self, name: &str) -> Result<Option<CiphertextMessageType>> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        let kind = match v {
+            Value::Number(_) => integer(v).and_then(|n| u8::try_from(n).ok()).and_then(CiphertextMessageType::from_u8),
+            Value::String(s) => match s.to_ascii_lowercase().as_str() {
+                "whisper" | "signal" | "message" | "ciphertext" => Some(CiphertextMessageType::Whisper),
+                "prekey" | "prekey_bundle" => Some(CiphertextMessageType::PreKey),
+                "senderkey" | "sender_key" => Some(CiphertextMessageType::SenderKey),
+                "plaintext" => Some(CiphertextMessageType::Plaintext),
+                _ => None,
+            },
+            _ => None,
+        };
+        kind.map(Some).ok_or_else(|| {
+            PeerError::bad_request(format!(r#"{name} must be 2/"whisper", 3/"prekey", 7/"senderkey" or 8/"plaintext""#))
+        })
     }
 
     /// An address object `{name, device_id? (1)}`.

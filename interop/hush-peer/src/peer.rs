@@ -8,6 +8,7 @@ use hush::keys::{
     IdentityKey, IdentityKeyPair, KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord, SignedPreKeyId,
     SignedPreKeyRecord,
 };
+use hush::session::SessionRecord;
 use rand::rngs::StdRng;
 
 use crate::error::{PeerError, Result};
@@ -73,6 +74,8 @@ pub struct Stores {
     pub kyber_used: Vec<KyberUse>,
     /// Remote identity keys by address.
     pub identities: HashMap<ProtocolAddress, IdentityKey>,
+    /// 1:1 session records by remote address.
+    pub sessions: HashMap<ProtocolAddress, SessionRecord>,
     /// The most recently generated or imported keys, the defaults of bundles.
     pub last_signed_prekey_id: Option<SignedPreKeyId>,
     pub last_kyber_prekey_id: Option<KyberPreKeyId>,
@@ -80,7 +83,6 @@ pub struct Stores {
 
 impl Stores {
     /// Spends a one-time EC prekey (an incoming session used it).
-    #[cfg_attr(not(test), allow(dead_code))] // called by the session commands
     pub fn consume_prekey(&mut self, id: PreKeyId) -> Result<PreKeyRecord> {
         let record = self
             .prekeys
@@ -93,7 +95,6 @@ impl Stores {
     /// Records that an incoming session used a Kyber prekey: a one-time key
     /// is deleted; a last-resort key stays but refuses the same (kyber id,
     /// signed prekey id, base key) twice, like libsignal's test store.
-    #[cfg_attr(not(test), allow(dead_code))] // called by the session commands
     pub fn mark_kyber_used(&mut self, id: KyberPreKeyId, signed_prekey_id: SignedPreKeyId, base_key: &[u8]) -> Result<()> {
         let last_resort = self
             .kyber_prekeys
@@ -106,7 +107,7 @@ impl Stores {
                 .iter()
                 .any(|u| u.kyber_prekey_id == id && u.signed_prekey_id == signed_prekey_id && u.base_key == base_key);
             if reused {
-                return Err(PeerError::new("LibSignalError", "reused base key"));
+                return Err(PeerError::library("invalid PreKey message: reused base key"));
             }
         } else {
             self.kyber_prekeys.remove(&id);
@@ -130,16 +131,36 @@ pub struct Peer {
     pub trust_policy: TrustPolicy,
     /// Set by `quit`: the main loop exits after answering.
     pub quit: bool,
+    /// Test mode (`HUSH_PEER_ROUNDTRIP_STATE=1`): every session record a
+    /// command changes goes through `to_state`/`from_state` before it is
+    /// kept, and must serialize to the same bytes again.
+    pub roundtrip_state: bool,
 }
 
 impl Peer {
     pub fn new(rng: StdRng) -> Self {
-        Self { rng, identity: None, stores: Stores::default(), trust_policy: TrustPolicy::default(), quit: false }
+        Self {
+            rng,
+            identity: None,
+            stores: Stores::default(),
+            trust_policy: TrustPolicy::default(),
+            quit: false,
+            roundtrip_state: false,
+        }
     }
 
     /// The local identity, or `NoIdentity`.
     pub fn identity(&self) -> Result<&LocalIdentity> {
         self.identity.as_ref().ok_or_else(PeerError::no_identity)
+    }
+
+    /// Whether `key` is trusted for `address` under the trust policy (the
+    /// same answer for sending and receiving, like libsignal's test store).
+    pub fn is_trusted(&self, address: &ProtocolAddress, key: &IdentityKey) -> bool {
+        match self.trust_policy {
+            TrustPolicy::Always => true,
+            TrustPolicy::Tofu => self.stores.identities.get(address).is_none_or(|stored| stored == key),
+        }
     }
 }
 

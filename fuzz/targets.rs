@@ -805,13 +805,14 @@ pub fn conversation(data: &[u8]) {
 // ---------------------------------------------------------------------------
 // SPQR
 
-/// SPQR's message parser and state machine, through `hush::spqr_fuzzing`:
-/// arbitrary bytes as SPQR messages into a state at a chosen phase, or a
-/// byte-driven two-party conversation (sends, in-order and out-of-order
-/// deliveries, drops, duplicates, tampering) followed by lossless lockstep.
-/// The invariants (keys agree, nothing accepted twice, failed receives leave
-/// the state byte-identical, states round-trip through their stored form,
-/// epochs complete) are listed in that module.
+/// SPQR's message parser, state machine and state decoder, through
+/// `hush::spqr_fuzzing`: arbitrary bytes as SPQR messages into a state at a
+/// chosen phase, a byte-driven two-party conversation (sends, in-order and
+/// out-of-order deliveries, drops, duplicates, tampering) followed by
+/// lossless lockstep, or a cut and bit-flipped stored state. The invariants
+/// (keys agree, nothing accepted twice, failed receives leave the state
+/// byte-identical, states round-trip through their stored form, epochs
+/// complete) are listed in that module.
 pub fn spqr_recv(data: &[u8]) {
     if let Err(finding) = hush::spqr_fuzzing::spqr_recv(data) {
         panic!("spqr_recv: {finding:?}");

@@ -284,11 +284,12 @@ fn generate_session_seed_corpus() {
     write("conversation", "many-turns", &long);
 }
 
-/// Seeds for `spqr_recv` (input format in `hush::spqr_fuzzing`): byte 0 even
-/// = messages into a state (role, warm-up rounds, then `len ‖ bytes`
-/// messages); odd = a two-party script of (op, arg) pairs, op: 0/1 send from
+/// Seeds for `spqr_recv` (input format in `hush::spqr_fuzzing`): byte 0 mod 3
+/// = 0: messages into a state (role, warm-up rounds, then `len ‖ bytes`
+/// messages); 1: a two-party script of (op, arg) pairs, op: 0/1 send from
 /// A/B, 4/5 deliver in order, 6/7 deliver out of order, 8/9 re-deliver or
-/// drop, 10/11 tamper (+1 byte).
+/// drop, 10/11 tamper (+1 byte); 2: a stored state (role, warm-up rounds,
+/// bytes cut off the end, then (offset_hi, offset_lo, xor) edits).
 /// `cargo test --test fuzz_corpus -- --ignored generate_spqr_seed_corpus`
 #[test]
 #[ignore = "generator: rewrites fuzz/corpus/spqr_recv"]
@@ -318,4 +319,8 @@ fn generate_spqr_seed_corpus() {
     write("spqr_recv", "forged-ct1-chunk-into-a", &ct1);
     write("spqr_recv", "old-epoch-and-jump", &[0, 1, 45, 4, 0x01, 0x01, 0x05, 0x00, 6, 0x01, 0x02, 0xb0, 0xea, 0x01, 0x00]);
     write("spqr_recv", "empty-message", &[0, 0, 0, 0]);
+    // Stored states, cut and edited.
+    write("spqr_recv", "state-flip-ct1-sampled", &[2, 1, 5, 0, 0x00, 0x40, 0x01, 0x01, 0x00, 0x80]);
+    write("spqr_recv", "state-truncated-header-sent", &[2, 0, 10, 7]);
+    write("spqr_recv", "state-unchanged-epoch-2", &[2, 0, 44, 0]);
 }

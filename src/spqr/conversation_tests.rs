@@ -456,6 +456,21 @@ proptest! {
         fuzzing::spqr_recv(&input).map_err(|f| TestCaseError::fail(format!("{f:?}")))?;
     }
 
+    /// Valid stored states with bytes cut off and flipped: a decode error, or
+    /// a state whose stored form is a fixed point and that can be used
+    /// without panicking.
+    #[test]
+    fn corrupted_stored_states(
+        role in any::<u8>(),
+        warm_up in 0u8..50,
+        cut in prop_oneof![Just(0u8), any::<u8>()],
+        edits in proptest::collection::vec(any::<(u8, u8, u8)>(), 0..6),
+    ) {
+        let mut input = vec![2, role, warm_up, cut];
+        input.extend(edits.into_iter().flat_map(|(h, l, x)| [h, l, x]));
+        fuzzing::spqr_recv(&input).map_err(|f| TestCaseError::fail(format!("{f:?}")))?;
+    }
+
     /// Arbitrary bytes as a stored state: an error or a state that
     /// round-trips and can send and receive without panicking.
     #[test]

@@ -2,24 +2,34 @@
 //!
 //! `fuzz/fuzz_targets/spqr_recv.rs` and the corpus replay in
 //! `tests/fuzz_corpus.rs` call [`spqr_recv`]; the module's property tests run
-//! the same harness. The first input byte picks a mode:
+//! the same harness. The first input byte, modulo 3, picks a mode:
 //!
-//! * even — **messages into a state**: byte 1 picks the receiving party
+//! * 0 — **messages into a state**: byte 1 picks the receiving party
 //!   (bit 0), byte 2 the number of honest lockstep rounds played first
 //!   (mod 50), then the rest is a list of `len ‖ bytes` messages fed to
 //!   `recv`.
-//! * odd — **a two-party conversation** driven by the remaining bytes (send,
-//!   deliver in order or out of order, drop, duplicate, tamper), followed by
-//!   a lossless lockstep phase.
+//! * 1 — **a two-party conversation** driven by the remaining bytes as
+//!   `(op, arg)` pairs — op / 2 mod 6: 0, 1 send; 2 deliver the oldest
+//!   pending message; 3 deliver the arg-th pending one; 4 re-deliver a
+//!   delivered one (even arg) or drop the oldest pending one (odd arg);
+//!   5 tamper with a copy (one more byte: the XOR mask); op bit 0 picks the
+//!   side — followed by a lossless lockstep phase.
+//! * 2 — **a corrupted stored state**: byte 1 picks the party, byte 2 the
+//!   warm-up rounds (mod 50), byte 3 how many bytes to cut off the end of its
+//!   stored state, then `(offset_hi, offset_lo, xor)` triples edit it; the
+//!   result is loaded and, if it loads, used.
 //!
 //! Checked invariants: nothing panics; a failed `recv` leaves `serialize()`
 //! byte-identical; every state round-trips through `serialize` /
 //! `deserialize` (after every step of the script and of the messages fed in;
-//! every 8th send during warm-up and the final lockstep); an untampered message that is accepted yields the sender's
-//! key, and is never accepted twice; honest deliveries fail only with
-//! duplicate/old-key/old-epoch errors; `send` never fails; and after the
-//! lockstep phase of an untampered conversation both parties have completed
-//! at least one more epoch.
+//! every 8th send during warm-up and the final lockstep); an untampered
+//! message that is accepted yields the sender's key, and is never accepted
+//! twice; honest deliveries fail only with duplicate/old-key/old-epoch
+//! errors; `send` never fails on a state reached through the protocol; a
+//! minimum-version-V1 state never drops to V0; after the lockstep phase of an
+//! untampered conversation both parties have completed at least one more
+//! epoch; a corrupted stored state either fails with a state-decode error or
+//! loads into a state whose stored form is a fixed point.
 
 use core::convert::Infallible;
 use core::fmt;
@@ -208,11 +218,61 @@ fn best_effort_message(sender: &mut Party, receiver: &mut Party) -> Result<(), F
 /// # Errors
 /// A [`Finding`] when an invariant is broken.
 pub fn spqr_recv(data: &[u8]) -> Result<(), Finding> {
-    match data.first() {
+    match data.first().map(|mode| mode % 3) {
         None => Ok(()),
-        Some(mode) if mode % 2 == 0 => messages_into_state(&data[1..]),
-        Some(_) => conversation(&data[1..]).map(|_| ()),
+        Some(0) => messages_into_state(&data[1..]),
+        Some(1) => conversation(&data[1..]).map(|_| ()),
+        Some(_) => corrupted_state(&data[1..]),
     }
+}
+
+fn corrupted_state(data: &[u8]) -> Result<(), Finding> {
+    let (role, warm_up, cut, edits) = match data {
+        [role, warm, cut, edits @ ..] => (role & 1, warm % 50, usize::from(*cut), edits),
+        _ => return Ok(()),
+    };
+    let mut a = Party::new(Direction::A2B);
+    let mut b = Party::new(Direction::B2A);
+    (a.thorough, b.thorough) = (false, false);
+    for _ in 0..warm_up {
+        lockstep_round(&mut a, &mut b)?;
+    }
+    let (target, peer) = if role == 1 { (&mut b, &mut a) } else { (&mut a, &mut b) };
+    let mut bytes = target.state.serialize();
+    bytes.truncate(bytes.len().saturating_sub(cut));
+    for edit in edits.chunks_exact(3) {
+        if bytes.is_empty() {
+            break;
+        }
+        let at = usize::from(u16::from_be_bytes([edit[0], edit[1]])) % bytes.len();
+        bytes[at] ^= edit[2];
+    }
+    let loaded = match SpqrState::deserialize(&bytes) {
+        Ok(state) => state,
+        Err(SpqrError::StateDecode(_)) => return Ok(()),
+        Err(e) => return Err(finding(format!("deserialize failed with a non-decode error: {e}"))),
+    };
+    let stored = loaded.serialize();
+    match SpqrState::deserialize(&stored) {
+        Ok(again) if again.serialize() == stored => {}
+        _ => return Err(finding("a loaded state's stored form is not a fixed point")),
+    }
+    // Use it: errors are allowed (the state may be inconsistent), panics not.
+    target.state = loaded;
+    if let Ok(sent) = target.state.send(&mut target.rng) {
+        let mut copy = target.state.clone();
+        copy.apply(sent.update);
+        let _ = peer.state.recv(&sent.message);
+    }
+    let (message, _) = peer.send()?;
+    if let Ok(received) = target.state.recv(&message) {
+        target.state.apply(received.update);
+        let stored = target.state.serialize();
+        if SpqrState::deserialize(&stored).map(|s| s.serialize()) != Ok(stored) {
+            return Err(finding("a used corrupted state no longer round-trips"));
+        }
+    }
+    Ok(())
 }
 
 fn messages_into_state(data: &[u8]) -> Result<(), Finding> {

@@ -8,7 +8,8 @@
 #      hush x 0.90, 0.90 x hush and hush x hush, saving the tables as
 #      results/selftest-{hush-0.90,0.90-hush,hush-hush}.txt, then once more
 #      with HUSH_PEER_ROUNDTRIP_STATE=1 (every record through to_state/from_state),
-#   6. replays the libsignal 0.90 session transcripts.
+#   6. replays the libsignal 0.90 session transcripts,
+#   7. runs differential.mjs (random schedules, hush vs libsignal 0.90) for 5 seeds.
 # Exits non-zero if any step fails. Usage: interop/run-hush-interop.sh (from anywhere).
 # HUSH_PEER_PROFILE=release builds and uses the release binary (default: debug).
 # Not yet run: 0.103 sessions (it requires SPQR), groups, sealed sender.
@@ -75,6 +76,9 @@ done
 echo "== replay.mjs: libsignal 0.90 session transcripts"
 node "$here/replay.mjs" "$spec" "$root"/test-vectors/libsignal/session-*-v0.90.0.json || status=1
 node "$here/replay.mjs" "cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$bin'" "$root"/test-vectors/libsignal/session-*-v0.90.0.json || status=1
+
+echo "== differential.mjs: random schedules, libsignal/hush vs hush/libsignal vs hush/hush"
+node "$here/differential.mjs" "cmd:'$rel_bin'" --seeds 1,2,3,4,5 || status=1
 
 if [ "$status" -eq 0 ]; then echo "run-hush-interop.sh: all passed"; else echo "run-hush-interop.sh: FAILED" >&2; fi
 exit "$status"

@@ -284,7 +284,7 @@ impl SpqrState {
     }
 
     /// The stored form: the `PqRatchetState` protobuf of spqr-internals §9,
-    /// or nothing for the empty state.
+    /// or nothing for the empty state. The bytes contain the state's secrets.
     pub(crate) fn serialize(&self) -> Vec<u8> {
         state_codec::serialize(self)
     }

@@ -16,7 +16,6 @@ pub(crate) struct PqxdhSecrets {
     pub(crate) root_key: RootKey,
     pub(crate) chain_key: ChainKey,
     /// Seeds the SPQR state (the post-quantum ratchet).
-    #[allow(dead_code, reason = "read by the SPQR ratchet")]
     pub(crate) spqr_auth: Zeroizing<[u8; 32]>,
 }
 

@@ -160,3 +160,16 @@ fn libsignal_0_90_session_basic() {
 fn libsignal_0_90_session_multi() {
     assert_eq!(replay("session-multi-v0.90.0.json"), 15);
 }
+
+/// 0.103 mixes an SPQR key into every message's keys from the first message
+/// on, so these only replay with SPQR working (a receiver without it gets
+/// 0 of 13, see MANIFEST.json).
+#[test]
+fn libsignal_0_103_session_basic() {
+    assert_eq!(replay("session-basic-v0.103.0.json"), 25);
+}
+
+#[test]
+fn libsignal_0_103_session_multi() {
+    assert_eq!(replay("session-multi-v0.103.0.json"), 15);
+}

@@ -1,49 +1,29 @@
-//! The hook where the post-quantum ratchet (SPQR) plugs into each message.
+//! The hook where the post-quantum ratchet (SPQR, [`crate::spqr`]) plugs
+//! into each message (double-ratchet.md §9).
 //!
-//! Every encryption calls [`PqState::send`] and every decryption
-//! [`PqState::recv`]; the key either returns is the HKDF salt of the message
-//! keys, and the bytes travel in `SignalMessage` field 5. The new state is
-//! committed together with the ratchet state, only on success.
+//! Every encryption calls `send` and every decryption `recv` on the
+//! session's SPQR state; the key either returns is the HKDF salt of that
+//! message's keys, and the bytes travel in `SignalMessage` field 5. The SPQR
+//! update is applied together with the ratchet update, only on success.
 //!
-//! This release runs sessions without SPQR (libsignal's "V0"): the state is
-//! empty, sending yields no bytes and no key, and receiving yields no key
-//! whatever the message carries. libsignal 0.90 accepts this and negotiates
-//! down; the SPQR implementation replaces these bodies without changing the
-//! session's shape.
+//! New sessions start at version V1 with minimum version V1, as libsignal
+//! does since 0.92: a peer that omits the field is refused, never silently
+//! downgraded. States stored before SPQR (empty, V0) keep running the
+//! classic Double Ratchet.
 
-/// SPQR state as stored with a session: empty means SPQR is off.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct PqState(Vec<u8>);
+use crate::ratchet::chains::{MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS};
+pub(crate) use crate::spqr::{Direction, SpqrState};
+use crate::spqr::{Params, Version};
 
-/// What a send or receive step produced.
-pub(crate) struct PqStep {
-    /// Bytes for `SignalMessage.pq_ratchet` (send only; empty for none).
-    pub(crate) message: Vec<u8>,
-    /// The message-key salt, if any.
-    pub(crate) key: Option<[u8; 32]>,
-    /// The state to commit on success.
-    pub(crate) next: PqState,
-}
-
-impl PqState {
-    /// A state for a new session. Without SPQR it is empty whatever the inputs.
-    pub(crate) fn disabled() -> Self {
-        Self(Vec::new())
-    }
-
-    pub(crate) fn from_bytes(bytes: Vec<u8>) -> Self {
-        Self(bytes)
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-
-    pub(crate) fn send(&self) -> PqStep {
-        PqStep { message: Vec::new(), key: None, next: self.clone() }
-    }
-
-    pub(crate) fn recv(&self, _message: &[u8]) -> PqStep {
-        PqStep { message: Vec::new(), key: None, next: self.clone() }
-    }
+/// The SPQR state of a new session, from the PQXDH `spqr_auth` key. Note-to-
+/// self sessions have no forward-jump limit, as in the Double Ratchet.
+pub(crate) fn initial_state(auth_key: &[u8; 32], direction: Direction, self_session: bool) -> SpqrState {
+    SpqrState::initial(&Params {
+        auth_key: *auth_key,
+        direction,
+        version: Version::V1,
+        min_version: Version::V1,
+        max_jump: if self_session { u32::MAX } else { MAX_FORWARD_JUMPS },
+        max_ooo_keys: MAX_MESSAGE_KEYS as u32,
+    })
 }

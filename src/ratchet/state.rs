@@ -3,10 +3,12 @@
 //! computes everything on the side and returns an update to apply.
 
 use rand_core::CryptoRng;
+use zeroize::Zeroizing;
 
 use super::chains::{ConsumeError, Consumed, ReceiverChain, SenderChain, MAX_RECEIVER_CHAINS};
 use super::keys::{MessageKeys, RootKey};
-use super::pq::PqState;
+use super::pq::SpqrState;
+use crate::spqr::SpqrUpdate;
 use crate::keys::{IdentityKey, KeyError, KeyPair, KyberPreKeyId, PreKeyId, PublicKey, SignedPreKeyId};
 use crate::messages::signal_message::SignalMessageParts;
 use crate::messages::SignalMessage;
@@ -39,7 +41,7 @@ pub(crate) struct SessionState {
     pub(crate) remote_registration_id: u32,
     pub(crate) local_registration_id: u32,
     pub(crate) alice_base_key: PublicKey,
-    pub(crate) pq: PqState,
+    pub(crate) pq: SpqrState,
 }
 
 /// Why one state could not decrypt a message. Folded into "decryption
@@ -55,6 +57,7 @@ pub(crate) enum StateError {
     MacMismatch,
     AddressMismatch,
     BadCiphertext,
+    PqRatchet,
 }
 
 impl From<ConsumeError> for StateError {
@@ -77,7 +80,7 @@ impl From<KeyError> for StateError {
 /// only once the message has authenticated.
 pub(crate) struct DecryptUpdate {
     chain: ChainUpdate,
-    pq: PqState,
+    pq: SpqrUpdate,
 }
 
 enum ChainUpdate {
@@ -95,12 +98,19 @@ pub(crate) struct DecryptContext<'a> {
 }
 
 impl SessionState {
-    /// Encrypts with the sender chain, advancing it.
-    pub(crate) fn encrypt(&mut self, plaintext: &[u8], addresses: Option<Vec<u8>>) -> Result<SignalMessage, StateError> {
+    /// Encrypts with the sender chain, advancing it and the SPQR state.
+    /// Every random draw happens before anything is committed.
+    pub(crate) fn encrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        plaintext: &[u8],
+        addresses: Option<Vec<u8>>,
+        rng: &mut R,
+    ) -> Result<SignalMessage, StateError> {
         let sender = self.sender_chain.as_ref().ok_or(StateError::MissingSenderChain)?;
         let next_chain_key = sender.chain_key.next().ok_or(StateError::ChainExhausted)?;
-        let pq = self.pq.send();
-        let keys = MessageKeys::derive(&sender.chain_key.seed(), pq.key.as_ref());
+        let pq = self.pq.send(rng).map_err(|_| StateError::PqRatchet)?;
+        let pq_key = pq.key.map(Zeroizing::new);
+        let keys = MessageKeys::derive(&sender.chain_key.seed(), pq_key.as_deref());
         let ciphertext = aes256_cbc_encrypt(&keys.cipher_key, &keys.iv, plaintext);
         let message = SignalMessage::new(
             SignalMessageParts {
@@ -119,7 +129,7 @@ impl SessionState {
         if let Some(sender) = self.sender_chain.as_mut() {
             sender.chain_key = next_chain_key;
         }
-        self.pq = pq.next;
+        self.pq.apply(pq.update);
         Ok(message)
     }
 
@@ -154,8 +164,9 @@ impl SessionState {
                 (ChainUpdate::Ratchet { root_key, receiver, consumed, sender, previous_counter }, seed)
             }
         };
-        let pq = self.pq.recv(message.pq_ratchet());
-        let keys = MessageKeys::derive(&seed, pq.key.as_ref());
+        let pq = self.pq.recv(message.pq_ratchet()).map_err(|_| StateError::PqRatchet)?;
+        let pq_key = pq.key.map(Zeroizing::new);
+        let keys = MessageKeys::derive(&seed, pq_key.as_deref());
         if !message.verify_mac(&keys.mac_key, &self.remote_identity, &self.local_identity) {
             return Err(StateError::MacMismatch);
         }
@@ -167,7 +178,7 @@ impl SessionState {
             }
         }
         let plaintext = aes256_cbc_decrypt(&keys.cipher_key, &keys.iv, message.body()).map_err(|_| StateError::BadCiphertext)?;
-        Ok((plaintext, DecryptUpdate { chain, pq: pq.next }))
+        Ok((plaintext, DecryptUpdate { chain, pq: pq.update }))
     }
 
     /// Commits a successful decryption; the session is now acknowledged.
@@ -190,7 +201,7 @@ impl SessionState {
                 self.previous_counter = previous_counter;
             }
         }
-        self.pq = update.pq;
+        self.pq.apply(update.pq);
         self.pending_pre_key = None;
     }
 }

@@ -15,7 +15,7 @@ use crate::proto::{
 };
 use crate::ratchet::chains::{ReceiverChain, SenderChain, SkippedKey, MAX_MESSAGE_KEYS, MAX_RECEIVER_CHAINS};
 use crate::ratchet::keys::{ChainKey, MessageKeySeed, RootKey};
-use crate::ratchet::pq::PqState;
+use crate::ratchet::pq::SpqrState;
 use crate::ratchet::state::{PendingPreKey, SessionState};
 use crate::state::{unwrap, wrap, StateError, StateKind};
 
@@ -96,7 +96,7 @@ fn encode_state(state: &SessionState) -> SessionStructure {
             pre_key_id: p.kyber_pre_key_id.0,
             ciphertext: p.kyber_ciphertext.clone(),
         }),
-        pq_ratchet_state: state.pq.as_bytes().to_vec(),
+        pq_ratchet_state: state.pq.serialize(),
     }
 }
 
@@ -138,7 +138,7 @@ fn decode_state(mut s: SessionStructure) -> Result<SessionState, StateError> {
         remote_registration_id: s.remote_registration_id,
         local_registration_id: s.local_registration_id,
         alice_base_key: public_key(&s.alice_base_key, "base key")?,
-        pq: PqState::from_bytes(take(&mut s.pq_ratchet_state)),
+        pq: SpqrState::deserialize(&s.pq_ratchet_state).map_err(|_| Invalid::Invalid("SPQR state"))?,
     })
 }
 

@@ -24,6 +24,10 @@ pub enum FailureReason {
     InvalidKeyAgreement,
     /// The state has no sending chain to ratchet from (corrupt state).
     MissingSenderChain,
+    /// The post-quantum ratchet (SPQR) rejected the message's `pq_ratchet`
+    /// bytes: malformed, a bad MAC, out of range, or missing where the
+    /// session requires SPQR.
+    PqRatchet,
     /// The record holds no state to try.
     NoState,
 }
@@ -87,7 +91,8 @@ pub enum EncryptError {
     /// old: fetch a new bundle (libsignal reports this as session not found).
     #[error("unacknowledged session is stale")]
     StaleUnacknowledgedSession,
-    /// The current state cannot send (corrupt state or an exhausted chain).
+    /// The current state cannot send (corrupt state, an exhausted chain, or
+    /// an SPQR send failure).
     #[error("invalid session state: {0}")]
     InvalidSessionState(&'static str),
 }

@@ -72,7 +72,7 @@ use crate::keys::{
 use crate::messages::prekey_message::PreKeyParts;
 use crate::messages::{CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, CURRENT_VERSION, X3DH_VERSION};
 use crate::ratchet::chains::{ReceiverChain, SenderChain};
-use crate::ratchet::pq::PqState;
+use crate::ratchet::pq::{self, Direction};
 use crate::ratchet::state::{DecryptContext, PendingPreKey, SessionState, StateError};
 
 /// Most archived states a record keeps.
@@ -208,6 +208,10 @@ impl SessionRecord {
         let (secrets, kyber_ciphertext) = handshake::initiate(&local.key_pair, &base_key, &inputs, rng)?;
         let sending = KeyPair::generate(rng);
         let (root_key, sending_chain) = secrets.root_key.create_chain(&bundle.signed_pre_key_public, &sending.private_key)?;
+        // `initiate` has no addresses, so a note-to-self session is
+        // recognized by the identity key alone here (as libsignal did before
+        // 0.92.2); `decrypt_prekey` also compares the service IDs.
+        let self_session = local.key_pair.identity_key() == &bundle.identity_key;
         let state = SessionState {
             version: CURRENT_VERSION,
             local_identity: *local.key_pair.identity_key(),
@@ -227,7 +231,7 @@ impl SessionRecord {
             remote_registration_id: bundle.registration_id,
             local_registration_id: local.registration_id,
             alice_base_key: base_key.public_key,
-            pq: PqState::disabled(),
+            pq: pq::initial_state(&secrets.spqr_auth, Direction::A2B, self_session),
         };
         self.install(state);
         Ok(())
@@ -243,11 +247,11 @@ impl SessionRecord {
         plaintext: &[u8],
         addresses: Addresses<'_>,
         now: Timestamp,
-        _rng: &mut R,
+        rng: &mut R,
     ) -> Result<CiphertextMessage, EncryptError> {
         let state = self.current.as_mut().ok_or(EncryptError::SessionNotFound)?;
         let Some(pending) = state.pending_pre_key.clone() else {
-            let message = state.encrypt(plaintext, None).map_err(state_encrypt_error)?;
+            let message = state.encrypt(plaintext, None, rng).map_err(state_encrypt_error)?;
             return Ok(CiphertextMessage::Whisper(message));
         };
         let age_limit_ms = (pending.timestamp_seconds.saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS)).saturating_mul(1000);
@@ -255,7 +259,7 @@ impl SessionRecord {
             return Err(EncryptError::StaleUnacknowledgedSession);
         }
         let binding = Addresses::binding(addresses.local, addresses.remote).map(|b| b.to_vec());
-        let message = state.encrypt(plaintext, binding).map_err(state_encrypt_error)?;
+        let message = state.encrypt(plaintext, binding, rng).map_err(state_encrypt_error)?;
         let parts = PreKeyParts {
             version: state.version,
             registration_id: state.local_registration_id,
@@ -386,6 +390,7 @@ impl SessionRecord {
                 their_base_key: message.base_key(),
             },
         )?;
+        let self_session = local.key_pair.identity_key() == message.identity_key() && addresses.same_service_id();
         let mut state = SessionState {
             version: CURRENT_VERSION,
             local_identity: *local.key_pair.identity_key(),
@@ -398,7 +403,7 @@ impl SessionRecord {
             remote_registration_id: message.registration_id(),
             local_registration_id: local.registration_id,
             alice_base_key: *message.base_key(),
-            pq: PqState::disabled(),
+            pq: pq::initial_state(&secrets.spqr_auth, Direction::B2A, self_session),
         };
         let context = DecryptContext { expected_addresses: expected.as_ref(), self_session: is_self_session(&state, &addresses) };
         let (plaintext, update) = state.decrypt(message.message(), &context, rng).map_err(prekey_failure)?;
@@ -546,6 +551,7 @@ fn reason(error: StateError) -> FailureReason {
         StateError::BadCiphertext => FailureReason::BadCiphertext,
         StateError::InvalidKeyAgreement => FailureReason::InvalidKeyAgreement,
         StateError::MissingSenderChain => FailureReason::MissingSenderChain,
+        StateError::PqRatchet => FailureReason::PqRatchet,
         // Duplicates are reported before folding; keep a total mapping.
         StateError::Duplicate { .. } => FailureReason::NoState,
     }
@@ -561,6 +567,7 @@ fn prekey_failure(error: StateError) -> DecryptError {
 fn state_encrypt_error(error: StateError) -> EncryptError {
     match error {
         StateError::ChainExhausted => EncryptError::InvalidSessionState("sending chain exhausted"),
+        StateError::PqRatchet => EncryptError::InvalidSessionState("post-quantum ratchet send error"),
         _ => EncryptError::InvalidSessionState("missing sender chain"),
     }
 }

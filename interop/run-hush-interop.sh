@@ -4,15 +4,17 @@
 #   2. installs the libsignal peers (setup.sh) if interop/node_modules is missing,
 #   3. runs foundation.mjs against libsignal 0.103 and 0.90 (live cross-checks),
 #   4. replays the foundation vectors (signatures, fingerprints, primitives),
-#   5. runs selftest.mjs's 1:1 session scenarios (and fingerprints_agree) for
-#      hush x 0.90, 0.90 x hush and hush x hush, saving the tables as
-#      results/selftest-{hush-0.90,0.90-hush,hush-hush}.txt, then once more
-#      with HUSH_PEER_ROUNDTRIP_STATE=1 (every record through to_state/from_state),
-#   6. replays the libsignal 0.90 session transcripts,
+#   5. runs selftest.mjs's 1:1 session scenarios (plus spqr_negotiation and
+#      fingerprints_agree) for hush x 0.103, 0.103 x hush, hush x 0.90,
+#      0.90 x hush and hush x hush, saving the tables as
+#      results/selftest-{hush-0.103,0.103-hush,hush-0.90,0.90-hush,hush-hush}.txt,
+#      then once more with HUSH_PEER_ROUNDTRIP_STATE=1 (every record through
+#      to_state/from_state),
+#   6. replays the libsignal 0.90 and 0.103 session transcripts,
 #   7. runs differential.mjs (random schedules, hush vs libsignal 0.90) for 5 seeds.
 # Exits non-zero if any step fails. Usage: interop/run-hush-interop.sh (from anywhere).
 # HUSH_PEER_PROFILE=release builds and uses the release binary (default: debug).
-# Not yet run: 0.103 sessions (it requires SPQR), groups, sealed sender.
+# Not yet run: groups, sealed sender.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -46,20 +48,20 @@ done
 echo "== replay.mjs: foundation vectors"
 node "$here/replay.mjs" "$spec" "$root"/test-vectors/libsignal/{signatures,fingerprints,primitives}.json || status=1
 
-# Scenarios hush must pass against libsignal 0.90 and itself.
+# Scenarios hush must pass against libsignal 0.103, 0.90 and itself.
 scenarios=(
   first_contact_a_to_b first_contact_b_to_a long_conversation
   out_of_order_within_chain out_of_order_across_chains delayed_past_several_turns
   receiver_chain_limit lost_messages skipped_key_limit simultaneous_initiation
   session_reset_new_bundle duplicate_rejected tampered_rejected no_one_time_prekey
   one_time_prekey_reuse kyber_prekey_missing kyber_last_resort_reuse
-  garbage_input_survives fingerprints_agree
+  garbage_input_survives spqr_negotiation fingerprints_agree
 )
 only=$(IFS=,; echo "${scenarios[*]}")
 # Peers run in interop/, so a relative spec keeps the saved tables free of local paths.
 rel_bin=$(node -e 'console.log(require("path").relative(process.argv[1], process.argv[2]))' "$here" "$bin")
 mkdir -p "$here/results"
-for pair in "hush 0.90" "0.90 hush" "hush hush"; do
+for pair in "hush 0.103" "0.103 hush" "hush 0.90" "0.90 hush" "hush hush"; do
   read -r a b <<<"$pair"
   echo "== selftest.mjs: A=$a B=$b"
   spec_a=$a spec_b=$b
@@ -68,14 +70,14 @@ for pair in "hush 0.90" "0.90 hush" "hush hush"; do
   node "$here/selftest.mjs" "$spec_a" "$spec_b" --only "$only" | tee "$here/results/selftest-$a-$b.txt" || status=1
 done
 roundtrip="cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$rel_bin'"
-for pair in "$roundtrip|0.90" "0.90|$roundtrip" "$roundtrip|$roundtrip"; do
+for pair in "$roundtrip|0.103" "0.103|$roundtrip" "$roundtrip|0.90" "0.90|$roundtrip" "$roundtrip|$roundtrip"; do
   echo "== selftest.mjs with HUSH_PEER_ROUNDTRIP_STATE=1: A=${pair%%|*} B=${pair#*|}"
   node "$here/selftest.mjs" "${pair%%|*}" "${pair#*|}" --only "$only" | grep -v '  PASS  ' || status=1
 done
 
-echo "== replay.mjs: libsignal 0.90 session transcripts"
-node "$here/replay.mjs" "$spec" "$root"/test-vectors/libsignal/session-*-v0.90.0.json || status=1
-node "$here/replay.mjs" "cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$bin'" "$root"/test-vectors/libsignal/session-*-v0.90.0.json || status=1
+echo "== replay.mjs: libsignal 0.90 and 0.103 session transcripts"
+node "$here/replay.mjs" "$spec" "$root"/test-vectors/libsignal/session-*.json || status=1
+node "$here/replay.mjs" "cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$bin'" "$root"/test-vectors/libsignal/session-*.json || status=1
 
 echo "== differential.mjs: random schedules, libsignal/hush vs hush/libsignal vs hush/hush"
 node "$here/differential.mjs" "cmd:'$rel_bin'" --seeds 1,2,3,4,5 || status=1

@@ -26,7 +26,7 @@ pub fn info(peer: &mut Peer, _: &Params<'_>) -> Result<Value> {
     Ok(json!({
         "library": "hush",
         "version": HUSH_VERSION,
-        "spqr": false,
+        "spqr": true,
         "roundtrip_state": peer.roundtrip_state,
         "commands": commands::names(),
         "identity": identity,

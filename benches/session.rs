@@ -28,20 +28,9 @@ fn setup(rng: &mut StdRng) -> Setup {
     let signed = SignedPreKeyRecord::generate(SignedPreKeyId(1), NOW, &bob.key_pair, rng);
     let kyber = KyberPreKeyRecord::generate(KyberPreKeyId(1), NOW, &bob.key_pair, rng);
     let one_time = PreKeyRecord::generate(PreKeyId(1), rng);
-    let bundle = PreKeyBundle {
-        registration_id: 2,
-        device_id: DeviceId::new(1).unwrap(),
-        pre_key: Some((one_time.id(), *one_time.public_key())),
-        signed_pre_key_id: signed.id(),
-        signed_pre_key_public: *signed.public_key(),
-        signed_pre_key_signature: signed.signature().to_vec(),
-        kyber_pre_key_id: kyber.id(),
-        kyber_pre_key_public: kyber.public_key().clone(),
-        kyber_pre_key_signature: kyber.signature().to_vec(),
-        identity_key: *bob.key_pair.identity_key(),
-    }
-    .verify()
-    .unwrap();
+    let bundle = PreKeyBundle::from_records(2, DeviceId::new(1).unwrap(), *bob.key_pair.identity_key(), &signed, &kyber, Some(&one_time))
+        .verify()
+        .unwrap();
     Setup {
         alice,
         bob,

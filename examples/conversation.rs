@@ -28,18 +28,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     step("Alice fetches Bob's bundle and verifies both pre-key signatures");
     let alice = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 1717 };
-    let bundle = PreKeyBundle {
-        registration_id: bob.registration_id,
-        device_id: bob_addr.device_id(),
-        pre_key: Some((one_time[0].id(), *one_time[0].public_key())),
-        signed_pre_key_id: signed.id(),
-        signed_pre_key_public: *signed.public_key(),
-        signed_pre_key_signature: signed.signature().to_vec(),
-        kyber_pre_key_id: kyber.id(),
-        kyber_pre_key_public: kyber.public_key().clone(),
-        kyber_pre_key_signature: kyber.signature().to_vec(),
-        identity_key: *bob.key_pair.identity_key(),
-    };
+    let bundle = PreKeyBundle::from_records(
+        bob.registration_id,
+        bob_addr.device_id(),
+        *bob.key_pair.identity_key(),
+        &signed,
+        &kyber,
+        one_time.first(),
+    );
     let verified = bundle.verify()?;
     println!("    signatures OK; Alice trusts Bob's identity on first use");
 

@@ -1,7 +1,7 @@
 //! `PreKeyBundle`: what an initiator fetches from the server to start a
 //! session (keys-and-signatures.md §7).
 
-use super::{IdentityKey, KemPublicKey, KyberPreKeyId, PreKeyId, PublicKey, SignedPreKeyId};
+use super::{IdentityKey, KemPublicKey, KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord, PublicKey, SignedPreKeyId, SignedPreKeyRecord};
 use crate::address::DeviceId;
 
 /// Which signature in a bundle failed to verify.
@@ -52,6 +52,31 @@ pub struct PreKeyBundle {
 }
 
 impl PreKeyBundle {
+    /// The bundle a device publishes for its own pre-keys: what a server
+    /// hands out, built from the device's records.
+    #[must_use]
+    pub fn from_records(
+        registration_id: u32,
+        device_id: DeviceId,
+        identity_key: IdentityKey,
+        signed: &SignedPreKeyRecord,
+        kyber: &KyberPreKeyRecord,
+        one_time: Option<&PreKeyRecord>,
+    ) -> Self {
+        Self {
+            registration_id,
+            device_id,
+            pre_key: one_time.map(|r| (r.id(), *r.public_key())),
+            signed_pre_key_id: signed.id(),
+            signed_pre_key_public: *signed.public_key(),
+            signed_pre_key_signature: signed.signature().to_vec(),
+            kyber_pre_key_id: kyber.id(),
+            kyber_pre_key_public: kyber.public_key().clone(),
+            kyber_pre_key_signature: kyber.signature().to_vec(),
+            identity_key,
+        }
+    }
+
     /// Checks both pre-key signatures against the bundle's identity key.
     ///
     /// Whether the identity itself is trusted is the caller's decision; this

@@ -22,18 +22,8 @@
 //! let bob = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 2 };
 //! let signed = SignedPreKeyRecord::generate(SignedPreKeyId(1), now, &bob.key_pair, &mut rng);
 //! let kyber = KyberPreKeyRecord::generate(KyberPreKeyId(1), now, &bob.key_pair, &mut rng);
-//! let bundle = PreKeyBundle {
-//!     registration_id: 2,
-//!     device_id: bob_addr.device_id(),
-//!     pre_key: None,
-//!     signed_pre_key_id: signed.id(),
-//!     signed_pre_key_public: *signed.public_key(),
-//!     signed_pre_key_signature: signed.signature().to_vec(),
-//!     kyber_pre_key_id: kyber.id(),
-//!     kyber_pre_key_public: kyber.public_key().clone(),
-//!     kyber_pre_key_signature: kyber.signature().to_vec(),
-//!     identity_key: *bob.key_pair.identity_key(),
-//! };
+//! // What the server hands Alice: Bob's published pre-keys.
+//! let bundle = PreKeyBundle::from_records(2, bob_addr.device_id(), *bob.key_pair.identity_key(), &signed, &kyber, None);
 //!
 //! // Alice starts the session and sends.
 //! let mut alice_record = SessionRecord::new();

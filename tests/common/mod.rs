@@ -41,18 +41,14 @@ impl Party {
     }
 
     pub fn bundle(&self, with_one_time: bool) -> PreKeyBundle {
-        PreKeyBundle {
-            registration_id: self.local.registration_id,
-            device_id: self.address.device_id(),
-            pre_key: with_one_time.then(|| (self.one_time[0].id(), *self.one_time[0].public_key())),
-            signed_pre_key_id: self.signed.id(),
-            signed_pre_key_public: *self.signed.public_key(),
-            signed_pre_key_signature: self.signed.signature().to_vec(),
-            kyber_pre_key_id: self.kyber.id(),
-            kyber_pre_key_public: self.kyber.public_key().clone(),
-            kyber_pre_key_signature: self.kyber.signature().to_vec(),
-            identity_key: *self.local.key_pair.identity_key(),
-        }
+        PreKeyBundle::from_records(
+            self.local.registration_id,
+            self.address.device_id(),
+            *self.local.key_pair.identity_key(),
+            &self.signed,
+            &self.kyber,
+            self.one_time.first().filter(|_| with_one_time),
+        )
     }
 
     pub fn start_session(&mut self, bundle: PreKeyBundle, rng: &mut StdRng) {

@@ -64,6 +64,7 @@
 
 pub mod address;
 pub mod fingerprint;
+pub mod groups;
 mod handshake;
 pub mod keys;
 pub mod messages;

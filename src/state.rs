@@ -8,6 +8,7 @@
 //! | 3 one-time pre-key | libsignal's `PreKeyRecordStructure` |
 //! | 4 signed pre-key | libsignal's `SignedPreKeyRecordStructure` |
 //! | 5 Kyber pre-key | libsignal's `SignedPreKeyRecordStructure` with KEM keys |
+//! | 6 sender-key record | libsignal's `SenderKeyRecordStructure` (sender-keys.md §6.2) |
 //!
 //! Format version 1 is the first. Later versions must keep reading every
 //! earlier one; samples of each are committed under `test-vectors/state/`
@@ -32,6 +33,8 @@ pub enum StateKind {
     SignedPreKey = 4,
     /// A [`crate::keys::KyberPreKeyRecord`].
     KyberPreKey = 5,
+    /// A [`crate::groups::SenderKeyRecord`].
+    SenderKeyRecord = 6,
 }
 
 /// Stored state could not be loaded. The stored bytes are corrupt or from

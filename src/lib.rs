@@ -71,6 +71,7 @@ pub mod messages;
 pub mod primitives;
 mod proto;
 pub mod ratchet;
+pub mod sealed_sender;
 pub mod session;
 mod spqr;
 #[doc(hidden)]

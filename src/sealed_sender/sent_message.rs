@@ -263,7 +263,7 @@ mod tests {
         assert!(empty.recipients().is_empty() && empty.excluded().is_empty());
 
         let bob = entry(&aci(BOB), &[(127, 0x3FFF)], 1);
-        let ok = SentMessage::parse(&message(0x23, 1, &[bob.clone()], 40)).unwrap();
+        let ok = SentMessage::parse(&message(0x23, 1, std::slice::from_ref(&bob), 40)).unwrap();
         assert_eq!(ok.recipients()[0].devices(), [SentDevice { device_id: DeviceId::new(127).unwrap(), registration_id: 0x3FFF }]);
         assert_eq!(ok.received_message(&ok.recipients()[0]), [&[0x22][..], &[1; 48], &[0xee; 40]].concat());
         assert_eq!(SentMessage::parse(&message(0x23, 1, &[entry(&aci(BOB), &[(128, 1)], 1)], 40)), invalid("device ID"));
@@ -284,7 +284,7 @@ mod tests {
         zero_after_more.extend_from_slice(&[1, 0x80, 0x01, 0]);
         assert_eq!(SentMessage::parse(&message(0x23, 1, &[zero_after_more], 40)), invalid("device 0 after has-more"));
         // Truncations at every point of an entry.
-        let full = message(0x23, 1, &[bob.clone()], 32);
+        let full = message(0x23, 1, std::slice::from_ref(&bob), 32);
         for cut in 2..(full.len() - 32) {
             assert!(matches!(SentMessage::parse(&full[..cut]), Err(SentMessageError::InvalidProtobufEncoding(_))), "cut at {cut}");
         }

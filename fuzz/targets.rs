@@ -43,6 +43,9 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("session_record_state", session_record_state),
     ("conversation", conversation),
     ("spqr_recv", spqr_recv),
+    ("sender_key_message", sender_key_message),
+    ("sender_key_distribution_message", sender_key_distribution_message),
+    ("sender_key_record_state", sender_key_record_state),
 ];
 
 /// A deterministic RNG derived from the input, so a crash reproduces.
@@ -818,5 +821,171 @@ pub fn conversation(data: &[u8]) {
 pub fn spqr_recv(data: &[u8]) {
     if let Err(finding) = hush::spqr_fuzzing::spqr_recv(data) {
         panic!("spqr_recv: {finding:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Groups (sender keys)
+
+use hush::groups::{
+    create_distribution_message, group_decrypt, group_encrypt, process_distribution_message, DistributionError, DistributionId,
+    GroupDecryptError, GroupEncryptError, SenderKeyDistributionMessage, SenderKeyMessage, SenderKeyRecord,
+};
+
+/// The distribution of the group fuzz targets and their seeds.
+pub const FUZZ_GROUP: DistributionId = DistributionId::from_bytes(*b"hush-fuzz-group!");
+
+/// A fixed sender of [`FUZZ_GROUP`]: its own record, a receiver's record of
+/// its chain, and its distribution message. Made from a fixed seed, so seed
+/// corpora can hold messages the receiver accepts.
+pub struct GroupParties {
+    pub sender: SenderKeyRecord,
+    pub receiver: SenderKeyRecord,
+    pub distribution: SenderKeyDistributionMessage,
+}
+
+pub fn group_parties() -> &'static GroupParties {
+    static PARTIES: std::sync::OnceLock<GroupParties> = std::sync::OnceLock::new();
+    PARTIES.get_or_init(|| {
+        let mut rng = StdRng::seed_from_u64(0x0067_726f_7570);
+        let mut sender = SenderKeyRecord::new();
+        let distribution = create_distribution_message(&mut sender, FUZZ_GROUP, &mut rng).expect("new sender key");
+        let mut receiver = SenderKeyRecord::new();
+        process_distribution_message(&mut receiver, &distribution);
+        GroupParties { sender, receiver, distribution }
+    })
+}
+
+/// `SenderKeyMessage` parsing, and decryption of whatever parses by the
+/// fixed receiver: every error matches the input (sender-keys.md §4.3); a
+/// parsed message keeps the input bytes and re-parses to itself; a message
+/// that decrypts carries a valid signature by the sender's key and is a
+/// duplicate the second time; a failed decryption leaves the record
+/// byte-identical.
+pub fn sender_key_message(data: &[u8]) {
+    let parsed = SenderKeyMessage::deserialize(data);
+    match &parsed {
+        Ok(m) => {
+            assert!(data.len() >= 65);
+            assert_eq!(data[0] >> 4, 3);
+            assert_eq!(m.message_version(), 3);
+            assert_eq!(m.serialized(), data);
+            assert_eq!(m.signature(), &data[data.len() - 64..]);
+            assert!(m.ciphertext().len() < data.len());
+            assert_eq!(SenderKeyMessage::deserialize(m.serialized()).as_ref(), Ok(m));
+        }
+        Err(MessageError::CiphertextMessageTooShort(n)) => assert!(*n == data.len() && *n < 65),
+        Err(MessageError::LegacyCiphertextVersion(v)) => assert!(*v == data[0] >> 4 && *v < 3),
+        Err(MessageError::UnrecognizedCiphertextVersion(v)) => assert!(*v == data[0] >> 4 && *v > 3),
+        Err(MessageError::InvalidProtobufEncoding) => assert!(data.len() >= 65),
+        Err(e) => panic!("unexpected parse error {e:?}"),
+    }
+    let parties = group_parties();
+    let mut record = parties.receiver.clone();
+    let before = record.to_state();
+    match group_decrypt(&mut record, data) {
+        Ok(_) => {
+            let m = parsed.expect("a decrypted message parses");
+            assert!(m.verify_signature(parties.distribution.signing_key()));
+            assert_eq!(m.chain_id(), parties.distribution.chain_id());
+            assert_ne!(*record.to_state(), *before);
+            let again = group_decrypt(&mut record, data);
+            assert!(matches!(again, Err(GroupDecryptError::DuplicatedMessage { .. })), "{again:?}");
+        }
+        Err(e) => {
+            assert_eq!(*record.to_state(), *before, "failed decryption changed the record");
+            assert_eq!(matches!(e, GroupDecryptError::Message(_)), parsed.is_err());
+        }
+    }
+}
+
+/// `SenderKeyDistributionMessage` parsing: every error matches the input
+/// (sender-keys.md §5.3); a parsed message re-parses to itself; processing
+/// it gives a record whose distribution message is the canonical encoding
+/// of the same chain (never longer than the input) and which decrypts what
+/// the holder of that chain would send.
+pub fn sender_key_distribution_message(data: &[u8]) {
+    let m = match SenderKeyDistributionMessage::deserialize(data) {
+        Ok(m) => m,
+        Err(MessageError::CiphertextMessageTooShort(n)) => return assert!(n == data.len() && n < 65),
+        Err(MessageError::LegacyCiphertextVersion(v)) => return assert!(v == data[0] >> 4 && v < 3),
+        Err(MessageError::UnrecognizedCiphertextVersion(v)) => return assert!(v == data[0] >> 4 && v > 3),
+        Err(MessageError::InvalidProtobufEncoding) => return assert!(data.len() >= 65),
+        Err(MessageError::Key(KeyError::BadKeyType(b))) => return assert_ne!(b, 0x05),
+        Err(e) => panic!("unexpected parse error {e:?}"),
+    };
+    assert!(data.len() >= 65);
+    assert_eq!(m.message_version(), 3);
+    assert_eq!(m.serialized(), data);
+    assert_eq!(SenderKeyDistributionMessage::deserialize(data).as_ref(), Ok(&m));
+    let mut record = SenderKeyRecord::new();
+    process_distribution_message(&mut record, &m);
+    assert_eq!(record.chain_ids(), [m.chain_id()]);
+    let mut rng = rng_for(data);
+    let canonical = create_distribution_message(&mut record, m.distribution_id(), &mut rng).expect("a processed chain redistributes");
+    assert_eq!(
+        (canonical.distribution_id(), canonical.chain_id(), canonical.iteration(), canonical.chain_key(), canonical.signing_key()),
+        (m.distribution_id(), m.chain_id(), m.iteration(), m.chain_key(), m.signing_key())
+    );
+    assert!(canonical.serialized().len() <= data.len());
+    assert_eq!(SenderKeyDistributionMessage::deserialize(canonical.serialized()).as_ref(), Ok(&canonical));
+    // The record is receive-only.
+    let refused = group_encrypt(&mut record, m.distribution_id(), b"x", &mut rng);
+    assert!(matches!(refused, Err(GroupEncryptError::InvalidSenderKeySession { .. })), "{refused:?}");
+    // A stored record of it loads back to the same bytes.
+    let stored = record.to_state();
+    assert_eq!(*SenderKeyRecord::from_state(&stored).expect("reload").to_state(), *stored);
+}
+
+/// Stored sender-key records: loading never panics; a loaded record has at
+/// most 5 states and re-serializes to a fixed point; its newest state
+/// either distributes and encrypts, and the receiver of that distribution
+/// message decrypts the result, or fails with the documented error (not
+/// ours, not version 3, chain exhausted) leaving the record unchanged; a
+/// failed decryption leaves it byte-identical.
+pub fn sender_key_record_state(data: &[u8]) {
+    let record = match SenderKeyRecord::from_state(data) {
+        Ok(record) => record,
+        Err(StateError::Truncated) => return assert!(data.len() < 2),
+        Err(_) => return,
+    };
+    assert!(record.state_count() <= 5);
+    let stored = record.to_state();
+    let reloaded = SenderKeyRecord::from_state(&stored).expect("re-serialized record loads");
+    assert_eq!(*reloaded.to_state(), *stored);
+
+    let mut rng = rng_for(data);
+    let mut own = record.clone();
+    let skdm = match create_distribution_message(&mut own, FUZZ_GROUP, &mut rng) {
+        Ok(skdm) => skdm,
+        Err(DistributionError::InvalidSenderKeySession { .. }) => {
+            assert_eq!(*own.to_state(), *stored);
+            return;
+        }
+    };
+    if !record.is_empty() {
+        assert_eq!(*own.to_state(), *stored, "distributing an existing sender key changed it");
+    }
+    let mut receiver = SenderKeyRecord::new();
+    process_distribution_message(&mut receiver, &skdm);
+    let before = own.to_state();
+    match group_encrypt(&mut own, FUZZ_GROUP, b"fuzz", &mut rng) {
+        Ok(message) => {
+            assert_eq!((message.chain_id(), message.iteration()), (skdm.chain_id(), skdm.iteration()));
+            assert_eq!(group_decrypt(&mut receiver, message.serialized()).as_deref(), Ok(&b"fuzz"[..]));
+        }
+        Err(GroupEncryptError::ChainExhausted) => {
+            assert_eq!(skdm.iteration(), u32::MAX);
+            assert_eq!(*own.to_state(), *before);
+        }
+        Err(GroupEncryptError::InvalidSenderKeySession { .. }) => assert_eq!(*own.to_state(), *before),
+        Err(GroupEncryptError::NoSenderKeyState { .. }) => panic!("a record that distributed has a state"),
+    }
+    // A message of the fixed sender, into the loaded record.
+    let mut fixed = group_parties().sender.clone();
+    let message = group_encrypt(&mut fixed, FUZZ_GROUP, b"probe", &mut rng).expect("fixed sender");
+    let mut target = record.clone();
+    if group_decrypt(&mut target, message.serialized()).is_err() {
+        assert_eq!(*target.to_state(), *stored, "failed decryption changed the record");
     }
 }

@@ -324,3 +324,94 @@ fn generate_spqr_seed_corpus() {
     write("spqr_recv", "state-truncated-header-sent", &[2, 0, 10, 7]);
     write("spqr_recv", "state-unchanged-epoch-2", &[2, 0, 44, 0]);
 }
+
+/// Seeds for the group targets: messages and distribution messages of the
+/// targets' fixed sender (so the fuzzer starts from inputs the fixed
+/// receiver accepts), the spec's vectors, stored records in several shapes,
+/// and invalid variants of each.
+/// `cargo test --test fuzz_corpus -- --ignored generate_group_seed_corpus`
+#[test]
+#[ignore = "generator: rewrites fuzz/corpus/{sender_key_message,sender_key_distribution_message,sender_key_record_state}"]
+fn generate_group_seed_corpus() {
+    use hush::groups::{create_distribution_message, group_decrypt, group_encrypt, process_distribution_message, SenderKeyRecord};
+
+    let mut rng = StdRng::seed_from_u64(0x6772_6f75_70);
+    let parties = targets::group_parties();
+    let group = targets::FUZZ_GROUP;
+    let mut sender = parties.sender.clone();
+    let messages: Vec<Vec<u8>> =
+        (0..5u8).map(|i| group_encrypt(&mut sender, group, &[i; 20][..usize::from(i) * 5], &mut rng).unwrap().serialized().to_vec()).collect();
+
+    // Group messages.
+    let m = "sender_key_message";
+    write(m, "valid-iteration-0-empty", &messages[0]);
+    write(m, "valid-iteration-3", &messages[3]);
+    write(m, "low-nibble-0", &[&[0x30u8][..], &messages[1][1..]].concat());
+    write(m, "tampered-signature", &flipped(&messages[2], messages[2].len() - 1));
+    write(m, "tampered-body", &flipped(&messages[2], 30));
+    write(m, "legacy-version", &[&[0x23u8][..], &messages[1][1..]].concat());
+    write(m, "unrecognized-version", &[&[0x43u8][..], &messages[1][1..]].concat());
+    write(m, "too-short", &messages[1][..64]);
+    // version byte, protobuf without the ciphertext field, signature.
+    let no_ciphertext = [&[0x33u8, 0x0a, 0x10][..], group.as_bytes(), &[0x10, 0x01, 0x18, 0x00], &[0u8; 64]].concat();
+    write(m, "missing-ciphertext", &no_ciphertext);
+    let mut stranger = SenderKeyRecord::new();
+    create_distribution_message(&mut stranger, group, &mut rng).unwrap();
+    write(m, "unknown-chain", group_encrypt(&mut stranger, group, b"stranger", &mut rng).unwrap().serialized());
+    let spec_message = hex::decode(concat!(
+        "330a10d1d1d1d1700011ebb32a33b8a8a487a610f8acd1910118002210835bfa",
+        "a6529ae7c3b210fef835ea801c93003d6f0ff8cb5ac5e2798b19b25d226e61dd",
+        "3735ae6e05fafd6b61942e835089ffb675da096507bd9e24f2fafbb4a5282dac",
+        "546753547f71ef8189baa7158c"
+    ))
+    .unwrap();
+    write(m, "spec-vector", &spec_message);
+
+    // Distribution messages.
+    let d = "sender_key_distribution_message";
+    let skdm = parties.distribution.serialized().to_vec();
+    write(d, "valid", &skdm);
+    let late = create_distribution_message(&mut sender, group, &mut rng).unwrap();
+    write(d, "valid-late-iteration-5", late.serialized());
+    let spec_skdm = hex::decode(concat!(
+        "330a10d1d1d1d1700011ebb32a33b8a8a487a610f8acd1910118002220000102",
+        "030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2a2105",
+        "7b4e909bbe7ffe44c465a220037d608ee35897d31ef972f07f74892cb0f73f13"
+    ))
+    .unwrap();
+    write(d, "spec-vector", &spec_skdm);
+    let key_type_at = skdm.len() - 33;
+    let mut bad_type = skdm.clone();
+    bad_type[key_type_at] = 0x06;
+    write(d, "bad-signing-key-type", &bad_type);
+    // The chain key field shortened by one byte (its length byte and data).
+    let chain_key_at = key_type_at - 2 - 32;
+    assert_eq!(skdm[chain_key_at - 2..chain_key_at], [0x22, 0x20]);
+    let short_key = [&skdm[..chain_key_at - 1], &[0x1f], &skdm[chain_key_at..chain_key_at + 31], &skdm[chain_key_at + 32..]].concat();
+    write(d, "short-chain-key", &short_key);
+    write(d, "missing-signing-key", &[&skdm[..key_type_at - 2], &[0x3a, 0x04, 0xbe, 0xef, 0xbe, 0xef][..]].concat());
+    write(d, "too-short", &skdm[..64]);
+    write(d, "unrecognized-version", &[&[0x43u8][..], &skdm[1..]].concat());
+
+    // Stored records.
+    let r = "sender_key_record_state";
+    write(r, "own-sender-key", &sender.to_state());
+    let mut receiver = parties.receiver.clone();
+    write(r, "fresh-receiver", &receiver.to_state());
+    group_decrypt(&mut receiver, &messages[3]).unwrap();
+    group_decrypt(&mut receiver, &messages[1]).unwrap();
+    write(r, "receiver-with-skipped-keys", &receiver.to_state());
+    let mut five = receiver.clone();
+    for _ in 0..4 {
+        let mut other = SenderKeyRecord::new();
+        process_distribution_message(&mut five, &create_distribution_message(&mut other, group, &mut rng).unwrap());
+    }
+    assert_eq!(five.state_count(), 5);
+    write(r, "five-chains", &five.to_state());
+    write(r, "empty-record", &SenderKeyRecord::new().to_state());
+    let own = sender.to_state();
+    write(r, "corrupted", &flipped(&own, own.len() / 2));
+    write(r, "truncated", &own[..own.len() - 10]);
+    write(r, "session-record-kind", &[1, 1]);
+    write(r, "bad-version", &[0xee, 6]);
+}

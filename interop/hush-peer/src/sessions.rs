@@ -358,7 +358,10 @@ mod tests {
         assert_eq!(first["info"]["prekey_id"], 4);
         assert_eq!(first["info"]["kyber_prekey_id"], 9);
         assert_eq!(first["info"]["inner"]["counter"], 0);
-        assert_eq!(first["info"]["inner"]["spqr"]["present"], false);
+        // SPQR V1 from the very first message, with its key mixed in.
+        assert_eq!(first["info"]["inner"]["spqr"]["present"], true);
+        assert_eq!(first["info"]["inner"]["spqr"]["version"], 1);
+        assert_eq!(first["info"]["inner"]["spqr"]["key_used"], true);
         // Type-less: detected as PreKey.
         let r = call(&mut bob, "decrypt", json!({ "address": addr(ALICE), "ciphertext": first["ciphertext"] }));
         assert_eq!((r["plaintext"].as_str(), r["type"].as_u64()), (Some(hex::encode("hello").as_str()), Some(3)));

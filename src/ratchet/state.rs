@@ -15,7 +15,7 @@ use crate::messages::SignalMessage;
 use crate::primitives::{aes256_cbc_decrypt, aes256_cbc_encrypt};
 
 /// Pre-key data an initiator keeps until the session is acknowledged.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct PendingPreKey {
     pub(crate) pre_key_id: Option<PreKeyId>,
     pub(crate) signed_pre_key_id: SignedPreKeyId,
@@ -24,6 +24,19 @@ pub(crate) struct PendingPreKey {
     pub(crate) timestamp_seconds: u64,
     pub(crate) kyber_pre_key_id: KyberPreKeyId,
     pub(crate) kyber_ciphertext: Vec<u8>,
+}
+
+impl core::fmt::Debug for PendingPreKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PendingPreKey")
+            .field("pre_key_id", &self.pre_key_id)
+            .field("signed_pre_key_id", &self.signed_pre_key_id)
+            .field("base_key", &self.base_key)
+            .field("timestamp_seconds", &self.timestamp_seconds)
+            .field("kyber_pre_key_id", &self.kyber_pre_key_id)
+            .field("kyber_ciphertext_len", &self.kyber_ciphertext.len())
+            .finish()
+    }
 }
 
 /// A Double Ratchet session state.

@@ -124,6 +124,28 @@ typedef struct hush_public_key hush_public_key;
 typedef struct hush_rng hush_rng;
 
 /**
+ * A sender-key distribution message: a member's chain ID, current
+ * iteration, chain key and public signing key. It contains a secret chain
+ * key (zeroized when freed); send it only inside a 1:1 session message.
+ * Immutable once made.
+ */
+typedef struct hush_sender_key_distribution_message hush_sender_key_distribution_message;
+
+/**
+ * A parsed group message, to read which distribution (and so which record)
+ * it belongs to before decrypting. Immutable once made.
+ */
+typedef struct hush_sender_key_message hush_sender_key_message;
+
+/**
+ * The sender keys of one sender device for one distribution: ours (for
+ * `hush_group_encrypt` and `hush_group_create_distribution`), or another
+ * member's (for `hush_group_decrypt`, filled by
+ * `hush_group_process_distribution`). Up to five chains, newest first.
+ */
+typedef struct hush_sender_key_record hush_sender_key_record;
+
+/**
  * A 1:1 session record with one peer device: the current session state and
  * up to 40 archived ones. Persist it with `hush_session_record_serialize`
  * after every successful operation, in the same transaction as the
@@ -164,6 +186,18 @@ typedef struct {
      */
     size_t len;
 } hush_buffer;
+
+/**
+ * A distribution ID: the UUID the application picks for a group, as its 16
+ * bytes in the order of the text form (`d1d1d1d1-7000-…` is
+ * `{0xd1, 0xd1, 0xd1, 0xd1, 0x70, 0x00, …}`). Passed by value.
+ */
+typedef struct {
+    /**
+     * The UUID's bytes.
+     */
+    uint8_t bytes[16];
+} hush_distribution_id;
 
 /**
  * The type of a 1:1 message, as the transport carries it next to the bytes
@@ -446,6 +480,50 @@ typedef struct {
  * message names the part. Keep the bytes.
  */
 #define HUSH_RESULT_STATE_INVALID 703
+
+/**
+ * The record has no sender key to use: encrypting with an empty record
+ * (create a distribution message first), or decrypting a group message
+ * whose chain the record does not have (ask the sender for its
+ * distribution message). The record is unchanged.
+ */
+#define HUSH_RESULT_NO_SENDER_KEY_STATE 800
+
+/**
+ * The record's newest sender key cannot be used: it is another member's
+ * (no private signing key) when encrypting, or its message version is not
+ * 3. Use the record of our own address, or start a new sender key.
+ */
+#define HUSH_RESULT_INVALID_SENDER_KEY_SESSION 801
+
+/**
+ * A sender-key chain reached iteration 2^32 - 1 and cannot advance. Start a
+ * new sender key (a new, empty record) and distribute it.
+ */
+#define HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED 802
+
+/**
+ * A group message's version differs from its chain's. Drop it.
+ */
+#define HUSH_RESULT_SENDER_KEY_VERSION_MISMATCH 803
+
+/**
+ * A group message is more than 25 000 iterations ahead of its chain. Drop
+ * it; the record is unchanged.
+ */
+#define HUSH_RESULT_SENDER_KEY_TOO_FAR_IN_FUTURE 804
+
+/**
+ * A group message's signature verified but its ciphertext did not decrypt
+ * (bad length or padding). Drop it; the record is unchanged.
+ */
+#define HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED 805
+
+/**
+ * A group (sender-key) message: the type to send along with the bytes of
+ * `hush_group_encrypt` (libsignal's `SenderKeyMessage`, type 7).
+ */
+#define HUSH_MESSAGE_TYPE_SENDER_KEY 7
 
 /**
  * A `SignalMessage`: an ordinary message of an established session
@@ -737,6 +815,355 @@ hush_result hush_scannable_fingerprint_compare(const uint8_t *ours,
  * `fingerprint` is NULL or a live handle, not used afterwards.
  */
 void hush_fingerprint_free(hush_fingerprint *fingerprint);
+
+/**
+ * Parses the text form of a distribution ID, a hyphenated UUID
+ * (`d1d1d1d1-7000-11eb-b32a-33b8a8a487a6`, either case; `len` bytes at
+ * `text`, no NUL needed), into `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_INVALID_ARGUMENT` if the text is
+ * not a hyphenated UUID; `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or
+ * `text` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `text` is valid for `len` bytes; `out` is valid for a
+ * `hush_distribution_id` write.
+ */
+hush_result hush_distribution_id_parse(const uint8_t *text, size_t len, hush_distribution_id *out);
+
+/**
+ * Makes an empty record: no sender key yet (what libsignal calls "no
+ * record").
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `out` is valid for a pointer write.
+ */
+hush_result hush_sender_key_record_new(hush_sender_key_record **out);
+
+/**
+ * Writes the record in hush's versioned storage format to `*out` (it
+ * contains secret keys; `hush_buffer_free` zeroizes it). The same record
+ * always gives the same bytes, so comparing serializations compares
+ * records.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `record` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_sender_key_record_serialize(const hush_sender_key_record *record,
+                                             hush_buffer *out);
+
+/**
+ * Loads a record written by `hush_sender_key_record_serialize` (by this or
+ * an earlier release). Every key, length and count is checked, so a record
+ * that loads is usable.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_TRUNCATED`; `HUSH_RESULT_STATE_UNSUPPORTED_VERSION`;
+ * `HUSH_RESULT_STATE_WRONG_KIND`; `HUSH_RESULT_STATE_INVALID` (the last
+ * error message names the part); `HUSH_RESULT_NULL_ARGUMENT` if `out` is
+ * NULL, or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`. On failure
+ * keep the stored bytes: they are corrupt or from a newer release.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_sender_key_record_deserialize(const uint8_t *data,
+                                               size_t len,
+                                               hush_sender_key_record **out);
+
+/**
+ * Writes the number of chains the record holds (0 to 5) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `record` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `size_t` write.
+ */
+hush_result hush_sender_key_record_get_state_count(const hush_sender_key_record *record,
+                                                   size_t *out);
+
+/**
+ * Frees a record, zeroizing its keys. NULL does nothing.
+ *
+ * # Safety
+ * `record` is NULL or a live handle, not used afterwards.
+ */
+void hush_sender_key_record_free(hush_sender_key_record *record);
+
+/**
+ * Parses a distribution message received from a member (inside a 1:1
+ * session message). Nothing is authenticated here: trust it as much as the
+ * session it came over.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_MESSAGE_TOO_SHORT` (under 65 bytes);
+ * `HUSH_RESULT_MESSAGE_LEGACY_VERSION` / 
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION` (version below / above 3);
+ * `HUSH_RESULT_INVALID_PROTOBUF` (bad protobuf, a missing field, or a
+ * distribution ID, chain key or signing key that is not 16, 32 or 33 bytes
+ * long); `HUSH_RESULT_BAD_KEY_TYPE` (signing key type byte not `0x05`);
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_sender_key_distribution_message_deserialize(const uint8_t *data,
+                                                             size_t len,
+                                                             hush_sender_key_distribution_message **out);
+
+/**
+ * Writes the message as on the wire to `*out` (it contains the chain key;
+ * `hush_buffer_free` zeroizes it).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_sender_key_distribution_message_serialize(const hush_sender_key_distribution_message *message,
+                                                           hush_buffer *out);
+
+/**
+ * Writes the distribution ID the sender key is for to `*out`: with the
+ * sender's address, it names the record to process the message into.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `hush_distribution_id`
+ * write.
+ */
+hush_result hush_sender_key_distribution_message_get_distribution_id(const hush_sender_key_distribution_message *message,
+                                                                     hush_distribution_id *out);
+
+/**
+ * Writes the sender chain's ID to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_sender_key_distribution_message_get_chain_id(const hush_sender_key_distribution_message *message,
+                                                              uint32_t *out);
+
+/**
+ * Writes the iteration the message starts at to `*out`: a member who
+ * processes it can decrypt messages from that iteration on.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_sender_key_distribution_message_get_iteration(const hush_sender_key_distribution_message *message,
+                                                               uint32_t *out);
+
+/**
+ * Copies out the chain's public signing key.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `message` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_sender_key_distribution_message_get_signing_key(const hush_sender_key_distribution_message *message,
+                                                                 hush_public_key **out);
+
+/**
+ * Frees a distribution message, zeroizing its chain key. NULL does nothing.
+ *
+ * # Safety
+ * `message` is NULL or a live handle, not used afterwards.
+ */
+void hush_sender_key_distribution_message_free(hush_sender_key_distribution_message *message);
+
+/**
+ * Parses a group message (type `HUSH_MESSAGE_TYPE_SENDER_KEY`), to read its
+ * distribution ID, chain ID and iteration. Structure only: the signature is
+ * checked by `hush_group_decrypt`.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_MESSAGE_TOO_SHORT` (under 65 bytes);
+ * `HUSH_RESULT_MESSAGE_LEGACY_VERSION` /
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION` (version below / above 3);
+ * `HUSH_RESULT_INVALID_PROTOBUF` (bad protobuf, a missing field, a
+ * distribution ID that is not 16 bytes); `HUSH_RESULT_NULL_ARGUMENT` if
+ * `out` is NULL, or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_sender_key_message_deserialize(const uint8_t *data,
+                                                size_t len,
+                                                hush_sender_key_message **out);
+
+/**
+ * Writes the message's distribution ID to `*out`: with the sender's
+ * address, it names the record to decrypt it with.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `hush_distribution_id`
+ * write.
+ */
+hush_result hush_sender_key_message_get_distribution_id(const hush_sender_key_message *message,
+                                                        hush_distribution_id *out);
+
+/**
+ * Writes the sender chain's ID to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_sender_key_message_get_chain_id(const hush_sender_key_message *message,
+                                                 uint32_t *out);
+
+/**
+ * Writes the iteration of the message key used to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_sender_key_message_get_iteration(const hush_sender_key_message *message,
+                                                  uint32_t *out);
+
+/**
+ * Frees a parsed group message. NULL does nothing.
+ *
+ * # Safety
+ * `message` is NULL or a live handle, not used afterwards.
+ */
+void hush_sender_key_message_free(hush_sender_key_message *message);
+
+/**
+ * Our distribution message for `distribution_id`, from `record`, the record
+ * of **our own** address for that distribution; writes a new handle to
+ * `*out`. An empty record first gets a new sender key (a random 31-bit
+ * chain ID, chain key and signing key pair from `rng`); otherwise the
+ * newest chain is used as it is, at its *current* iteration, so a member
+ * who joins now cannot read earlier messages. Send the serialized message
+ * to each member inside a 1:1 session message, and persist the record. To
+ * rotate the sender key (after a member leaves), start from a new, empty
+ * record.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_INVALID_SENDER_KEY_SESSION` if the
+ * newest chain's message version is not 3;
+ * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if
+ * `record` or `out` is NULL; `HUSH_RESULT_PANIC`. On failure the record is
+ * unchanged and nothing is written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `rng` is
+ * NULL (OS randomness) or a live `hush_rng`; `out` is valid for a pointer
+ * write.
+ */
+hush_result hush_group_create_distribution(hush_sender_key_record *record,
+                                           hush_distribution_id distribution_id,
+                                           hush_rng *rng,
+                                           hush_sender_key_distribution_message **out);
+
+/**
+ * Takes a member's distribution message into `record`, the record of (that
+ * member's address, the message's distribution ID). The chain becomes the
+ * record's newest; a distribution message of a chain the record already
+ * has (same chain ID and signing key) keeps that chain's progress, so it
+ * cannot roll it back; beyond five chains the oldest is dropped. Check
+ * first that it came from that member over your 1:1 session with them.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `record` or
+ * `message` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `message`
+ * is a live handle.
+ */
+hush_result hush_group_process_distribution(hush_sender_key_record *record,
+                                            const hush_sender_key_distribution_message *message);
+
+/**
+ * Encrypts `plaintext` for the group with our sender key for
+ * `distribution_id`; `record` is the record of our own address for it.
+ * Writes the group message to `*out_ciphertext`: send it to every member
+ * as type `HUSH_MESSAGE_TYPE_SENDER_KEY`, and persist the record.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NO_SENDER_KEY_STATE` if the record
+ * is empty (call `hush_group_create_distribution` first);
+ * `HUSH_RESULT_INVALID_SENDER_KEY_SESSION` if its newest chain is not ours
+ * (no private signing key: a record filled by
+ * `hush_group_process_distribution`) or not version 3;
+ * `HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED` after 2^32 - 1 messages (start a
+ * new sender key); `HUSH_RESULT_RANDOM_SOURCE_FAILURE`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `record` or `out_ciphertext` is NULL, or
+ * `plaintext` is NULL with `plaintext_len > 0`; `HUSH_RESULT_PANIC`. On
+ * failure the record is unchanged and nothing is written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call;
+ * `plaintext` is valid for `plaintext_len` bytes; `rng` is NULL or a live
+ * `hush_rng`; `out_ciphertext` is valid for a `hush_buffer` write.
+ */
+hush_result hush_group_encrypt(hush_sender_key_record *record,
+                               hush_distribution_id distribution_id,
+                               const uint8_t *plaintext,
+                               size_t plaintext_len,
+                               hush_rng *rng,
+                               hush_buffer *out_ciphertext);
+
+/**
+ * Decrypts a group message with `record`, the record of (its sender's
+ * address, its distribution ID; see
+ * `hush_sender_key_message_get_distribution_id`). Writes the plaintext to
+ * `*out_plaintext`; persist the record. Messages may arrive in any order:
+ * up to 25 000 iterations ahead, and 2000 skipped ones are kept per chain.
+ *
+ * Returns `HUSH_RESULT_OK`; a parse error (`HUSH_RESULT_MESSAGE_TOO_SHORT`,
+ * `HUSH_RESULT_MESSAGE_LEGACY_VERSION`,
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION` for a version above 3,
+ * `HUSH_RESULT_INVALID_PROTOBUF`); `HUSH_RESULT_NO_SENDER_KEY_STATE` (the
+ * record has no chain with the message's chain ID: ask the sender for its
+ * distribution message); `HUSH_RESULT_SENDER_KEY_VERSION_MISMATCH`;
+ * `HUSH_RESULT_SIGNATURE_VALIDATION_FAILED` (forged or corrupted);
+ * `HUSH_RESULT_DUPLICATED_MESSAGE` (already decrypted, from before the
+ * distribution message, or its key was evicted: drop it silently);
+ * `HUSH_RESULT_SENDER_KEY_TOO_FAR_IN_FUTURE`;
+ * `HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED`;
+ * `HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED`; `HUSH_RESULT_NULL_ARGUMENT` if
+ * `record` or `out_plaintext` is NULL, or `ciphertext` is NULL with
+ * `ciphertext_len > 0`; `HUSH_RESULT_PANIC`. On failure the record is
+ * byte-for-byte unchanged and nothing is written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call;
+ * `ciphertext` is valid for `ciphertext_len` bytes; `out_plaintext` is
+ * valid for a `hush_buffer` write.
+ */
+hush_result hush_group_decrypt(hush_sender_key_record *record,
+                               const uint8_t *ciphertext,
+                               size_t ciphertext_len,
+                               hush_buffer *out_plaintext);
 
 /**
  * Generates a Kyber-1024 key pair from 64 random bytes.

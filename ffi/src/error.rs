@@ -134,6 +134,27 @@ pub const HUSH_RESULT_STATE_WRONG_KIND: hush_result = hush_result(702);
 /// message names the part. Keep the bytes.
 pub const HUSH_RESULT_STATE_INVALID: hush_result = hush_result(703);
 
+/// The record has no sender key to use: encrypting with an empty record
+/// (create a distribution message first), or decrypting a group message
+/// whose chain the record does not have (ask the sender for its
+/// distribution message). The record is unchanged.
+pub const HUSH_RESULT_NO_SENDER_KEY_STATE: hush_result = hush_result(800);
+/// The record's newest sender key cannot be used: it is another member's
+/// (no private signing key) when encrypting, or its message version is not
+/// 3. Use the record of our own address, or start a new sender key.
+pub const HUSH_RESULT_INVALID_SENDER_KEY_SESSION: hush_result = hush_result(801);
+/// A sender-key chain reached iteration 2^32 - 1 and cannot advance. Start a
+/// new sender key (a new, empty record) and distribute it.
+pub const HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED: hush_result = hush_result(802);
+/// A group message's version differs from its chain's. Drop it.
+pub const HUSH_RESULT_SENDER_KEY_VERSION_MISMATCH: hush_result = hush_result(803);
+/// A group message is more than 25 000 iterations ahead of its chain. Drop
+/// it; the record is unchanged.
+pub const HUSH_RESULT_SENDER_KEY_TOO_FAR_IN_FUTURE: hush_result = hush_result(804);
+/// A group message's signature verified but its ciphertext did not decrypt
+/// (bad length or padding). Drop it; the record is unchanged.
+pub const HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED: hush_result = hush_result(805);
+
 /// Every defined code with its description. Descriptions end in NUL so that
 /// `hush_result_str` can hand them out as C strings.
 const DESCRIPTIONS: &[(hush_result, &str)] = &[
@@ -178,6 +199,12 @@ const DESCRIPTIONS: &[(hush_result, &str)] = &[
     (HUSH_RESULT_STATE_UNSUPPORTED_VERSION, "unsupported stored state version\0"),
     (HUSH_RESULT_STATE_WRONG_KIND, "stored state is of another kind\0"),
     (HUSH_RESULT_STATE_INVALID, "invalid stored state\0"),
+    (HUSH_RESULT_NO_SENDER_KEY_STATE, "no sender key state\0"),
+    (HUSH_RESULT_INVALID_SENDER_KEY_SESSION, "invalid sender key session\0"),
+    (HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED, "sender key chain exhausted\0"),
+    (HUSH_RESULT_SENDER_KEY_VERSION_MISMATCH, "sender key message version mismatch\0"),
+    (HUSH_RESULT_SENDER_KEY_TOO_FAR_IN_FUTURE, "sender key message too far in the future\0"),
+    (HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED, "sender key message decryption failed\0"),
 ];
 
 const UNKNOWN: &str = "unknown hush_result\0";

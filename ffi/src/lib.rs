@@ -47,6 +47,7 @@ pub mod buffer;
 pub mod bundle;
 pub mod error;
 pub mod fingerprint;
+pub mod groups;
 pub mod kem;
 pub mod keys;
 pub mod messages;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds libhush (static and shared) and runs each C test program against it
 # (ffi/tests/c/test_foundation.c: keys, KEM, pre-keys, bundles, fingerprints;
-# ffi/tests/c/test_session.c: a whole two-party conversation):
+# ffi/tests/c/test_session.c: a whole two-party conversation;
+# ffi/tests/c/test_groups.c: a three-member group with sender keys):
 #   1. linked with libhush.a under AddressSanitizer (leak checks on) and UBSan
 #   2. linked with libhush.so
 #   3. linked with libhush.a under Valgrind (skipped if valgrind is missing)
@@ -55,7 +56,7 @@ step() { # step NAME COMMAND...
     fi
 }
 
-programs=(test_foundation test_session)
+programs=(test_foundation test_session test_groups)
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -g -I"$root/include")
 syslibs=(-lpthread -ldl -lm)
 sanitize=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)

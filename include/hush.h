@@ -37,6 +37,21 @@
 #define HUSH_VERSION_STRING "0.1.0"
 
 /**
+ * The content hint of a message nobody will resend (the default).
+ */
+#define HUSH_CONTENT_HINT_DEFAULT 0
+
+/**
+ * The content hint of a message the sender can resend.
+ */
+#define HUSH_CONTENT_HINT_RESENDABLE 1
+
+/**
+ * The content hint of an implicit message (no error is shown if it fails).
+ */
+#define HUSH_CONTENT_HINT_IMPLICIT 2
+
+/**
  * Length of a serialized EC public key (`0x05` and 32 bytes).
  */
 #define HUSH_PUBLIC_KEY_LENGTH 33
@@ -124,6 +139,13 @@ typedef struct hush_public_key hush_public_key;
 typedef struct hush_rng hush_rng;
 
 /**
+ * A sender certificate: a sender's UUID, optional phone number, device and
+ * identity key, with an expiration time, signed by a server certificate's
+ * key. Immutable once made.
+ */
+typedef struct hush_sender_certificate hush_sender_certificate;
+
+/**
  * A sender-key distribution message: a member's chain ID, current
  * iteration, chain key and public signing key. It contains a secret chain
  * key (zeroized when freed); send it only inside a 1:1 session message.
@@ -146,6 +168,20 @@ typedef struct hush_sender_key_message hush_sender_key_message;
 typedef struct hush_sender_key_record hush_sender_key_record;
 
 /**
+ * A parsed v2 SentMessage, as the server sees an upload: the recipients
+ * (in order of first appearance, each with its devices and registration
+ * IDs), the excluded recipients, and each recipient's ReceivedMessage.
+ * Immutable once made.
+ */
+typedef struct hush_sent_message hush_sent_message;
+
+/**
+ * A server certificate: a key ID and a server key, signed by a trust root.
+ * Immutable once made.
+ */
+typedef struct hush_server_certificate hush_server_certificate;
+
+/**
  * A 1:1 session record with one peer device: the current session state and
  * up to 40 archived ones. Persist it with `hush_session_record_serialize`
  * after every successful operation, in the same transaction as the
@@ -157,6 +193,19 @@ typedef struct hush_session_record hush_session_record;
  * A signed EC pre-key: key pair, identity signature, creation time.
  */
 typedef struct hush_signed_prekey_record hush_signed_prekey_record;
+
+/**
+ * The content of a sealed message: the inner message (bytes and type), the
+ * sender certificate, a content hint and an optional group ID. Immutable
+ * once made.
+ */
+typedef struct hush_unidentified_content hush_unidentified_content;
+
+/**
+ * Sealed content whose sender certificate validated and that was not sent
+ * by this device. Immutable once made.
+ */
+typedef struct hush_verified_content hush_verified_content;
 
 /**
  * The outcome of a call. Every fallible function returns one.
@@ -536,6 +585,122 @@ typedef struct {
  * have yet, carrying what it needs to create it (type 3).
  */
 #define HUSH_MESSAGE_TYPE_PREKEY 3
+
+/**
+ * A sender certificate names a built-in server certificate by an ID hush
+ * does not know. Drop the message.
+ */
+#define HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID 900
+
+/**
+ * The server certificate's ID is revoked. The sender is not vouched for.
+ */
+#define HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE 901
+
+/**
+ * No supplied trust root signed the server certificate. The sender is not
+ * vouched for.
+ */
+#define HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE 902
+
+/**
+ * The server certificate's key did not sign the sender certificate.
+ */
+#define HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE 903
+
+/**
+ * The sender certificate expired before the time given.
+ */
+#define HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED 904
+
+/**
+ * A sealed message or SentMessage is empty. Drop it.
+ */
+#define HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE 910
+
+/**
+ * A sealed message's version is unknown (high nibble not 0, 1 or 2), or a
+ * SentMessage does not start with `0x22`/`0x23`. Drop it.
+ */
+#define HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION 911
+
+/**
+ * v1: the sender key block did not authenticate (not for us, or
+ * tampered). Drop it.
+ */
+#define HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED 912
+
+/**
+ * v1: the content did not authenticate. Drop it.
+ */
+#define HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED 913
+
+/**
+ * v1: the sender key in the message is not the sender certificate's key.
+ * Drop it.
+ */
+#define HUSH_RESULT_SEALED_SENDER_V1_SENDER_KEY_MISMATCH 914
+
+/**
+ * v2: the derived ephemeral key does not match the message's (not for us,
+ * or tampered). Drop it.
+ */
+#define HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH 915
+
+/**
+ * v2: the payload did not authenticate. Drop it.
+ */
+#define HUSH_RESULT_SEALED_SENDER_V2_DECRYPTION_FAILED 916
+
+/**
+ * v2: the authentication tag does not bind the sender certificate's key.
+ * Drop it.
+ */
+#define HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH 917
+
+/**
+ * A recipient appears twice in a SentMessage with one occurrence empty
+ * (excluded), or an excluded recipient is also a recipient or excluded
+ * twice.
+ */
+#define HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT 920
+
+/**
+ * More than 10 000 recipient entries (recipients plus excluded) in one
+ * multi-recipient message.
+ */
+#define HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS 921
+
+/**
+ * A recipient has no devices, or more than 127.
+ */
+#define HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT 922
+
+/**
+ * A recipient session's registration ID does not fit in 14 bits.
+ */
+#define HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID 923
+
+/**
+ * A recipient name is not a service ID string (`PNI:` and/or a hyphenated
+ * UUID).
+ */
+#define HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID 924
+
+/**
+ * The sender identity key pair is not the one the sender certificate names.
+ */
+#define HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH 925
+
+/**
+ * The content is too large to seal (over 64 GiB).
+ */
+#define HUSH_RESULT_SEALED_SENDER_CONTENT_TOO_LARGE 926
+
+/**
+ * The message was sent by this very device. Drop it.
+ */
+#define HUSH_RESULT_SEALED_SENDER_SELF_SEND 930
 
 #ifdef __cplusplus
 extern "C" {
@@ -2106,6 +2271,732 @@ hush_result hush_rng_new(hush_fill_random_callback fill, void *ctx, hush_rng **o
  * `rng` must be NULL or a handle from `hush_rng_new` not yet freed.
  */
 void hush_rng_free(hush_rng *rng);
+
+/**
+ * Issues a server certificate for `server_key` under `key_id`, signed by
+ * `trust_root` (for servers and tests).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if
+ * `server_key`, `trust_root` or `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `server_key` and `trust_root` are live handles; `rng` is NULL or a live
+ * `hush_rng`; `out` is valid for a pointer write.
+ */
+hush_result hush_server_certificate_new(uint32_t key_id,
+                                        const hush_public_key *server_key,
+                                        const hush_private_key *trust_root,
+                                        hush_rng *rng,
+                                        hush_server_certificate **out);
+
+/**
+ * Parses a serialized server certificate. The signature is checked only
+ * by validation.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_INVALID_PROTOBUF`; an EC key error for a malformed key;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_server_certificate_deserialize(const uint8_t *data,
+                                                size_t len,
+                                                hush_server_certificate **out);
+
+/**
+ * Writes the serialized certificate to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `cert` or `out`
+ * is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `cert` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_server_certificate_serialize(const hush_server_certificate *cert,
+                                              hush_buffer *out);
+
+/**
+ * Writes the key ID to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `cert` or `out`
+ * is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `cert` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_server_certificate_get_key_id(const hush_server_certificate *cert, uint32_t *out);
+
+/**
+ * Copies out the server key.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `cert` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `cert` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_server_certificate_get_key(const hush_server_certificate *cert,
+                                            hush_public_key **out);
+
+/**
+ * Writes whether any of the `trust_roots_len` trust roots signed the
+ * certificate to `*out` (false for a revoked ID). Every root is checked.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `cert` or `out`
+ * is NULL, or `trust_roots` (or one of its elements) is NULL with
+ * `trust_roots_len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `cert` is a live handle; `trust_roots` holds `trust_roots_len` live
+ * handles; `out` is valid for a `bool` write.
+ */
+hush_result hush_server_certificate_validate(const hush_server_certificate *cert,
+                                             const hush_public_key *const *trust_roots,
+                                             size_t trust_roots_len,
+                                             bool *out);
+
+/**
+ * Frees a server certificate. NULL does nothing.
+ *
+ * # Safety
+ * `cert` is NULL or a live handle, not used afterwards.
+ */
+void hush_server_certificate_free(hush_server_certificate *cert);
+
+/**
+ * Issues a sender certificate (for servers and tests): `sender_uuid` (UTF-8
+ * text, normally the sender's ACI) and, unless `sender_e164` is NULL, a
+ * phone number (UTF-8); `device_id` in `1..=127`; the sender's identity
+ * key; the expiration in milliseconds since the Unix epoch (valid up to and
+ * including it). Embeds `signer` and signs with `server_key`, the private
+ * key of `signer`'s server key.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_INVALID_DEVICE_ID`; `HUSH_RESULT_INVALID_ARGUMENT` if a text
+ * is not UTF-8; `HUSH_RESULT_RANDOM_SOURCE_FAILURE`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `identity_key`, `signer`, `server_key` or
+ * `out` is NULL, or `sender_uuid` is NULL with `sender_uuid_len > 0`;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * The texts are valid for their lengths; the handles are live; `rng` is
+ * NULL or a live `hush_rng`; `out` is valid for a pointer write.
+ */
+hush_result hush_sender_certificate_new(const uint8_t *sender_uuid,
+                                        size_t sender_uuid_len,
+                                        const uint8_t *sender_e164,
+                                        size_t sender_e164_len,
+                                        uint32_t device_id,
+                                        const hush_public_key *identity_key,
+                                        uint64_t expiration_ms,
+                                        const hush_server_certificate *signer,
+                                        const hush_private_key *server_key,
+                                        hush_rng *rng,
+                                        hush_sender_certificate **out);
+
+/**
+ * Parses a serialized sender certificate (not validated).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_INVALID_PROTOBUF` (also for a device ID outside `1..=127`);
+ * an EC key error for a malformed key; `HUSH_RESULT_NULL_ARGUMENT` if `out`
+ * is NULL, or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_sender_certificate_deserialize(const uint8_t *data,
+                                                size_t len,
+                                                hush_sender_certificate **out);
+
+/**
+ * Writes the serialized certificate to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `cert` or `out`
+ * is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `cert` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_sender_certificate_serialize(const hush_sender_certificate *cert,
+                                              hush_buffer *out);
+
+/**
+ * Writes the sender's UUID text (UTF-8, no NUL) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `cert` or `out`
+ * is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `cert` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_sender_certificate_get_sender_uuid(const hush_sender_certificate *cert,
+                                                    hush_buffer *out);
+
+/**
+ * Writes whether the certificate carries a phone number to `*out_present`
+ * and the number (UTF-8, no NUL; empty when absent) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `cert`,
+ * `out_present` or `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `cert` is a live handle; `out_present` is valid for a `bool` write and
+ * `out` for a `hush_buffer` write.
+ */
+hush_result hush_sender_certificate_get_sender_e164(const hush_sender_certificate *cert,
+                                                    bool *out_present,
+                                                    hush_buffer *out);
+
+/**
+ * Writes the sender's device ID to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `cert` or `out`
+ * is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `cert` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_sender_certificate_get_device_id(const hush_sender_certificate *cert,
+                                                  uint32_t *out);
+
+/**
+ * Writes the expiration time (milliseconds since the Unix epoch) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `cert` or `out`
+ * is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `cert` is a live handle; `out` is valid for a `uint64_t` write.
+ */
+hush_result hush_sender_certificate_get_expiration(const hush_sender_certificate *cert,
+                                                   uint64_t *out);
+
+/**
+ * Copies out the sender's identity key.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `cert` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `cert` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_sender_certificate_get_identity_key(const hush_sender_certificate *cert,
+                                                     hush_public_key **out);
+
+/**
+ * Copies out the server certificate that signed this one (embedded, or the
+ * built-in one it names).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `cert` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `cert` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_sender_certificate_get_server_certificate(const hush_sender_certificate *cert,
+                                                           hush_server_certificate **out);
+
+/**
+ * Validates the certificate at `now_ms` (milliseconds since the Unix
+ * epoch) against `trust_roots_len` trust roots: the server certificate must
+ * be unrevoked and signed by one of them (every root is checked), the
+ * sender certificate signed by the server key, and `now_ms` not after the
+ * expiration.
+ *
+ * Returns `HUSH_RESULT_OK` if it is valid; otherwise
+ * `HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID`,
+ * `HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE`,
+ * `HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE`,
+ * `HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE` or
+ * `HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `cert` is NULL, or `trust_roots` (or an
+ * element) is NULL with `trust_roots_len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `cert` is a live handle; `trust_roots` holds `trust_roots_len` live
+ * handles.
+ */
+hush_result hush_sender_certificate_validate(const hush_sender_certificate *cert,
+                                             const hush_public_key *const *trust_roots,
+                                             size_t trust_roots_len,
+                                             uint64_t now_ms);
+
+/**
+ * Frees a sender certificate. NULL does nothing.
+ *
+ * # Safety
+ * `cert` is NULL or a live handle, not used afterwards.
+ */
+void hush_sender_certificate_free(hush_sender_certificate *cert);
+
+/**
+ * Wraps an inner message for sealing: its type (2 whisper, 3 PreKey, 7
+ * sender key, 8 plaintext content) and bytes (not checked), the sender
+ * certificate, a content hint (`HUSH_CONTENT_HINT_*`; other values are
+ * carried as they are) and, unless `group_id` is NULL, a group ID (an
+ * empty one is not written).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for another type;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `sender` or `out` is NULL, or `contents`
+ * is NULL with `contents_len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `sender` is a live handle; `contents` and `group_id` are valid for their
+ * lengths; `out` is valid for a pointer write.
+ */
+hush_result hush_unidentified_content_new(hush_message_type message_type,
+                                          const hush_sender_certificate *sender,
+                                          const uint8_t *contents,
+                                          size_t contents_len,
+                                          uint32_t content_hint,
+                                          const uint8_t *group_id,
+                                          size_t group_id_len,
+                                          hush_unidentified_content **out);
+
+/**
+ * Parses a serialized content, including its sender certificate.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_INVALID_PROTOBUF` (also for an unknown type); an EC key
+ * error for a malformed certificate key; `HUSH_RESULT_NULL_ARGUMENT` if
+ * `out` is NULL, or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_unidentified_content_deserialize(const uint8_t *data,
+                                                  size_t len,
+                                                  hush_unidentified_content **out);
+
+/**
+ * Writes the serialized content to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `content` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `content` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_unidentified_content_serialize(const hush_unidentified_content *content,
+                                                hush_buffer *out);
+
+/**
+ * Writes the inner message's type (2, 3, 7 or 8) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `content` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `content` is a live handle; `out` is valid for a `hush_message_type`
+ * write.
+ */
+hush_result hush_unidentified_content_get_message_type(const hush_unidentified_content *content,
+                                                       hush_message_type *out);
+
+/**
+ * Writes the inner message's bytes to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `content` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `content` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_unidentified_content_get_contents(const hush_unidentified_content *content,
+                                                   hush_buffer *out);
+
+/**
+ * Writes the content hint (`HUSH_CONTENT_HINT_*`, or another value as
+ * received) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `content` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `content` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_unidentified_content_get_content_hint(const hush_unidentified_content *content,
+                                                       uint32_t *out);
+
+/**
+ * Writes whether the content has a group ID to `*out_present`, and the ID
+ * (possibly empty) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `content`,
+ * `out_present` or `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `content` is a live handle; `out_present` is valid for a `bool` write and
+ * `out` for a `hush_buffer` write.
+ */
+hush_result hush_unidentified_content_get_group_id(const hush_unidentified_content *content,
+                                                   bool *out_present,
+                                                   hush_buffer *out);
+
+/**
+ * Copies out the sender certificate (as carried; validate it, or use
+ * `hush_sealed_sender_receive`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `content` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `content` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_unidentified_content_get_sender_certificate(const hush_unidentified_content *content,
+                                                             hush_sender_certificate **out);
+
+/**
+ * Frees a content. NULL does nothing.
+ *
+ * # Safety
+ * `content` is NULL or a live handle, not used afterwards.
+ */
+void hush_unidentified_content_free(hush_unidentified_content *content);
+
+/**
+ * Seals `content` with sealed sender v1 (`0x11`) for the holder of
+ * `recipient_identity`. `sender` must be the identity key pair the
+ * content's sender certificate names.
+ *
+ * Returns `HUSH_RESULT_OK` and writes the message to `*out`;
+ * `HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH`;
+ * `HUSH_RESULT_INVALID_KEY_AGREEMENT` for a degenerate recipient key;
+ * `HUSH_RESULT_SEALED_SENDER_CONTENT_TOO_LARGE`;
+ * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if
+ * `recipient_identity`, `content`, `sender` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * The handles are live; `rng` is NULL or a live `hush_rng`; `out` is valid
+ * for a `hush_buffer` write.
+ */
+hush_result hush_sealed_sender_seal_v1(const hush_public_key *recipient_identity,
+                                       const hush_unidentified_content *content,
+                                       const hush_identity_key_pair *sender,
+                                       hush_rng *rng,
+                                       hush_buffer *out);
+
+/**
+ * Seals `content` with sealed sender v2 for several devices at once,
+ * writing the SentMessage (`0x23`) to upload to `*out`. Destination `i` is
+ * `addresses[i]` (its name must be a service ID string) with our session
+ * `records[i]`, which supplies the identity key and registration ID;
+ * consecutive destinations with the same name form one recipient.
+ * `excluded` lists `excluded_count` service ID strings (`excluded_lens`
+ * bytes each, UTF-8) of group members deliberately left out.
+ *
+ * At most 10 000 recipients plus excluded, and 127 devices per recipient.
+ *
+ * Returns `HUSH_RESULT_OK` and writes the SentMessage to `*out`;
+ * `HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID`;
+ * `HUSH_RESULT_SESSION_NOT_FOUND` for a record without a current session;
+ * `HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID`;
+ * `HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS`;
+ * `HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT`;
+ * `HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT`;
+ * `HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH`;
+ * `HUSH_RESULT_INVALID_KEY_AGREEMENT`; `HUSH_RESULT_INVALID_ARGUMENT` if an
+ * excluded name is not UTF-8; `HUSH_RESULT_RANDOM_SOURCE_FAILURE`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `content`, `sender` or `out` is NULL, or
+ * an array (or one of its elements) is NULL with a non-zero count;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `addresses` and `records` hold `count` live handles each; `excluded` and
+ * `excluded_lens` hold `excluded_count` entries, each string valid for its
+ * length; the other handles are live; `rng` is NULL or a live `hush_rng`;
+ * `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_sealed_sender_seal_v2(const hush_protocol_address *const *addresses,
+                                       const hush_session_record *const *records,
+                                       size_t count,
+                                       const uint8_t *const *excluded,
+                                       const size_t *excluded_lens,
+                                       size_t excluded_count,
+                                       const hush_unidentified_content *content,
+                                       const hush_identity_key_pair *sender,
+                                       hush_rng *rng,
+                                       hush_buffer *out);
+
+/**
+ * Parses an uploaded SentMessage (`0x23`, or the legacy `0x22`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE`;
+ * `HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION`;
+ * `HUSH_RESULT_INVALID_PROTOBUF` for malformed or truncated input;
+ * `HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT`;
+ * `HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS`;
+ * `HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT`; `HUSH_RESULT_NULL_ARGUMENT`
+ * if `out` is NULL, or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_sent_message_parse(const uint8_t *data, size_t len, hush_sent_message **out);
+
+/**
+ * Writes the number of recipients (with devices) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `size_t` write.
+ */
+hush_result hush_sent_message_get_recipient_count(const hush_sent_message *message, size_t *out);
+
+/**
+ * Writes recipient `index`'s service ID as a string (an ACI UUID, or
+ * `PNI:` and a UUID) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_INVALID_ARGUMENT` if `index` is
+ * out of range; `HUSH_RESULT_NULL_ARGUMENT` if `message` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_sent_message_get_recipient_service_id(const hush_sent_message *message,
+                                                       size_t index,
+                                                       hush_buffer *out);
+
+/**
+ * Writes the number of devices of recipient `index` to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_INVALID_ARGUMENT` if `index` is
+ * out of range; `HUSH_RESULT_NULL_ARGUMENT` if `message` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `size_t` write.
+ */
+hush_result hush_sent_message_get_recipient_device_count(const hush_sent_message *message,
+                                                         size_t index,
+                                                         size_t *out);
+
+/**
+ * Writes device `device_index` of recipient `index`: its device ID to
+ * `*out_device_id` and the registration ID the sender's session has for it
+ * (14 bits) to `*out_registration_id`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_INVALID_ARGUMENT` if an index is
+ * out of range; `HUSH_RESULT_NULL_ARGUMENT` if `message` or an output is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; the outputs are valid for `uint32_t` writes.
+ */
+hush_result hush_sent_message_get_recipient_device(const hush_sent_message *message,
+                                                   size_t index,
+                                                   size_t device_index,
+                                                   uint32_t *out_device_id,
+                                                   uint32_t *out_registration_id);
+
+/**
+ * Writes the ReceivedMessage (`0x22`) every device of recipient `index`
+ * gets to `*out`: this is the server's fan-out.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_INVALID_ARGUMENT` if `index` is
+ * out of range; `HUSH_RESULT_NULL_ARGUMENT` if `message` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_sent_message_get_received_message(const hush_sent_message *message,
+                                                   size_t index,
+                                                   hush_buffer *out);
+
+/**
+ * Writes the number of excluded recipients to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `size_t` write.
+ */
+hush_result hush_sent_message_get_excluded_count(const hush_sent_message *message, size_t *out);
+
+/**
+ * Writes excluded recipient `index`'s service ID string to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_INVALID_ARGUMENT` if `index` is
+ * out of range; `HUSH_RESULT_NULL_ARGUMENT` if `message` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_sent_message_get_excluded_service_id(const hush_sent_message *message,
+                                                      size_t index,
+                                                      hush_buffer *out);
+
+/**
+ * Frees a parsed SentMessage. NULL does nothing.
+ *
+ * # Safety
+ * `message` is NULL or a live handle, not used afterwards.
+ */
+void hush_sent_message_free(hush_sent_message *message);
+
+/**
+ * Opens a sealed message (v1 `0x11` or v2 ReceivedMessage `0x22`) with our
+ * identity key pair, without validating the sender certificate (see
+ * `hush_sealed_sender_receive`, which does).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE`;
+ * `HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION`;
+ * `HUSH_RESULT_INVALID_PROTOBUF`; an EC key error, including
+ * `HUSH_RESULT_INVALID_KEY_AGREEMENT`;
+ * `HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED`,
+ * `HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED`,
+ * `HUSH_RESULT_SEALED_SENDER_V1_SENDER_KEY_MISMATCH`,
+ * `HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH`,
+ * `HUSH_RESULT_SEALED_SENDER_V2_DECRYPTION_FAILED`,
+ * `HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `local_keys` or `out` is NULL, or `data`
+ * is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `local_keys` is a live handle; `out` is
+ * valid for a pointer write.
+ */
+hush_result hush_sealed_sender_unseal(const uint8_t *data,
+                                      size_t len,
+                                      const hush_identity_key_pair *local_keys,
+                                      hush_unidentified_content **out);
+
+/**
+ * The receive path: opens a sealed message (v1 or v2) with our identity
+ * key pair, validates the sender certificate against `trust_roots_len`
+ * trust roots at `now_ms`, and refuses a message from this very device
+ * (same UUID as `local_address`'s name, or the same phone number as
+ * `local_e164` unless that is NULL, and the same device ID).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; every error
+ * of `hush_sealed_sender_unseal`; the validation errors of
+ * `hush_sender_certificate_validate`; `HUSH_RESULT_SEALED_SENDER_SELF_SEND`;
+ * `HUSH_RESULT_INVALID_ARGUMENT` if `local_e164` is not UTF-8;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `local_keys`, `local_address` or `out` is
+ * NULL, or `data` or `trust_roots` (or an element) is NULL with a non-zero
+ * length; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` and `local_e164` are valid for their lengths; `trust_roots` holds
+ * `trust_roots_len` live handles; the other handles are live; `out` is
+ * valid for a pointer write.
+ */
+hush_result hush_sealed_sender_receive(const uint8_t *data,
+                                       size_t len,
+                                       const hush_identity_key_pair *local_keys,
+                                       const hush_public_key *const *trust_roots,
+                                       size_t trust_roots_len,
+                                       uint64_t now_ms,
+                                       const hush_protocol_address *local_address,
+                                       const uint8_t *local_e164,
+                                       size_t local_e164_len,
+                                       hush_verified_content **out);
+
+/**
+ * Copies out the verified content (type, contents, hint, group ID, sender
+ * certificate), to read with the `hush_unidentified_content_get_*`
+ * functions.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `verified` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `verified` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_verified_content_get_content(const hush_verified_content *verified,
+                                              hush_unidentified_content **out);
+
+/**
+ * Writes the sender's address (the certificate's UUID and device) as a new
+ * handle to `*out`: the session (or sender key) to decrypt with.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `verified` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `verified` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_verified_content_get_sender_address(const hush_verified_content *verified,
+                                                     hush_protocol_address **out);
+
+/**
+ * Parses the inner message as a PreKey message, to read the sender's
+ * identity key (decide trust) and the pre-key IDs it names before
+ * `hush_verified_content_decrypt`.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` unless the inner message is a
+ * PreKey message; a message parse error; `HUSH_RESULT_NULL_ARGUMENT` if
+ * `verified` or `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `verified` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_verified_content_get_prekey_message(const hush_verified_content *verified,
+                                                     hush_prekey_message **out);
+
+/**
+ * Decrypts a verified content's 1:1 inner message (type 2 or 3) with
+ * `record`, the session record of the sender's address (an empty record
+ * for a first PreKey message), exactly as `hush_session_decrypt` and
+ * `hush_session_decrypt_prekey` do: for a PreKey message pass the pre-keys
+ * it names (`hush_verified_content_get_prekey_message`; NULL for ones you
+ * do not have), and delete those `*out_consumed` reports. On failure the
+ * record is unchanged and nothing is written.
+ *
+ * Returns `HUSH_RESULT_OK`, writing the plaintext to `*out_plaintext` and
+ * what was consumed to `*out_consumed`;
+ * `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for sender-key and plaintext
+ * contents (decrypt those with the group functions, from
+ * `hush_unidentified_content_get_contents`); the errors of
+ * `hush_session_decrypt` and `hush_session_decrypt_prekey`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `verified`, `record`, `local`,
+ * `local_address`, `out_plaintext` or `out_consumed` is NULL;
+ * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * The handles are live (the pre-key records may be NULL); `record` is not
+ * used elsewhere during the call; `rng` is NULL or a live `hush_rng`; the
+ * outputs are valid for writes.
+ */
+hush_result hush_verified_content_decrypt(const hush_verified_content *verified,
+                                          hush_session_record *record,
+                                          const hush_local_identity *local,
+                                          const hush_protocol_address *local_address,
+                                          const hush_signed_prekey_record *signed_pre_key,
+                                          const hush_kyber_prekey_record *kyber_pre_key,
+                                          const hush_prekey_record *one_time_pre_key,
+                                          hush_rng *rng,
+                                          hush_buffer *out_plaintext,
+                                          hush_consumed_prekeys *out_consumed);
+
+/**
+ * Frees a verified content. NULL does nothing.
+ *
+ * # Safety
+ * `verified` is NULL or a live handle, not used afterwards.
+ */
+void hush_verified_content_free(hush_verified_content *verified);
 
 /**
  * Makes our participant identity from an identity key pair (copied; the

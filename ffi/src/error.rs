@@ -212,6 +212,7 @@ const UNKNOWN: &str = "unknown hush_result\0";
 fn description(result: hush_result) -> &'static str {
     DESCRIPTIONS
         .iter()
+        .chain(crate::sealed_sender::DESCRIPTIONS)
         .find(|(code, _)| *code == result)
         .map_or(UNKNOWN, |(_, text)| text)
 }

@@ -54,6 +54,7 @@ pub mod messages;
 mod panic;
 pub mod prekeys;
 pub mod rng;
+pub mod sealed_sender;
 pub mod session;
 
 use std::ffi::c_char;

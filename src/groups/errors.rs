@@ -12,7 +12,7 @@ pub enum DistributionError {
     /// The record's newest state cannot be distributed: its message version
     /// is not 3 (only a hand-made record can hold such a state). Drop the
     /// record and start a new sender key.
-    #[error("invalid sender key session with distribution ID {distribution_id}: {reason}")]
+    #[error("invalid sender key session with distribution ID {distribution_id}")]
     InvalidSenderKeySession {
         /// The distribution asked for.
         distribution_id: DistributionId,
@@ -37,7 +37,7 @@ pub enum GroupEncryptError {
     /// The newest state cannot send: it has no private signing key (it is
     /// another sender's key, received in a distribution message) or its
     /// message version is not 3. Use the record of our own sender key.
-    #[error("invalid sender key session with distribution ID {distribution_id}: {reason}")]
+    #[error("invalid sender key session with distribution ID {distribution_id}")]
     InvalidSenderKeySession {
         /// The distribution asked for.
         distribution_id: DistributionId,

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::params::Params;
 use crate::peer::Peer;
-use crate::{fingerprint, housekeeping, identities, identity_prekeys, message_info, primitives, sessions};
+use crate::{fingerprint, groups, housekeeping, identities, identity_prekeys, message_info, primitives, sessions};
 
 /// A command handler: the result members of a successful response (an
 /// object), or the error to report. A failed command leaves `Peer` unchanged.
@@ -38,6 +38,12 @@ pub const COMMANDS: &[(&str, Handler)] = &[
     ("session_exists", sessions::session_exists),
     ("archive_session", sessions::archive_session),
     ("delete_session", sessions::delete_session),
+    // Groups (sender keys).
+    ("group_create_distribution", groups::group_create_distribution),
+    ("group_process_distribution", groups::group_process_distribution),
+    ("group_encrypt", groups::group_encrypt),
+    ("group_decrypt", groups::group_decrypt),
+    ("group_forget", groups::group_forget),
     // Remote identities and trust.
     ("save_identity", identities::save_identity),
     ("get_identity", identities::get_identity),

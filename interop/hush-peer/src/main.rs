@@ -19,6 +19,7 @@
 mod commands;
 mod error;
 mod fingerprint;
+mod groups;
 mod housekeeping;
 mod identities;
 mod identity_prekeys;
@@ -147,9 +148,9 @@ mod tests {
         assert_eq!(r["error_class"], "BadRequest");
         assert!(r["error"].as_str().unwrap().starts_with("BadRequest: invalid JSON"));
         assert_eq!(ask(&mut p, "[1]")["error_class"], "BadRequest");
-        let r = ask(&mut p, r#"{"id":"x","cmd":"group_encrypt"}"#);
+        let r = ask(&mut p, r#"{"id":"x","cmd":"export_session"}"#);
         assert_eq!(r["id"], "x");
-        assert_eq!(r["error"], r#"UnknownCommand: "group_encrypt""#);
+        assert_eq!(r["error"], r#"UnknownCommand: "export_session""#);
         assert_eq!(ask(&mut p, r#"{"id":1}"#)["error"], "UnknownCommand: undefined");
         assert_eq!(ask(&mut p, r#"{"cmd":"sign","message":"00"}"#)["error_class"], "NoIdentity");
         assert_eq!(ask(&mut p, r#"{"cmd":"verify","public_key":"0z","message":"","signature":""}"#)["error_class"], "BadRequest");

@@ -117,18 +117,21 @@ fn varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
     None
 }
 
-/// `inspect`: `{type: 2|3|"whisper"|"prekey", ciphertext}` → `{info}`. Pure
-/// parsing, no state. hush has no sender-key messages yet, so types 7 and
-/// `skdm` are `Unsupported`.
+/// `inspect`: `{type: 2|3|7|"whisper"|"prekey"|"senderkey"|"skdm", ciphertext}`
+/// → `{info}`. Pure parsing, no state. Type 8 is `Unsupported`.
 pub fn inspect(_: &mut Peer, p: &Params<'_>) -> Result<Value> {
     let bytes = p.hex("ciphertext")?;
     if p.string_opt("type").ok().flatten().is_some_and(|t| t.eq_ignore_ascii_case("skdm")) {
-        return Err(PeerError::unsupported("hush has no sender-key distribution messages yet"));
+        let skdm = hush::groups::SenderKeyDistributionMessage::deserialize(&bytes).map_err(PeerError::parse)?;
+        return Ok(json!({ "info": crate::groups::skdm_info(&skdm) }));
     }
     let kind = p.message_type("type")?.ok_or_else(|| PeerError::bad_request("missing parameter type"))?;
     let info = match kind {
         CiphertextMessageType::Whisper => whisper_info(&SignalMessage::deserialize(&bytes).map_err(PeerError::parse)?),
         CiphertextMessageType::PreKey => prekey_info(&PreKeySignalMessage::deserialize(&bytes).map_err(PeerError::parse)?),
+        CiphertextMessageType::SenderKey => {
+            crate::groups::sender_key_info(&hush::groups::SenderKeyMessage::deserialize(&bytes).map_err(PeerError::parse)?)
+        }
         other => return Err(PeerError::unsupported(format!("hush cannot inspect {} messages yet", type_name(other)))),
     };
     Ok(json!({ "info": info }))

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hush::address::ProtocolAddress;
+use hush::groups::{DistributionId, SenderKeyRecord};
 use hush::keys::{
     IdentityKey, IdentityKeyPair, KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord, SignedPreKeyId,
     SignedPreKeyRecord,
@@ -76,6 +77,9 @@ pub struct Stores {
     pub identities: HashMap<ProtocolAddress, IdentityKey>,
     /// 1:1 session records by remote address.
     pub sessions: HashMap<ProtocolAddress, SessionRecord>,
+    /// Sender-key records by (sender address, distribution ID); ours under
+    /// our own address.
+    pub sender_keys: HashMap<(ProtocolAddress, DistributionId), SenderKeyRecord>,
     /// The most recently generated or imported keys, the defaults of bundles.
     pub last_signed_prekey_id: Option<SignedPreKeyId>,
     pub last_kyber_prekey_id: Option<KyberPreKeyId>,

@@ -335,7 +335,7 @@ fn generate_spqr_seed_corpus() {
 fn generate_group_seed_corpus() {
     use hush::groups::{create_distribution_message, group_decrypt, group_encrypt, process_distribution_message, SenderKeyRecord};
 
-    let mut rng = StdRng::seed_from_u64(0x6772_6f75_70);
+    let mut rng = StdRng::seed_from_u64(0x0067_726f_7570);
     let parties = targets::group_parties();
     let group = targets::FUZZ_GROUP;
     let mut sender = parties.sender.clone();

@@ -2,9 +2,9 @@
 //!
 //! The Signal protocol as pure state transitions, wire compatible with
 //! libsignal: XEdDSA identity keys, EC and Kyber-1024 pre-keys, pre-key
-//! bundles, safety numbers, and 1:1 sessions (PQXDH and the Double Ratchet,
-//! in [`session`]). The SPQR post-quantum ratchet, sender keys and sealed
-//! sender land next (see the README's status table).
+//! bundles, safety numbers, 1:1 sessions (PQXDH, the Double Ratchet and the
+//! SPQR post-quantum ratchet, in [`session`]) and group messaging with
+//! sender keys ([`groups`]). See the README's status table.
 //!
 //! hush does no I/O: it never reads clocks, files, the network or global
 //! state. Randomness comes in as a [`rand_core::CryptoRng`], time as a

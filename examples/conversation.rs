@@ -3,10 +3,15 @@
 //! Bob publishes pre-keys; Alice fetches his bundle, checks it, runs PQXDH
 //! and sends; Bob answers; then they talk with messages delivered out of
 //! order, a duplicate and a forgery rejected, and both compare safety
-//! numbers. Run it with `cargo run --example conversation`.
+//! numbers. Then Carol joins and the three chat as a group with sender keys.
+//! Run it with `cargo run --example conversation`.
 
 use hush::address::{DeviceId, ProtocolAddress};
 use hush::fingerprint::{Fingerprint, FingerprintParty};
+use hush::groups::{
+    create_distribution_message, group_decrypt, group_encrypt, process_distribution_message, DistributionId, GroupDecryptError,
+    SenderKeyDistributionMessage, SenderKeyRecord,
+};
 use hush::keys::*;
 use hush::messages::{CiphertextMessage, PreKeySignalMessage, SignalMessage};
 use hush::session::{Addresses, DecryptError, LocalIdentity, PreKeys, SessionRecord};
@@ -125,7 +130,101 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let groups: Vec<_> = digits.as_bytes().chunks(5).map(|c| std::str::from_utf8(c).unwrap_or("?")).collect();
     println!("    safety number: {}", groups.join(" "));
     println!("    Bob scans Alice's QR code: match = {}", bob_view.scannable().compare(&alice_view.scannable().serialize())?);
+
+    step("Carol joins: Alice and Bob each start a 1:1 session with her");
+    let carol_addr = ProtocolAddress::new("5f2b1c8e-3a4d-4e6f-8a9b-0c1d2e3f4a5b", DeviceId::new(1)?);
+    let carol = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 3131 };
+    let (mut alice_carol, mut carol_alice) = connect((&alice, &alice_addr), (&carol, &carol_addr), now, &mut rng)?;
+    let (mut bob_carol, mut carol_bob) = connect((&bob, &bob_addr), (&carol, &carol_addr), now, &mut rng)?;
+    println!("    sessions: Alice-Carol and Bob-Carol established (PQXDH + SPQR each)");
+
+    step("Each member sends its sender key to the others, inside 1:1 messages");
+    let group: DistributionId = "d1d1d1d1-7000-11eb-b32a-33b8a8a487a6".parse()?;
+    let (mut alice_key, mut bob_key, mut carol_key) = (SenderKeyRecord::new(), SenderKeyRecord::new(), SenderKeyRecord::new());
+    // Each member's view of each other member's sender key.
+    let mut bob_has_alice = SenderKeyRecord::new();
+    let mut carol_has_alice = SenderKeyRecord::new();
+    let mut alice_has_carol = SenderKeyRecord::new();
+    let mut bob_has_carol = SenderKeyRecord::new();
+    let mut alice_has_bob = SenderKeyRecord::new();
+    let mut carol_has_bob = SenderKeyRecord::new();
+    let skdm = create_distribution_message(&mut alice_key, group, &mut rng)?;
+    deliver_sender_key(&skdm, &mut alice_record, &mut bob_record, (&alice_addr, &bob_addr), &bob, &mut bob_has_alice, now, &mut rng)?;
+    deliver_sender_key(&skdm, &mut alice_carol, &mut carol_alice, (&alice_addr, &carol_addr), &carol, &mut carol_has_alice, now, &mut rng)?;
+    let skdm = create_distribution_message(&mut bob_key, group, &mut rng)?;
+    deliver_sender_key(&skdm, &mut bob_record, &mut alice_record, (&bob_addr, &alice_addr), &alice, &mut alice_has_bob, now, &mut rng)?;
+    deliver_sender_key(&skdm, &mut bob_carol, &mut carol_bob, (&bob_addr, &carol_addr), &carol, &mut carol_has_bob, now, &mut rng)?;
+    let skdm = create_distribution_message(&mut carol_key, group, &mut rng)?;
+    deliver_sender_key(&skdm, &mut carol_alice, &mut alice_carol, (&carol_addr, &alice_addr), &alice, &mut alice_has_carol, now, &mut rng)?;
+    deliver_sender_key(&skdm, &mut carol_bob, &mut bob_carol, (&carol_addr, &bob_addr), &bob, &mut bob_has_carol, now, &mut rng)?;
+    println!("    6 distribution messages delivered (chain ids: Alice {:?}, Bob {:?}, Carol {:?})", alice_key.chain_ids(), bob_key.chain_ids(), carol_key.chain_ids());
+
+    step("Group chat: each message is encrypted once and read by everyone");
+    let a1 = group_encrypt(&mut alice_key, group, b"Welcome, Carol!", &mut rng)?;
+    let a2 = group_encrypt(&mut alice_key, group, b"Lunch at noon?", &mut rng)?;
+    println!("    Alice -> group: SenderKeyMessage, {} bytes, iteration {}", a1.serialized().len(), a1.iteration());
+    println!("    Bob reads:   {:?}", String::from_utf8_lossy(&group_decrypt(&mut bob_has_alice, a1.serialized())?));
+    println!("    Carol gets them out of order:");
+    println!("    Carol reads: {:?}", String::from_utf8_lossy(&group_decrypt(&mut carol_has_alice, a2.serialized())?));
+    println!("    Carol reads: {:?}", String::from_utf8_lossy(&group_decrypt(&mut carol_has_alice, a1.serialized())?));
+    println!("    Bob reads:   {:?}", String::from_utf8_lossy(&group_decrypt(&mut bob_has_alice, a2.serialized())?));
+    let c1 = group_encrypt(&mut carol_key, group, b"Thanks! Noon works.", &mut rng)?;
+    println!("    Carol -> group; Alice reads {:?}, Bob reads {:?}",
+        String::from_utf8_lossy(&group_decrypt(&mut alice_has_carol, c1.serialized())?),
+        String::from_utf8_lossy(&group_decrypt(&mut bob_has_carol, c1.serialized())?));
+    let b1 = group_encrypt(&mut bob_key, group, b"See you there.", &mut rng)?;
+    println!("    Bob -> group; Alice reads {:?}, Carol reads {:?}",
+        String::from_utf8_lossy(&group_decrypt(&mut alice_has_bob, b1.serialized())?),
+        String::from_utf8_lossy(&group_decrypt(&mut carol_has_bob, b1.serialized())?));
+    let before = carol_has_alice.to_state();
+    match group_decrypt(&mut carol_has_alice, a1.serialized()) {
+        Err(e @ GroupDecryptError::DuplicatedMessage { .. }) => println!("    a replayed group message: {e}; Carol's record unchanged: {}", *before == *carol_has_alice.to_state()),
+        other => return Err(format!("replay was not detected: {other:?}").into()),
+    }
     println!("\nDone.");
+    Ok(())
+}
+
+/// A full first contact between two devices: B publishes pre-keys, A
+/// initiates from the bundle and sends, B decrypts and replies, A reads the
+/// reply. Returns (A's record, B's record), both acknowledged.
+fn connect(
+    (a, a_addr): (&LocalIdentity, &ProtocolAddress),
+    (b, b_addr): (&LocalIdentity, &ProtocolAddress),
+    now: Timestamp,
+    rng: &mut impl rand::CryptoRng,
+) -> Result<(SessionRecord, SessionRecord), Box<dyn std::error::Error>> {
+    let signed = SignedPreKeyRecord::generate(SignedPreKeyId(1), now, &b.key_pair, rng);
+    let kyber = KyberPreKeyRecord::generate(KyberPreKeyId(1), now, &b.key_pair, rng);
+    let bundle = PreKeyBundle::from_records(b.registration_id, b_addr.device_id(), *b.key_pair.identity_key(), &signed, &kyber, None);
+    let mut a_record = SessionRecord::new();
+    a_record.initiate(&bundle.verify()?, a, now, rng)?;
+    let to_b = Addresses { local: a_addr, remote: b_addr };
+    let to_a = Addresses { local: b_addr, remote: a_addr };
+    let CiphertextMessage::PreKey(hello) = a_record.encrypt(b"hello", to_b, now, rng)? else { return Err("expected a PreKey message".into()) };
+    let mut b_record = SessionRecord::new();
+    b_record.decrypt_prekey(&hello, b, PreKeys { signed: Some(&signed), kyber: Some(&kyber), one_time: None }, to_a, rng)?;
+    let reply = b_record.encrypt(b"hi", to_a, now, rng)?;
+    decrypt(&mut a_record, a, &reply, to_b, rng)?;
+    Ok((a_record, b_record))
+}
+
+/// Sends a sender-key distribution message over a 1:1 session and processes
+/// it into the receiver's record for (sender, group).
+#[allow(clippy::too_many_arguments)]
+fn deliver_sender_key(
+    skdm: &SenderKeyDistributionMessage,
+    sender_session: &mut SessionRecord,
+    receiver_session: &mut SessionRecord,
+    (from, to): (&ProtocolAddress, &ProtocolAddress),
+    receiver: &LocalIdentity,
+    receiver_record: &mut SenderKeyRecord,
+    now: Timestamp,
+    rng: &mut impl rand::CryptoRng,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let envelope = sender_session.encrypt(skdm.serialized(), Addresses { local: from, remote: to }, now, rng)?;
+    let bytes = decrypt(receiver_session, receiver, &envelope, Addresses { local: to, remote: from }, rng)?;
+    process_distribution_message(receiver_record, &SenderKeyDistributionMessage::deserialize(&bytes)?);
     Ok(())
 }
 

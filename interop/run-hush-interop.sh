@@ -4,17 +4,17 @@
 #   2. installs the libsignal peers (setup.sh) if interop/node_modules is missing,
 #   3. runs foundation.mjs against libsignal 0.103 and 0.90 (live cross-checks),
 #   4. replays the foundation vectors (signatures, fingerprints, primitives),
-#   5. runs selftest.mjs's 1:1 session and group scenarios (plus spqr_negotiation
-#      and fingerprints_agree) for hush x 0.103, 0.103 x hush, hush x 0.90,
-#      0.90 x hush and hush x hush, saving the tables as
+#   5. runs selftest.mjs's 1:1 session, group and sealed-sender scenarios (plus
+#      spqr_negotiation and fingerprints_agree) for hush x 0.103, 0.103 x hush,
+#      hush x 0.90, 0.90 x hush and hush x hush, saving the tables as
 #      results/selftest-{hush-0.103,0.103-hush,hush-0.90,0.90-hush,hush-hush}.txt,
 #      then once more with HUSH_PEER_ROUNDTRIP_STATE=1 (every record through
 #      to_state/from_state),
-#   6. replays the libsignal 0.90 and 0.103 session and group transcripts,
+#   6. replays the libsignal 0.90 and 0.103 session, group and sealed-sender
+#      transcripts,
 #   7. runs differential.mjs (random schedules, hush vs libsignal 0.90) for 5 seeds.
 # Exits non-zero if any step fails. Usage: interop/run-hush-interop.sh (from anywhere).
 # HUSH_PEER_PROFILE=release builds and uses the release binary (default: debug).
-# Not yet run: sealed sender.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -57,6 +57,7 @@ scenarios=(
   one_time_prekey_reuse kyber_prekey_missing kyber_last_resort_reuse
   garbage_input_survives spqr_negotiation fingerprints_agree
   group_three_members group_out_of_order
+  sealed_sender_v1 sealed_sender_v2
 )
 only=$(IFS=,; echo "${scenarios[*]}")
 # Peers run in interop/, so a relative spec keeps the saved tables free of local paths.
@@ -82,6 +83,9 @@ node "$here/replay.mjs" "cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$bin'" "$root"/test-ve
 echo "== replay.mjs: libsignal 0.90 and 0.103 group transcripts"
 node "$here/replay.mjs" "$spec" "$root"/test-vectors/libsignal/group-*.json || status=1
 node "$here/replay.mjs" "cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$bin'" "$root"/test-vectors/libsignal/group-*.json || status=1
+echo "== replay.mjs: libsignal 0.90 and 0.103 sealed-sender transcripts"
+node "$here/replay.mjs" "$spec" "$root"/test-vectors/libsignal/sealed-sender-*.json || status=1
+node "$here/replay.mjs" "cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$bin'" "$root"/test-vectors/libsignal/sealed-sender-*.json || status=1
 
 echo "== differential.mjs: random schedules, libsignal/hush vs hush/libsignal vs hush/hush"
 node "$here/differential.mjs" "cmd:'$rel_bin'" --seeds 1,2,3,4,5 || status=1

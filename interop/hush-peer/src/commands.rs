@@ -1,17 +1,16 @@
 //! The dispatch table: every command the peer answers, by family.
 //!
-//! A command missing here gets `UnknownCommand`. The group and sealed-sender
-//! commands of interop/PROTOCOL.md (`group_*`, `seal`, `unseal`, …) come
-//! with hush's group and sealed-sender layers: add a module per family and
-//! list its handlers below. `export_session`/`import_session` move
-//! libsignal's own record encoding and stay unknown.
+//! A command missing here gets `UnknownCommand`: every command family of
+//! interop/PROTOCOL.md has a module and is listed below, except
+//! `export_session`/`import_session`, which move libsignal's own record
+//! encoding and stay unknown.
 
 use serde_json::Value;
 
 use crate::error::Result;
 use crate::params::Params;
 use crate::peer::Peer;
-use crate::{fingerprint, groups, housekeeping, identities, identity_prekeys, message_info, primitives, sessions};
+use crate::{fingerprint, groups, housekeeping, identities, identity_prekeys, message_info, primitives, sealed, sessions};
 
 /// A command handler: the result members of a successful response (an
 /// object), or the error to report. A failed command leaves `Peer` unchanged.
@@ -44,6 +43,13 @@ pub const COMMANDS: &[(&str, Handler)] = &[
     ("group_encrypt", groups::group_encrypt),
     ("group_decrypt", groups::group_decrypt),
     ("group_forget", groups::group_forget),
+    // Sealed sender.
+    ("sealed_create_trust_root", sealed::sealed_create_trust_root),
+    ("sealed_create_server_certificate", sealed::sealed_create_server_certificate),
+    ("sealed_create_sender_certificate", sealed::sealed_create_sender_certificate),
+    ("seal", sealed::seal),
+    ("seal_multi", sealed::seal_multi),
+    ("unseal", sealed::unseal),
     // Remote identities and trust.
     ("save_identity", identities::save_identity),
     ("get_identity", identities::get_identity),

@@ -27,6 +27,7 @@ mod message_info;
 mod params;
 mod peer;
 mod primitives;
+mod sealed;
 mod sessions;
 
 use std::io::{self, BufRead, Write};

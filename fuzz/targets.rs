@@ -46,6 +46,12 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sender_key_message", sender_key_message),
     ("sender_key_distribution_message", sender_key_distribution_message),
     ("sender_key_record_state", sender_key_record_state),
+    ("server_certificate", server_certificate),
+    ("sender_certificate", sender_certificate),
+    ("sealed_content", sealed_content),
+    ("sealed_v1", sealed_v1),
+    ("sealed_v2_received", sealed_v2_received),
+    ("sealed_v2_sent", sealed_v2_sent),
 ];
 
 /// A deterministic RNG derived from the input, so a crash reproduces.
@@ -987,5 +993,271 @@ pub fn sender_key_record_state(data: &[u8]) {
     let mut target = record.clone();
     if group_decrypt(&mut target, message.serialized()).is_err() {
         assert_eq!(*target.to_state(), *stored, "failed decryption changed the record");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Sealed sender
+
+use hush::keys::Timestamp;
+use hush::sealed_sender::{
+    seal_v1, seal_v2, seal_v2_single, Recipient, RecipientDevice, SentMessage, SentMessageError, SenderCertificate, ServerCertificate,
+    Signer, UnidentifiedSenderMessageContent, UnsealError, ValidationError, MAX_DEVICES_PER_RECIPIENT, MAX_RECIPIENTS,
+};
+
+/// The fixed keys of the sealed-sender targets: those of sealed-sender.md
+/// §9.1, so the spec's messages and certificates are valid seeds.
+pub struct SealedKeys {
+    /// The recipient `R` (private key 32 × `0x21`), who opens every input.
+    pub recipient: IdentityKeyPair,
+    /// The sender `S` (32 × `0x22`).
+    pub sender: IdentityKeyPair,
+    /// The trust root (32 × `0x31`).
+    pub root: PrivateKey,
+    /// The server key (32 × `0x32`).
+    pub server_key: PrivateKey,
+    /// A server certificate for the server key (ID 1) under the root.
+    pub server: ServerCertificate,
+}
+
+pub fn sealed_keys() -> &'static SealedKeys {
+    static KEYS: std::sync::OnceLock<SealedKeys> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let key = |byte: u8| PrivateKey::deserialize(&[byte; 32]).expect("32 bytes");
+        let (root, server_key) = (key(0x31), key(0x32));
+        let mut rng = StdRng::seed_from_u64(0x5ea1);
+        let server = ServerCertificate::new(1, &server_key.public_key(), &root, &mut rng);
+        SealedKeys { recipient: key(0x21).into(), sender: key(0x22).into(), root, server_key, server }
+    })
+}
+
+/// `ServerCertificate::deserialize`: a parsed certificate keeps the input
+/// bytes and re-parses to itself; validation against the fixed root is the
+/// signature check (false for the revoked ID), does not depend on the order
+/// or on other roots, and fails with no root; a certificate re-issued for
+/// the same ID and key validates.
+pub fn server_certificate(data: &[u8]) {
+    let Ok(cert) = ServerCertificate::deserialize(data) else { return };
+    assert_eq!(cert.serialized(), data);
+    assert_eq!(ServerCertificate::deserialize(cert.serialized()).as_ref(), Ok(&cert));
+    assert_eq!(cert.is_revoked(), cert.key_id() == 0xDEAD_C357);
+    let keys = sealed_keys();
+    let root = keys.root.public_key();
+    let other = keys.server_key.public_key();
+    let valid = cert.validate(&[root]);
+    assert_eq!(valid, !cert.is_revoked() && root.verify_signature(cert.certificate(), cert.signature()));
+    assert_eq!(cert.validate(&[other, root]), valid || cert.validate(&[other]));
+    assert_eq!(cert.validate(&[root, other]), cert.validate(&[other, root]));
+    assert!(!cert.validate(&[]));
+    let mut rng = rng_for(data);
+    let fresh = ServerCertificate::new(cert.key_id(), cert.key(), &keys.root, &mut rng);
+    assert_eq!(ServerCertificate::deserialize(fresh.serialized()).as_ref(), Ok(&fresh));
+    assert_eq!(fresh.validate(&[root]), !fresh.is_revoked());
+}
+
+/// `SenderCertificate::deserialize`: a parsed certificate keeps the input
+/// bytes and re-parses to itself with a device in 1..=127; validation at the
+/// expiration succeeds exactly when it does at time 0, and never one
+/// millisecond later; an unknown built-in ID is reported as such; the same
+/// sender re-certified by the fixed server parses back to the same sender
+/// and validates.
+pub fn sender_certificate(data: &[u8]) {
+    let Ok(cert) = SenderCertificate::deserialize(data) else { return };
+    assert_eq!(cert.serialized(), data);
+    assert_eq!(SenderCertificate::deserialize(cert.serialized()).as_ref(), Ok(&cert));
+    assert!((1..=127).contains(&cert.sender_device_id().get()));
+    assert_eq!(cert.sender_address().name(), cert.sender_uuid());
+    let keys = sealed_keys();
+    let roots = [keys.root.public_key()];
+    let expiration = cert.expiration();
+    let at_expiry = cert.validate(&roots, expiration);
+    match at_expiry {
+        Ok(()) => {
+            assert_eq!(cert.validate(&roots, Timestamp::from_millis(0)), Ok(()));
+            if let Some(later) = expiration.as_millis().checked_add(1) {
+                let expired = ValidationError::Expired { expiration: expiration.as_millis(), now: later };
+                assert_eq!(cert.validate(&roots, Timestamp::from_millis(later)), Err(expired));
+            }
+        }
+        Err(ValidationError::Expired { .. }) => panic!("a certificate expired at its own expiration time"),
+        Err(ValidationError::UnknownServerCertificateId(id)) => {
+            assert_eq!(cert.signer(), &Signer::BuiltIn(id));
+            assert!(ServerCertificate::built_in(id).is_err());
+        }
+        Err(other) => assert_eq!(cert.validate(&roots, Timestamp::from_millis(0)), Err(other)),
+    }
+    let mut rng = rng_for(data);
+    let fresh = SenderCertificate::new(cert.sender().clone(), expiration, Signer::Embedded(keys.server.clone()), &keys.server_key, &mut rng);
+    let parsed = SenderCertificate::deserialize(fresh.serialized()).expect("a new certificate parses");
+    assert_eq!(parsed.sender(), cert.sender());
+    assert_eq!(parsed.validate(&roots, expiration), Ok(()));
+}
+
+/// `UnidentifiedSenderMessageContent::deserialize`: a parsed content keeps
+/// the input bytes and re-parses to itself; `new` with its fields gives a
+/// content that parses back to the same fields (an empty group ID becomes
+/// absent).
+pub fn sealed_content(data: &[u8]) {
+    let Ok(content) = UnidentifiedSenderMessageContent::deserialize(data) else { return };
+    assert_eq!(content.serialized(), data);
+    assert_eq!(UnidentifiedSenderMessageContent::deserialize(content.serialized()).as_ref(), Ok(&content));
+    let made = UnidentifiedSenderMessageContent::new(
+        content.message_type(),
+        content.sender().clone(),
+        content.contents().to_vec(),
+        content.content_hint(),
+        content.group_id().map(<[u8]>::to_vec),
+    );
+    let again = UnidentifiedSenderMessageContent::deserialize(made.serialized()).expect("a new content parses");
+    assert_eq!(again.message_type(), content.message_type());
+    assert_eq!(again.sender(), content.sender());
+    assert_eq!(again.contents(), content.contents());
+    assert_eq!(again.content_hint(), content.content_hint());
+    assert_eq!(again.group_id(), content.group_id().filter(|g| !g.is_empty()));
+}
+
+/// The checks common to both versions of `unseal`: the version errors match
+/// the first byte, the result is deterministic, and opened content is
+/// well formed and names a key that parses.
+fn check_unseal(data: &[u8]) -> Option<UnidentifiedSenderMessageContent> {
+    let keys = sealed_keys();
+    let result = hush::sealed_sender::unseal(data, &keys.recipient);
+    assert_eq!(hush::sealed_sender::unseal(data, &keys.recipient), result, "unseal is deterministic");
+    match result {
+        Ok(content) => {
+            assert_eq!(UnidentifiedSenderMessageContent::deserialize(content.serialized()).as_ref(), Ok(&content));
+            Some(content)
+        }
+        Err(UnsealError::EmptyMessage) => {
+            assert!(data.is_empty());
+            None
+        }
+        Err(UnsealError::UnknownVersion(v)) => {
+            assert!(v > 2 && v == data[0] >> 4);
+            None
+        }
+        Err(_) => {
+            assert!(!data.is_empty() && data[0] >> 4 <= 2);
+            None
+        }
+    }
+}
+
+/// Sealed sender v1 (`unseal` of inputs whose version nibble is 0 or 1, or
+/// not a version at all): see `check_unseal`; content that opens is at
+/// least as long as the v1 framing, and when it names the fixed sender it
+/// seals again to the fixed recipient and opens to the same content.
+pub fn sealed_v1(data: &[u8]) {
+    if data.first().is_some_and(|b| b >> 4 == 2) {
+        return; // sealed_v2_received's
+    }
+    let Some(content) = check_unseal(data) else { return };
+    assert!(data.len() >= 1 + 2 + 33 + 2 + 43 + 2 + 10 + content.serialized().len());
+    let keys = sealed_keys();
+    if content.sender().identity_key() == keys.sender.identity_key() {
+        let mut rng = rng_for(data);
+        let again = seal_v1(keys.recipient.identity_key(), &content, &keys.sender, &mut rng).expect("reseal");
+        assert_eq!(hush::sealed_sender::unseal(&again, &keys.recipient).as_ref(), Ok(&content));
+    } else {
+        assert!(seal_v1(keys.recipient.identity_key(), &content, &keys.sender, &mut rng_for(data)).is_err());
+    }
+}
+
+/// A sealed sender v2 ReceivedMessage (`unseal` of inputs whose version
+/// nibble is 2): see `check_unseal`; fewer than 81 bytes is malformed;
+/// content that opens names the fixed sender only if it seals again, both
+/// directly and through a SentMessage and the server's fan-out, to the
+/// same content.
+pub fn sealed_v2_received(data: &[u8]) {
+    if data.first().is_some_and(|b| b >> 4 != 2) {
+        return; // sealed_v1's
+    }
+    let opened = check_unseal(data);
+    if data.len() < 81 && !data.is_empty() {
+        assert_eq!(hush::sealed_sender::unseal(data, &sealed_keys().recipient), Err(UnsealError::InvalidProtobufEncoding));
+    }
+    let Some(content) = opened else { return };
+    assert_eq!(data.len(), 81 + content.serialized().len() + 16);
+    let keys = sealed_keys();
+    if content.sender().identity_key() != keys.sender.identity_key() {
+        return;
+    }
+    let mut rng = rng_for(data);
+    let direct = seal_v2_single(keys.recipient.identity_key(), &content, &keys.sender, &mut rng).expect("reseal");
+    assert_eq!(hush::sealed_sender::unseal(&direct, &keys.recipient).as_ref(), Ok(&content));
+    let recipient = Recipient {
+        service_id: hush::address::ServiceId::new(hush::address::ServiceIdKind::Aci, [7; 16]),
+        identity_key: *keys.recipient.identity_key(),
+        devices: vec![RecipientDevice { device_id: DeviceId::new(1).expect("device 1"), registration_id: 0x3FFF }],
+    };
+    let sent = seal_v2(&[recipient], &[], &content, &keys.sender, &mut rng).expect("reseal");
+    let parsed = SentMessage::parse(&sent).expect("own SentMessage parses");
+    let received = parsed.received_message(&parsed.recipients()[0]);
+    assert_eq!(hush::sealed_sender::unseal(&received, &keys.recipient).as_ref(), Ok(&content));
+}
+
+/// `SentMessage::parse`: errors match the input; a parsed message respects
+/// the bounds, has distinct recipients and excluded IDs (disjoint), 14-bit
+/// registration IDs and devices in 1..=127; every ReceivedMessage is
+/// `0x22 || 48 bytes || the input's tail`; a canonical re-encoding (`0x23`,
+/// merged recipients) parses to the same recipients, excluded IDs and
+/// fan-out; a ReceivedMessage opened by the fixed recipient is well formed.
+pub fn sealed_v2_sent(data: &[u8]) {
+    let parsed = match SentMessage::parse(data) {
+        Ok(parsed) => parsed,
+        Err(SentMessageError::EmptyMessage) => return assert!(data.is_empty()),
+        Err(SentMessageError::UnknownVersion(v)) => return assert!(v == data[0] && v != 0x22 && v != 0x23),
+        Err(_) => return assert!(data[0] == 0x22 || data[0] == 0x23),
+    };
+    assert_eq!(parsed.version(), data[0]);
+    let recipients = parsed.recipients();
+    let excluded = parsed.excluded();
+    assert!(recipients.len() + excluded.len() <= MAX_RECIPIENTS);
+    for (i, r) in recipients.iter().enumerate() {
+        assert!(recipients[..i].iter().all(|o| o.service_id() != r.service_id()));
+        assert!(!excluded.contains(&r.service_id()));
+        assert!(!r.devices().is_empty() && r.devices().len() <= MAX_DEVICES_PER_RECIPIENT);
+        assert!(r.devices().iter().all(|d| d.registration_id <= 0x3FFF && (1..=127).contains(&d.device_id.get())));
+    }
+    for (i, e) in excluded.iter().enumerate() {
+        assert!(!excluded[..i].contains(e));
+    }
+    let fan_out = parsed.fan_out();
+    let Some((_, first)) = fan_out.first() else { return };
+    let shared = &first[49..];
+    assert!(shared.len() >= 32 && data.ends_with(shared));
+    let mut canonical = vec![0x23];
+    let count = recipients.len() + excluded.len();
+    let mut n = count;
+    while n >= 0x80 {
+        canonical.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    canonical.push(n as u8);
+    for (r, bytes) in &fan_out {
+        assert_eq!(bytes[0], 0x22);
+        assert_eq!(&bytes[49..], shared);
+        canonical.extend_from_slice(&r.service_id().fixed_width());
+        for (i, d) in r.devices().iter().enumerate() {
+            canonical.push(d.device_id.get() as u8);
+            let more = if i + 1 < r.devices().len() { 0x8000 } else { 0 };
+            canonical.extend_from_slice(&(d.registration_id | more).to_be_bytes());
+        }
+        canonical.extend_from_slice(&bytes[1..49]);
+    }
+    for e in excluded {
+        canonical.extend_from_slice(&e.fixed_width());
+        canonical.push(0);
+    }
+    canonical.extend_from_slice(shared);
+    let again = SentMessage::parse(&canonical).expect("canonical re-encoding parses");
+    assert_eq!(again.recipients(), recipients);
+    assert_eq!(again.excluded(), excluded);
+    assert_eq!(again.fan_out(), fan_out);
+    let keys = sealed_keys();
+    for (_, bytes) in &fan_out {
+        if let Ok(content) = hush::sealed_sender::unseal(bytes, &keys.recipient) {
+            assert_eq!(UnidentifiedSenderMessageContent::deserialize(content.serialized()).as_ref(), Ok(&content));
+        }
     }
 }

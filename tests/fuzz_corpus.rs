@@ -415,3 +415,160 @@ fn generate_group_seed_corpus() {
     write(r, "session-record-kind", &[1, 1]);
     write(r, "bad-version", &[0xee, 6]);
 }
+
+/// Seeds of the sealed-sender targets: the spec's certificates and messages
+/// (sealed-sender.md §9, for the targets' fixed keys), messages made by
+/// hush, and malformed variants.
+/// `cargo test --test fuzz_corpus -- --ignored generate_sealed_sender_seed_corpus`
+#[test]
+#[ignore = "generator: rewrites fuzz/corpus/{server_certificate,sender_certificate,sealed_content,sealed_v1,sealed_v2_received,sealed_v2_sent}"]
+fn generate_sealed_sender_seed_corpus() {
+    use hush::address::{ServiceId, ServiceIdKind};
+    use hush::keys::{IdentityKey, PrivateKey, PublicKey};
+    use hush::messages::CiphertextMessageType;
+    use hush::sealed_sender::*;
+
+    let hex = |s: &str| hex::decode(s).unwrap();
+    let keys = targets::sealed_keys();
+    let mut rng = StdRng::seed_from_u64(0x5ea1_ed);
+
+    // Server certificates.
+    let d = "server_certificate";
+    let spec_server = hex(concat!(
+        "0a25080112210559d9225473451efffe6b36dbcaefdbf7b1895de62084509a7f5b58bf01d06418124020",
+        "6dba9c09b2efa41d888aaec6e0721bf04339516302fc1468d6ac0a87fbe95cad17d01ce6ceb20b264d0b",
+        "18e852072af2cd917503ddd9fdd5310af8ce928683"
+    ));
+    write(d, "spec", &spec_server);
+    write(d, "built-in-test", ServerCertificate::built_in(TEST_SERVER_CERTIFICATE_ID).unwrap().serialized());
+    write(d, "built-in-production", ServerCertificate::built_in(PRODUCTION_SERVER_CERTIFICATE_ID).unwrap().serialized());
+    let revoked = ServerCertificate::new(0xDEAD_C357, &keys.server_key.public_key(), &keys.root, &mut rng);
+    write(d, "revoked", revoked.serialized());
+    write(d, "bad-signature", &flipped(&spec_server, spec_server.len() - 3));
+    write(d, "truncated", &spec_server[..40]);
+    let bad_key = [&spec_server[..6], &[0x06], &spec_server[7..]].concat();
+    write(d, "bad-key-type", &bad_key);
+
+    // Sender certificates.
+    let d = "sender_certificate";
+    let spec_sender = hex(concat!(
+        "0abf0110011900204aa9d10100002221050faa684ed28867b97f4a6a2dee5df8ce974e76b7018e3f22a1c4cf",
+        "2678570f202a690a25080112210559d9225473451efffe6b36dbcaefdbf7b1895de62084509a7f5b58bf01",
+        "d064181240206dba9c09b2efa41d888aaec6e0721bf04339516302fc1468d6ac0a87fbe95cad17d01ce6ce",
+        "b20b264d0b18e852072af2cd917503ddd9fdd5310af8ce92868332243964303635326133",
+        "2d646363332d346431312d393735662d37346436313539383733336612409668f725ceefd14ef612b5f5",
+        "b49cf02fafe251e7f9e599532f088c4911d349c5a4a4ae6abece8324330fd141932630532a7b6ca1dc2d",
+        "da2472c925eb14181880"
+    ));
+    write(d, "spec", &spec_sender);
+    let sender = Sender {
+        uuid: "9d0652a3-dcc3-4d11-975f-74d61598733f".into(),
+        e164: Some("+14155550100".into()),
+        device_id: DeviceId::new(127).unwrap(),
+        identity_key: *keys.sender.identity_key(),
+    };
+    let expires = hush::keys::Timestamp::from_millis(2_000_000_000_000);
+    let with_phone = SenderCertificate::new(sender.clone(), expires, Signer::Embedded(keys.server.clone()), &keys.server_key, &mut rng);
+    write(d, "with-e164", with_phone.serialized());
+    let ff = PrivateKey::deserialize(&[0xff; 32]).unwrap();
+    let built_in = SenderCertificate::new(sender.clone(), expires, Signer::BuiltIn(TEST_SERVER_CERTIFICATE_ID), &ff, &mut rng);
+    write(d, "built-in-signer", built_in.serialized());
+    let unknown = SenderCertificate::new(sender.clone(), expires, Signer::BuiltIn(9), &ff, &mut rng);
+    write(d, "unknown-built-in", unknown.serialized());
+    let never = SenderCertificate::new(sender.clone(), hush::keys::Timestamp::from_millis(u64::MAX), Signer::Embedded(keys.server.clone()), &keys.server_key, &mut rng);
+    write(d, "never-expires", never.serialized());
+    write(d, "bad-signature", &flipped(&spec_sender, spec_sender.len() - 2));
+    write(d, "truncated", &spec_sender[..100]);
+
+    // Contents.
+    let d = "sealed_content";
+    let spec_content = UnidentifiedSenderMessageContent::new(
+        CiphertextMessageType::Plaintext,
+        SenderCertificate::deserialize(&spec_sender).unwrap(),
+        vec![0xc0, 0x80],
+        ContentHint::Default,
+        None,
+    );
+    write(d, "spec", spec_content.serialized());
+    let cert = SenderCertificate::deserialize(&spec_sender).unwrap();
+    let content = |kind, hint, group: Option<Vec<u8>>| UnidentifiedSenderMessageContent::new(kind, cert.clone(), vec![0x33; 80], hint, group);
+    let sender_key = content(CiphertextMessageType::SenderKey, ContentHint::Implicit, Some(vec![0x47; 32]));
+    write(d, "sender-key-with-group", sender_key.serialized());
+    write(d, "unknown-hint", content(CiphertextMessageType::Whisper, ContentHint::Unknown(7), None).serialized());
+    write(d, "prekey-empty-group", &[content(CiphertextMessageType::PreKey, ContentHint::Resendable, None).serialized(), &[0x2a, 0x00][..]].concat());
+    write(d, "unknown-type", &[&[0x08, 0x03][..], &spec_content.serialized()[2..]].concat());
+    write(d, "truncated", &spec_content.serialized()[..50]);
+
+    // v1 messages for the fixed recipient.
+    let d = "sealed_v1";
+    let spec_v1 = hex(concat!(
+        "110a21059a4503a98ab10fe8d354c9c42cbd0c9d7944f52e7d14d8ea59775e7dc9e3bf4b122b6179a769d6",
+        "56c02471cba62ca7b77cf442b235548c2233952fb3613a61490e990a9adcf793e004f32be67e1a9702b399",
+        "ddacdd2d40f3bfb1b3e4891129ba7d9ba33e0671bb383f19c16328ab6662c4e9ece862ca92c4bdf5632084",
+        "1ad58f10d6cc1c59b377ffdb19673f94ac109734f35a613f8a3b3a47992112812e9a35c856d29b83bd3fb6",
+        "53dfbd007f943b9df79d66bcfdfbdf0b727e9503966eb684a2922330404ac5002347d862bdefda80bc0969",
+        "c267b454dc2d0ec92a5910116c38fecc3f1e07d5c8cf05dc428109450aafd38f6d8216f7ccf52c736b8ce0",
+        "0656c49e95f771be10ede7e41d93ffb63643ef73d27dc81c5de0962ef919b755bf271775a8b9b039f6f155",
+        "9f4c1cf7ceb15daf655e8e50f148db202fc879e3bf7a0bc306aa6d19f3b6367a495120fe4241649235603",
+        "7025a63a6d2be3fbe08174ca566113ecff772e8"
+    ));
+    assert_eq!(unseal(&spec_v1, &keys.recipient).unwrap(), spec_content);
+    write(d, "spec", &spec_v1);
+    let fresh_v1 = seal_v1(keys.recipient.identity_key(), &sender_key, &keys.sender, &mut rng).unwrap();
+    write(d, "sender-key-content", &fresh_v1);
+    write(d, "tampered-static", &flipped(&spec_v1, 45));
+    write(d, "tampered-content", &flipped(&spec_v1, 200));
+    write(d, "version-01", &[&[0x01][..], &spec_v1[1..]].concat());
+    write(d, "version-3", &[&[0x31][..], &spec_v1[1..]].concat());
+    write(d, "truncated", &spec_v1[..120]);
+
+    // v2 ReceivedMessages for the fixed recipient.
+    let d = "sealed_v2_received";
+    let spec_received = hex(concat!(
+        "22de7a88efad3727eb478668e600662903b3cac8e3174daf93d12a7cb5974ec0c4964192941c56eaefdb3c",
+        "a380b37a70b33ef387eca8d19edd718118c1d39911c529e9f03b7765a4ccc5b3f3392609ce6dd005e6a434",
+        "65018c6cafbde264640f8740215a876d2d4ea57baefd74b978132a1f5f773e5d6b16c4ac06e6e5a057fcb1",
+        "bebe84cbbbc980300f45ef1bba35f4e7038a2842ff544a7a6414392e3f3d11653869781ec9b7a2b7af7c02",
+        "21b4bd2a7086ff848afb86e5b21ba357244fb823c77d36c4d26192e3f2f15de095a4aee640fa9996d6176b",
+        "60123738d8172ddad07d23b6273d930ae9b5be7c4d6e8bf38f25542201b6d3a74ab9271b7be49a0ccfc9b8",
+        "44b212db4170949b644bd219540b8327bb4c974fd982bc5000ba3cb09d790bf6fe1c0d58163d0cf89fc32e",
+        "d818ca5c08c937358f7af5e5a4c66c74e1a3d91227daa50b36e983162da4f3c5369e2819a7d9c84afaabc8",
+        "9be4a809a79c18c81811c3c9f21964127db1bcd83c8d"
+    ));
+    assert_eq!(unseal(&spec_received, &keys.recipient).unwrap(), spec_content);
+    write(d, "spec", &spec_received);
+    let fresh_v2 = seal_v2_single(keys.recipient.identity_key(), &sender_key, &keys.sender, &mut rng).unwrap();
+    write(d, "sender-key-content", &fresh_v2);
+    write(d, "tampered-wrapped-key", &flipped(&spec_received, 5));
+    write(d, "tampered-tag", &flipped(&spec_received, 40));
+    write(d, "tampered-payload", &flipped(&spec_received, 300));
+    write(d, "zero-ephemeral", &[&spec_received[..49], &[0; 32], &spec_received[81..]].concat());
+    write(d, "too-short", &spec_received[..80]);
+
+    // v2 SentMessages.
+    let d = "sealed_v2_sent";
+    let spec_sent = [hex(concat!(
+        "230200796abedbca4e4f1888031fde5b921f9f019234020005de7a88efad3727eb478668e600662903b3ca",
+        "c8e3174daf93d12a7cb5974ec0c4964192941c56eaefdb3ca380b37a70b301aaaaaaaabbbb4ccc8dddeeee",
+        "eeeeeeee003ef387eca8d19edd718118c1d39911c529e9f03b7765a4ccc5b3f3392609ce6d"
+    )), spec_received[81..].to_vec()]
+    .concat();
+    write(d, "spec", &spec_sent);
+    let id = |kind, byte| ServiceId::new(kind, [byte; 16]);
+    let device = |d, r| RecipientDevice { device_id: DeviceId::new(d).unwrap(), registration_id: r };
+    let other = IdentityKey::new(PublicKey::deserialize(&keys.server_key.public_key().serialize()).unwrap());
+    let recipients = [
+        Recipient { service_id: id(ServiceIdKind::Aci, 1), identity_key: *keys.recipient.identity_key(), devices: vec![device(1, 1), device(2, 0x3FFF)] },
+        Recipient { service_id: id(ServiceIdKind::Pni, 2), identity_key: other, devices: vec![device(127, 5)] },
+        Recipient { service_id: id(ServiceIdKind::Aci, 1), identity_key: *keys.recipient.identity_key(), devices: vec![device(3, 7)] },
+    ];
+    let split = seal_v2(&recipients, &[id(ServiceIdKind::Aci, 9)], &sender_key, &keys.sender, &mut rng).unwrap();
+    write(d, "split-recipient-and-excluded", &split);
+    let legacy = [&[0x22, 0x01][..], &[0x79; 16], &[0x01, 0x00, 0x05], &[0x11; 48], &[0xee; 48]].concat();
+    write(d, "legacy-0x22", &legacy);
+    let redundant = [&[0x23, 0x02][..], &id(ServiceIdKind::Aci, 4).fixed_width(), &[0], &id(ServiceIdKind::Aci, 4).fixed_width(), &[0], &[0; 32]].concat();
+    write(d, "redundant-empty", &redundant);
+    write(d, "truncated", &spec_sent[..60]);
+    write(d, "bad-kind", &[&[0x23, 0x01, 0x02][..], &spec_sent[3..]].concat());
+    write(d, "version-24", &[&[0x24][..], &spec_sent[1..]].concat());
+}

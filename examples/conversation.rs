@@ -3,7 +3,8 @@
 //! Bob publishes pre-keys; Alice fetches his bundle, checks it, runs PQXDH
 //! and sends; Bob answers; then they talk with messages delivered out of
 //! order, a duplicate and a forgery rejected, and both compare safety
-//! numbers. Then Carol joins and the three chat as a group with sender keys.
+//! numbers. Then Carol joins and the three chat as a group with sender keys,
+//! and Bob sends sealed-sender messages (v1 to Alice, v2 to the group).
 //! Run it with `cargo run --example conversation`.
 
 use hush::address::{DeviceId, ProtocolAddress};
@@ -13,7 +14,11 @@ use hush::groups::{
     SenderKeyDistributionMessage, SenderKeyRecord,
 };
 use hush::keys::*;
-use hush::messages::{CiphertextMessage, PreKeySignalMessage, SignalMessage};
+use hush::messages::{CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage};
+use hush::sealed_sender::{
+    receive, recipients_from_sessions, seal_v1, seal_v2, ContentHint, LocalAccount, Sender, SenderCertificate, SentMessage, ServerCertificate,
+    Signer, UnidentifiedSenderMessageContent,
+};
 use hush::session::{Addresses, DecryptError, LocalIdentity, PreKeys, SessionRecord};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -180,6 +185,61 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match group_decrypt(&mut carol_has_alice, a1.serialized()) {
         Err(e @ GroupDecryptError::DuplicatedMessage { .. }) => println!("    a replayed group message: {e}; Carol's record unchanged: {}", *before == *carol_has_alice.to_state()),
         other => return Err(format!("replay was not detected: {other:?}").into()),
+    }
+
+    step("Sealed sender: the service issues Bob a sender certificate");
+    let trust_root = KeyPair::generate(&mut rng);
+    let server_key = KeyPair::generate(&mut rng);
+    let server = ServerCertificate::new(1, &server_key.public_key, &trust_root.private_key, &mut rng);
+    let expires = Timestamp::from_millis(now.as_millis() + 24 * 3600 * 1000);
+    let bob_sender = Sender { uuid: bob_addr.name().into(), e164: None, device_id: bob_addr.device_id(), identity_key: *bob.key_pair.identity_key() };
+    let certificate = SenderCertificate::new(bob_sender, expires, Signer::Embedded(server), &server_key.private_key, &mut rng);
+    println!("    certificate for {} device {}, valid until {} ms", certificate.sender_uuid(), certificate.sender_device_id(), certificate.expiration().as_millis());
+
+    step("v1: Bob seals a 1:1 message to Alice; the server cannot see who sent it");
+    let inner = bob_record.encrypt(b"sealed hello", to_alice, now, &mut rng)?;
+    let content = UnidentifiedSenderMessageContent::from_message(&inner, certificate.clone(), ContentHint::Resendable, None);
+    let sealed = seal_v1(alice.key_pair.identity_key(), &content, &bob.key_pair, &mut rng)?;
+    println!("    sealed v1 message: {} bytes, first byte {:#04x}", sealed.len(), sealed[0]);
+    let me = LocalAccount { address: &alice_addr, e164: None };
+    let verified = receive(&sealed, &alice.key_pair, &[trust_root.public_key], now, me)?;
+    println!("    Alice unseals: sender {} (certificate valid)", verified.sender_address());
+    let out = verified.decrypt(&mut alice_record, &alice, &alice_addr, PreKeys::default(), &mut rng)?;
+    println!("    Alice reads: {:?}", String::from_utf8_lossy(&out.plaintext));
+    let tomorrow = Timestamp::from_millis(expires.as_millis() + 1);
+    println!("    the same message after the certificate expires: {}", match receive(&sealed, &alice.key_pair, &[trust_root.public_key], tomorrow, me) {
+        Err(e) => format!("refused ({e})"),
+        Ok(_) => return Err("an expired certificate was accepted".into()),
+    });
+
+    step("v2: Bob sends one sealed group message to Alice and Carol");
+    let group_message = group_encrypt(&mut bob_key, group, b"Sealed to the whole group.", &mut rng)?;
+    let content = UnidentifiedSenderMessageContent::new(
+        CiphertextMessageType::SenderKey,
+        certificate,
+        group_message.serialized().to_vec(),
+        ContentHint::Resendable,
+        Some(b"lunch-group".to_vec()),
+    );
+    let recipients = recipients_from_sessions(&[(&alice_addr, &bob_record), (&carol_addr, &bob_carol)])?;
+    let uploaded = seal_v2(&recipients, &[], &content, &bob.key_pair, &mut rng)?;
+    println!("    Bob uploads one SentMessage of {} bytes for {} recipients", uploaded.len(), recipients.len());
+    let sent = SentMessage::parse(&uploaded)?;
+    for (recipient, delivered) in sent.fan_out() {
+        let (name, local, address, record) = if recipient.service_id().to_string() == alice_addr.name() {
+            ("Alice", &alice, &alice_addr, &mut alice_has_bob)
+        } else {
+            ("Carol", &carol, &carol_addr, &mut carol_has_bob)
+        };
+        let verified = receive(&delivered, &local.key_pair, &[trust_root.public_key], now, LocalAccount { address, e164: None })?;
+        let text = group_decrypt(record, verified.contents())?;
+        println!(
+            "    server delivers {} bytes to {name}; sender {}, group {:?}: {:?}",
+            delivered.len(),
+            verified.sender_address(),
+            verified.group_id().map(String::from_utf8_lossy),
+            String::from_utf8_lossy(&text)
+        );
     }
     println!("\nDone.");
     Ok(())

@@ -3,8 +3,9 @@
 //! The Signal protocol as pure state transitions, wire compatible with
 //! libsignal: XEdDSA identity keys, EC and Kyber-1024 pre-keys, pre-key
 //! bundles, safety numbers, 1:1 sessions (PQXDH, the Double Ratchet and the
-//! SPQR post-quantum ratchet, in [`session`]) and group messaging with
-//! sender keys ([`groups`]). See the README's status table.
+//! SPQR post-quantum ratchet, in [`session`]), group messaging with sender
+//! keys ([`groups`]) and sealed sender v1/v2 ([`sealed_sender`]). See the
+//! README's status table.
 //!
 //! hush does no I/O: it never reads clocks, files, the network or global
 //! state. Randomness comes in as a [`rand_core::CryptoRng`], time as a

@@ -430,7 +430,7 @@ fn generate_sealed_sender_seed_corpus() {
 
     let hex = |s: &str| hex::decode(s).unwrap();
     let keys = targets::sealed_keys();
-    let mut rng = StdRng::seed_from_u64(0x5ea1_ed);
+    let mut rng = StdRng::seed_from_u64(0x005e_a1ed);
 
     // Server certificates.
     let d = "server_certificate";

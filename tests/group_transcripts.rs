@@ -7,6 +7,10 @@
 //! record byte-identical, and every record goes through
 //! `to_state`/`from_state` between steps, as an application would store it.
 
+mod common;
+
+use common::vectors::{bytes, load};
+
 use std::collections::BTreeMap;
 
 use hush::groups::{
@@ -15,14 +19,7 @@ use hush::groups::{
 };
 use serde_json::Value;
 
-fn load(name: &str) -> Value {
-    let path = format!("{}/test-vectors/libsignal/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
-fn bytes(v: &Value) -> Vec<u8> {
-    hex::decode(v.as_str().unwrap()).unwrap()
-}
 
 fn number(v: &Value) -> u32 {
     u32::try_from(v.as_u64().unwrap()).unwrap()

@@ -3,6 +3,10 @@
 //! messages, v2 with sender-key inner messages decrypted by `hush::groups`),
 //! and conversations between hush parties for both versions.
 
+mod common;
+
+use common::vectors::{address, bytes, id, load};
+
 use std::collections::BTreeMap;
 
 use hush::address::{DeviceId, ProtocolAddress, ServiceId};
@@ -14,22 +18,9 @@ use hush::session::{Addresses, DecryptError, LocalIdentity, PreKeys, SessionReco
 use rand::{rngs::StdRng, SeedableRng};
 use serde_json::Value;
 
-fn load(name: &str) -> Value {
-    let path = format!("{}/test-vectors/libsignal/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
-fn bytes(v: &Value) -> Vec<u8> {
-    hex::decode(v.as_str().unwrap()).unwrap()
-}
 
-fn id(v: &Value) -> u32 {
-    v.as_u64().unwrap() as u32
-}
 
-fn address(v: &Value) -> ProtocolAddress {
-    ProtocolAddress::new(v["name"].as_str().unwrap(), DeviceId::new(id(&v["device_id"])).unwrap())
-}
 
 /// The receiver of a transcript, with its stores.
 struct Receiver {

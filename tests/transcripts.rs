@@ -5,31 +5,22 @@
 //! rejected step must leave the receiver unchanged, since later steps
 //! depend on it.
 
+mod common;
+
+use common::vectors::{address, bytes, id, load};
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use hush::address::{DeviceId, ProtocolAddress};
+use hush::address::ProtocolAddress;
 use hush::keys::*;
 use hush::messages::{PreKeySignalMessage, SignalMessage};
 use hush::session::{Addresses, DecryptError, LocalIdentity, PreKeys, SessionRecord};
 use rand::{rngs::StdRng, SeedableRng};
 use serde_json::Value;
 
-fn load(name: &str) -> Value {
-    let path = format!("{}/test-vectors/libsignal/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
-fn bytes(v: &Value) -> Vec<u8> {
-    hex::decode(v.as_str().unwrap()).unwrap()
-}
 
-fn id(v: &Value) -> u32 {
-    v.as_u64().unwrap() as u32
-}
 
-fn address(v: &Value) -> ProtocolAddress {
-    ProtocolAddress::new(v["name"].as_str().unwrap(), DeviceId::new(id(&v["device_id"])).unwrap())
-}
 
 /// A receiver as an application would keep it: stores and one session record.
 struct Receiver {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod vectors;
+
 use hush::address::{DeviceId, ProtocolAddress};
 use hush::keys::*;
 use hush::messages::CiphertextMessage;

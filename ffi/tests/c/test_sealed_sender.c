@@ -30,39 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed = 0;
-static int failed = 0;
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (cond) {                                                                    \
-            passed++;                                                                  \
-        } else {                                                                       \
-            failed++;                                                                  \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-        }                                                                              \
-    } while (0)
-
-#define CHECK_RC(call, expected)                                                       \
-    do {                                                                               \
-        hush_result rc_ = (call);                                                      \
-        hush_result want_ = (expected);                                                \
-        if (rc_ == want_) {                                                            \
-            passed++;                                                                  \
-        } else {                                                                       \
-            char msg_[256];                                                            \
-            hush_last_error_message(msg_, sizeof msg_);                                \
-            failed++;                                                                  \
-            fprintf(stderr, "%s:%d: %s\n    returned %u (%s: %s), expected %u (%s)\n", \
-                    __FILE__, __LINE__, #call, (unsigned)rc_, hush_result_str(rc_),    \
-                    msg_, (unsigned)want_, hush_result_str(want_));                    \
-        }                                                                              \
-    } while (0)
-
-/* Outputs must be left alone on failure: failing calls get these. */
-static int sentinel_object;
-#define SENTINEL ((void *)&sentinel_object)
-#define SENTINEL_BUFFER {(uint8_t *)SENTINEL, 7}
+#include "check.h"
 
 static const uint64_t NOW = 1763800000000ull; /* ms since the Unix epoch */
 static const uint64_t DAY = 24ull * 60 * 60 * 1000;

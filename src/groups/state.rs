@@ -84,22 +84,9 @@ impl SenderKeyState {
         if iteration - current > MAX_FORWARD_JUMPS {
             return Err(ConsumeError::TooFarInFuture { current, received: iteration });
         }
-        // Only the newest MAX_MESSAGE_KEYS skipped seeds survive the trim.
-        let first_kept = iteration.saturating_sub(MAX_MESSAGE_KEYS as u32).max(current);
-        let mut skipped = Vec::with_capacity((iteration - first_kept) as usize);
-        let mut chain_key = self.chain_key.clone();
-        while chain_key.index() < iteration {
-            if chain_key.index() >= first_kept {
-                skipped.push(SkippedSeed { iteration: chain_key.index(), seed: chain_key.seed() });
-            }
-            // Below `iteration`, so the counter cannot overflow.
-            if !chain_key.advance() {
-                return Err(ConsumeError::ChainExhausted);
-            }
-        }
-        let seed = chain_key.seed();
-        let chain_key = chain_key.next().ok_or(ConsumeError::ChainExhausted)?;
-        Ok(Consumed::Advanced { seed, chain_key, skipped })
+        let walk = self.chain_key.walk_to(iteration, MAX_MESSAGE_KEYS).ok_or(ConsumeError::ChainExhausted)?;
+        let skipped = walk.skipped.into_iter().map(|(iteration, seed)| SkippedSeed { iteration, seed }).collect();
+        Ok(Consumed::Advanced { seed: walk.seed, chain_key: walk.next, skipped })
     }
 
     /// Applies a [`Consumed`] that [`Self::consume`] computed on this state.

@@ -79,22 +79,9 @@ impl ReceiverChain {
         if jump > MAX_FORWARD_JUMPS && !unlimited_jump {
             return Err(ConsumeError::TooFarInFuture);
         }
-        // Only the newest MAX_MESSAGE_KEYS skipped keys would survive trimming,
-        // so older ones are never materialized.
-        let first_kept = counter.saturating_sub(MAX_MESSAGE_KEYS as u32).max(next);
-        let mut skipped = Vec::with_capacity((counter - first_kept) as usize);
-        let mut chain_key = self.chain_key.clone();
-        while chain_key.index() < counter {
-            if chain_key.index() >= first_kept {
-                skipped.push(SkippedKey { index: chain_key.index(), seed: chain_key.seed() });
-            }
-            if !chain_key.advance() {
-                return Err(ConsumeError::ChainExhausted);
-            }
-        }
-        let seed = chain_key.seed();
-        let chain_key = chain_key.next().ok_or(ConsumeError::ChainExhausted)?;
-        Ok(Consumed::Advanced { seed, chain_key, skipped })
+        let walk = self.chain_key.walk_to(counter, MAX_MESSAGE_KEYS).ok_or(ConsumeError::ChainExhausted)?;
+        let skipped = walk.skipped.into_iter().map(|(index, seed)| SkippedKey { index, seed }).collect();
+        Ok(Consumed::Advanced { seed: walk.seed, chain_key: walk.next, skipped })
     }
 
     /// Applies a [`Consumed`] computed by [`Self::consume`] on this chain.

@@ -89,6 +89,43 @@ impl fmt::Debug for ChainKey {
     }
 }
 
+/// The result of [`ChainKey::walk_to`].
+pub(crate) struct Walk {
+    /// The seed for the target index.
+    pub(crate) seed: MessageKeySeed,
+    /// The chain key for the index after the target.
+    pub(crate) next: ChainKey,
+    /// Seeds of the indices skipped on the way, ascending, limited to the
+    /// newest `keep` (older ones would be trimmed anyway, so they are never
+    /// materialized).
+    pub(crate) skipped: Vec<(u32, MessageKeySeed)>,
+}
+
+impl ChainKey {
+    /// Walks the chain forward to `target` without changing it. `None` if
+    /// `target` is below this key's index or the 32-bit counter would
+    /// overflow.
+    pub(crate) fn walk_to(&self, target: u32, keep: usize) -> Option<Walk> {
+        if target < self.index {
+            return None;
+        }
+        let first_kept = target.saturating_sub(u32::try_from(keep).unwrap_or(u32::MAX)).max(self.index);
+        let mut skipped = Vec::with_capacity((target - first_kept) as usize);
+        let mut chain_key = self.clone();
+        while chain_key.index() < target {
+            if chain_key.index() >= first_kept {
+                skipped.push((chain_key.index(), chain_key.seed()));
+            }
+            if !chain_key.advance() {
+                return None;
+            }
+        }
+        let seed = chain_key.seed();
+        let next = chain_key.next()?;
+        Some(Walk { seed, next, skipped })
+    }
+}
+
 /// The 32-byte seed from which a message's keys are derived once the SPQR
 /// salt is known. Skipped keys are stored in this form.
 #[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]

@@ -18,8 +18,6 @@
 //! validation and the self-send check, then its `decrypt`), which is what
 //! libsignal's `sealedSenderDecryptMessage` does.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use hush::address::{ProtocolAddress, ServiceId};
 use hush::groups::DistributionId;
 use hush::keys::{IdentityKey, PrivateKey, Timestamp};
@@ -28,13 +26,14 @@ use hush::sealed_sender::{
     self, ContentHint, LocalAccount, ReceiveError, Sender, SenderCertificate, SentMessage, ServerCertificate, Signer,
     UnidentifiedSenderMessageContent, VerifiedContent,
 };
-use hush::session::{Addresses, DecryptError, EncryptError, PreKeyDecryption, PreKeys, SessionRecord};
+use hush::session::{Addresses, PreKeyDecryption, PreKeys};
 use serde_json::{json, Map, Value};
 
 use crate::error::{PeerError, Result};
 use crate::message_info::type_name;
 use crate::params::{Params, MAX_SAFE_INTEGER};
 use crate::peer::Peer;
+use crate::sessions::{decrypt_error, encrypt_error, persist, session_not_found, untrusted, wall_clock};
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
@@ -368,51 +367,6 @@ fn distribution_id_opt(p: &Params<'_>) -> Result<Option<DistributionId>> {
     p.string_opt("distribution_id")?
         .map(|s| s.parse().map_err(|_| PeerError::bad_request("distribution_id must be a UUID string")))
         .transpose()
-}
-
-/// In test mode (`HUSH_PEER_ROUNDTRIP_STATE=1`), the record as it comes back
-/// from `to_state`/`from_state`, which must write the same bytes again.
-fn persist(peer: &Peer, record: SessionRecord) -> Result<SessionRecord> {
-    if !peer.roundtrip_state {
-        return Ok(record);
-    }
-    let stored = record.to_state();
-    let loaded = SessionRecord::from_state(&stored)
-        .map_err(|e| PeerError::new("InternalError", format!("session record did not reload from to_state: {e}")))?;
-    if *loaded.to_state() != *stored {
-        return Err(PeerError::new("InternalError", "session record changed across to_state/from_state"));
-    }
-    Ok(loaded)
-}
-
-fn wall_clock() -> Timestamp {
-    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
-    Timestamp::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
-}
-
-/// libsignal reports a missing session or destination identity as its
-/// generic error.
-fn session_not_found(address: &ProtocolAddress) -> PeerError {
-    PeerError::library(format!("session with {address} not found"))
-}
-
-fn untrusted(address: &ProtocolAddress) -> PeerError {
-    PeerError::new("UntrustedIdentity", format!("untrusted identity for address {address}"))
-}
-
-fn encrypt_error(e: EncryptError, address: &ProtocolAddress) -> PeerError {
-    match e {
-        EncryptError::SessionNotFound | EncryptError::StaleUnacknowledgedSession => session_not_found(address),
-        other => PeerError::library(other),
-    }
-}
-
-fn decrypt_error(e: DecryptError, address: &ProtocolAddress) -> PeerError {
-    match e {
-        DecryptError::DuplicatedMessage { .. } => PeerError::new("DuplicatedMessage", e.to_string()),
-        DecryptError::SessionNotFound => session_not_found(address),
-        other => PeerError::library(other),
-    }
 }
 
 fn receive_error(e: ReceiveError, address: &ProtocolAddress) -> PeerError {

@@ -204,7 +204,7 @@ fn session_info(record: Option<&SessionRecord>) -> Value {
 /// In test mode, the record as it would come back from storage: written
 /// with `to_state`, read with `from_state`, and required to write the same
 /// bytes again. Otherwise the record itself.
-fn persist(peer: &Peer, record: SessionRecord) -> Result<SessionRecord> {
+pub(crate) fn persist(peer: &Peer, record: SessionRecord) -> Result<SessionRecord> {
     if !peer.roundtrip_state {
         return Ok(record);
     }
@@ -257,21 +257,21 @@ fn now_param(p: &Params<'_>) -> Result<Timestamp> {
     Ok(p.int_opt("now_ms", 0, MAX_SAFE_INTEGER)?.map_or_else(wall_clock, Timestamp::from_millis))
 }
 
-fn wall_clock() -> Timestamp {
+pub(crate) fn wall_clock() -> Timestamp {
     let ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
     Timestamp::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
 }
 
 /// libsignal 0.90 reports a missing session as its generic error.
-fn session_not_found(address: &ProtocolAddress) -> PeerError {
+pub(crate) fn session_not_found(address: &ProtocolAddress) -> PeerError {
     PeerError::library(format!("session with {address} not found"))
 }
 
-fn untrusted(address: &ProtocolAddress) -> PeerError {
+pub(crate) fn untrusted(address: &ProtocolAddress) -> PeerError {
     PeerError::new("UntrustedIdentity", format!("untrusted identity for address {address}"))
 }
 
-fn encrypt_error(e: EncryptError, address: &ProtocolAddress) -> PeerError {
+pub(crate) fn encrypt_error(e: EncryptError, address: &ProtocolAddress) -> PeerError {
     match e {
         // libsignal reports a stale unacknowledged session as not found too.
         EncryptError::SessionNotFound | EncryptError::StaleUnacknowledgedSession => session_not_found(address),
@@ -279,7 +279,7 @@ fn encrypt_error(e: EncryptError, address: &ProtocolAddress) -> PeerError {
     }
 }
 
-fn decrypt_error(e: DecryptError, address: &ProtocolAddress) -> PeerError {
+pub(crate) fn decrypt_error(e: DecryptError, address: &ProtocolAddress) -> PeerError {
     match e {
         DecryptError::DuplicatedMessage { .. } => PeerError::new("DuplicatedMessage", e.to_string()),
         DecryptError::SessionNotFound => session_not_found(address),

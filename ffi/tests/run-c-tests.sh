@@ -69,9 +69,21 @@ build_and_run_asan() { # build_and_run_asan PROGRAM
             "$work/$1_asan"
 }
 
+# Whether PROGRAM loads libhush.so from $libdir. ldd's whole output is read
+# first: piping it into `grep -q` under pipefail fails at random, because grep
+# exits at the first match and ldd then dies of SIGPIPE.
+linked_against_shared() { # linked_against_shared PROGRAM
+    local deps
+    deps="$(ldd "$1")" || { echo "ldd failed on $1"; return 1; }
+    case "$deps" in
+    *"$libdir/libhush.so"*) return 0 ;;
+    *) echo "not linked against $libdir/libhush.so"; return 1 ;;
+    esac
+}
+
 build_and_run_shared() { # build_and_run_shared PROGRAM
     "$cc" "${cflags[@]}" "$here/c/$1.c" -L"$libdir" -Wl,-rpath,"$libdir" -lhush "${syslibs[@]}" -o "$work/$1_shared" &&
-        { ldd "$work/$1_shared" | grep -q "$libdir/libhush.so" || { echo "not linked against $libdir/libhush.so"; false; }; } &&
+        linked_against_shared "$work/$1_shared" &&
         "$work/$1_shared"
 }
 

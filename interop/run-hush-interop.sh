@@ -12,7 +12,9 @@
 #      to_state/from_state),
 #   6. replays the libsignal 0.90 and 0.103 session, group and sealed-sender
 #      transcripts,
-#   7. runs differential.mjs (random schedules, hush vs libsignal 0.90) for 5 seeds.
+#   7. runs differential.mjs (random schedules, hush vs libsignal 0.90) for 5 seeds,
+#   8. runs bench-libsignal.mjs --quick once per version, so the reference
+#      benchmark keeps working (its figures are printed, never checked).
 # Exits non-zero if any step fails. Usage: interop/run-hush-interop.sh (from anywhere).
 # HUSH_PEER_PROFILE=release builds and uses the release binary (default: debug).
 set -euo pipefail
@@ -89,6 +91,10 @@ node "$here/replay.mjs" "cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$bin'" "$root"/test-ve
 
 echo "== differential.mjs: random schedules, libsignal/hush vs hush/libsignal vs hush/hush"
 node "$here/differential.mjs" "cmd:'$rel_bin'" --seeds 1,2,3,4,5 || status=1
+
+echo "== bench-libsignal.mjs --quick: the reference benchmark still runs (figures not checked)"
+node "$here/bench-libsignal.mjs" 0.103 --quick || status=1
+node "$here/bench-libsignal.mjs" 0.90 --quick || status=1
 
 if [ "$status" -eq 0 ]; then echo "run-hush-interop.sh: all passed"; else echo "run-hush-interop.sh: FAILED" >&2; fi
 exit "$status"

@@ -5,7 +5,7 @@ mod common;
 
 use common::{rng, Party, NOW};
 use hush::messages::{CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage};
-use hush::session::{DecryptError, FailureReason, SessionRecord};
+use hush::session::{Addresses, DecryptError, FailureReason, SessionRecord};
 
 const ALICE: &str = "9d0652a3-dcc3-4d11-975f-74d61598733f";
 const BOB: &str = "796abedb-ca4e-4f18-8803-1fde5b921f9f";
@@ -147,4 +147,60 @@ fn receiver_chain_limit_and_stale_sessions() {
         carol.record.encrypt(b"late", addresses, at(created + thirty_days_ms + 1), &mut r).unwrap_err(),
         hush::session::EncryptError::StaleUnacknowledgedSession
     );
+}
+
+#[test]
+fn pending_decryption_commits_or_leaves_the_record_untouched() {
+    let (mut alice, mut bob, mut r) = pair(21);
+    let (a, b) = (alice.address.clone(), bob.address.clone());
+    alice.start_session(bob.bundle(true), &mut r);
+    let first = alice.encrypt(&b, b"hi bob", &mut r);
+    bob.decrypt(&a, &first, &mut r).unwrap();
+    let CiphertextMessage::Whisper(reply) = bob.encrypt(&a, b"hi alice", &mut r) else { panic!("expected a SignalMessage") };
+
+    let to_bob = Addresses { local: &a, remote: &b };
+    let before = alice.record.to_state();
+    let pending = alice.record.decrypt_pending(&reply, to_bob, &mut r).unwrap();
+    assert_eq!(pending.remote_identity(), bob.local.key_pair.identity_key());
+    assert_eq!(pending.plaintext(), b"hi alice");
+    assert!(!pending.promotes_archived_state());
+    let debug = format!("{pending:?}");
+    assert!(debug.contains("redacted") && !debug.contains("hi alice"), "{debug}");
+    drop(pending);
+    assert_eq!(*alice.record.to_state(), *before, "a dropped pending decryption changes nothing");
+    assert!(alice.record.is_unacknowledged());
+
+    let pending = alice.record.decrypt_pending(&reply, to_bob, &mut r).unwrap();
+    assert_eq!(pending.commit(), b"hi alice");
+    assert_ne!(*alice.record.to_state(), *before);
+    assert!(!alice.record.is_unacknowledged());
+    assert!(matches!(alice.record.decrypt_pending(&reply, to_bob, &mut r), Err(DecryptError::DuplicatedMessage { .. })));
+}
+
+#[test]
+fn pending_decryption_reports_and_applies_promotion_of_an_archived_state() {
+    let (mut alice, mut bob, mut r) = pair(22);
+    let (a, b) = (alice.address.clone(), bob.address.clone());
+    alice.start_session(bob.bundle(true), &mut r);
+    let first = alice.encrypt(&b, b"hi bob", &mut r);
+    bob.decrypt(&a, &first, &mut r).unwrap();
+    // Alice starts over from a fresh bundle; Bob keeps using the old session.
+    alice.start_session(bob.bundle(false), &mut r);
+    assert_eq!(alice.record.archived_count(), 1);
+    let CiphertextMessage::Whisper(old) = bob.encrypt(&a, b"still the old session", &mut r) else { panic!("expected a SignalMessage") };
+
+    let to_bob = Addresses { local: &a, remote: &b };
+    let before = alice.record.to_state();
+    let pending = alice.record.decrypt_pending(&old, to_bob, &mut r).unwrap();
+    assert!(pending.promotes_archived_state());
+    assert_eq!(pending.remote_identity(), bob.local.key_pair.identity_key());
+    drop(pending);
+    assert_eq!(*alice.record.to_state(), *before);
+    assert_eq!(alice.encrypt(&b, b"x", &mut r).message_type(), CiphertextMessageType::PreKey, "the new session is still current");
+
+    let before = alice.record.to_state();
+    let pending = alice.record.decrypt_pending(&old, to_bob, &mut r).unwrap();
+    assert_eq!(pending.commit(), b"still the old session");
+    assert_ne!(*alice.record.to_state(), *before);
+    assert_eq!(alice.encrypt(&b, b"y", &mut r).message_type(), CiphertextMessageType::Whisper, "the old session is current again");
 }

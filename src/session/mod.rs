@@ -48,8 +48,10 @@ mod codec;
 mod errors;
 
 use std::collections::VecDeque;
+use std::fmt;
 
 use rand_core::CryptoRng;
+use zeroize::Zeroizing;
 
 pub use errors::{DecryptError, EncryptError, FailureReason};
 
@@ -63,7 +65,7 @@ use crate::messages::prekey_message::PreKeyParts;
 use crate::messages::{CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, CURRENT_VERSION, X3DH_VERSION};
 use crate::ratchet::chains::{ReceiverChain, SenderChain};
 use crate::ratchet::pq::{self, Direction};
-use crate::ratchet::state::{DecryptContext, PendingPreKey, SessionState, StateError};
+use crate::ratchet::state::{DecryptContext, DecryptUpdate, PendingPreKey, SessionState, StateError};
 
 /// Most archived states a record keeps.
 pub const ARCHIVED_STATES_MAX_LENGTH: usize = 40;
@@ -149,6 +151,62 @@ pub struct PreKeyDecryption {
     /// Set when a new session was created: the pre-keys now used up. `None`
     /// when the message belonged to a session the record already had.
     pub consumed: Option<ConsumedPreKeys>,
+}
+
+/// A `SignalMessage` that decrypted and authenticated but is not yet applied
+/// to its record (from [`SessionRecord::decrypt_pending`]). It holds the
+/// record mutably borrowed; [`commit`](Self::commit) applies the change, and
+/// dropping it leaves the record exactly as it was.
+#[must_use = "dropping a PendingDecryption discards the decryption; call commit() to keep it"]
+pub struct PendingDecryption<'r> {
+    record: &'r mut SessionRecord,
+    slot: Slot,
+    update: DecryptUpdate,
+    remote_identity: IdentityKey,
+    plaintext: Zeroizing<Vec<u8>>,
+}
+
+impl PendingDecryption<'_> {
+    /// The identity of whoever sent the message: the remote identity of the
+    /// state that decrypted it. Commit only if you trust it.
+    #[must_use]
+    pub fn remote_identity(&self) -> &IdentityKey {
+        &self.remote_identity
+    }
+
+    /// Whether committing makes an archived state current again (the sender
+    /// is still using a session this record had replaced).
+    #[must_use]
+    pub fn promotes_archived_state(&self) -> bool {
+        matches!(self.slot, Slot::Previous(_))
+    }
+
+    /// The plaintext, readable before committing.
+    #[must_use]
+    pub fn plaintext(&self) -> &[u8] {
+        &self.plaintext
+    }
+
+    /// Applies the decryption to the record (advancing its chains, storing
+    /// skipped keys, promoting the state that decrypted) and returns the
+    /// plaintext.
+    pub fn commit(mut self) -> Vec<u8> {
+        self.record.promote(self.slot);
+        if let Some(current) = self.record.current.as_mut() {
+            current.apply(self.update);
+        }
+        std::mem::take(&mut *self.plaintext)
+    }
+}
+
+impl fmt::Debug for PendingDecryption<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingDecryption")
+            .field("remote_identity", &self.remote_identity)
+            .field("promotes_archived_state", &self.promotes_archived_state())
+            .field("plaintext", &format_args!("<{} bytes, redacted>", self.plaintext.len()))
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where a state sits in a record.
@@ -267,9 +325,10 @@ impl SessionRecord {
     /// archived ones newest first; an archived state that succeeds becomes
     /// current.
     ///
-    /// libsignal checks the sender's identity after decrypting: do the same
-    /// with [`SessionRecord::remote_identity`] on the updated record, and
-    /// discard it (keeping the previous bytes) if you do not trust it.
+    /// libsignal checks the sender's identity after decrypting, since which
+    /// state decrypts decides whose message it is. To do the same without
+    /// copying the record, use [`SessionRecord::decrypt_pending`], check
+    /// [`PendingDecryption::remote_identity`], then commit.
     ///
     /// # Errors
     /// [`DecryptError::SessionNotFound`], [`DecryptError::DuplicatedMessage`]
@@ -280,6 +339,55 @@ impl SessionRecord {
         addresses: Addresses<'_>,
         rng: &mut R,
     ) -> Result<Vec<u8>, DecryptError> {
+        Ok(self.decrypt_pending(message, addresses, rng)?.commit())
+    }
+
+    /// Decrypts and authenticates a `SignalMessage` as
+    /// [`SessionRecord::decrypt`] does, but leaves the record untouched until
+    /// [`PendingDecryption::commit`]. Dropping the result instead (say, when
+    /// [`PendingDecryption::remote_identity`] is not trusted) leaves the
+    /// record exactly as it was, and the message can be decrypted again later.
+    ///
+    /// ```
+    /// # use hush::address::{DeviceId, ProtocolAddress};
+    /// # use hush::keys::*;
+    /// # use hush::messages::CiphertextMessage;
+    /// # use hush::session::{Addresses, LocalIdentity, PreKeys, SessionRecord};
+    /// # use rand::{rngs::StdRng, SeedableRng};
+    /// # let mut rng = StdRng::seed_from_u64(1);
+    /// # let now = Timestamp::from_millis(1_700_000_000_000);
+    /// # let alice_addr = ProtocolAddress::new("9d0652a3-dcc3-4d11-975f-74d61598733f", DeviceId::new(1)?);
+    /// # let bob_addr = ProtocolAddress::new("796abedb-ca4e-4f18-8803-1fde5b921f9f", DeviceId::new(1)?);
+    /// # let alice = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 1 };
+    /// # let bob = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 2 };
+    /// # let signed = SignedPreKeyRecord::generate(SignedPreKeyId(1), now, &bob.key_pair, &mut rng);
+    /// # let kyber = KyberPreKeyRecord::generate(KyberPreKeyId(1), now, &bob.key_pair, &mut rng);
+    /// # let bundle = PreKeyBundle::from_records(2, bob_addr.device_id(), *bob.key_pair.identity_key(), &signed, &kyber, None);
+    /// # let mut alice_record = SessionRecord::new();
+    /// # alice_record.initiate(&bundle.verify()?, &alice, now, &mut rng)?;
+    /// # let to_bob = Addresses { local: &alice_addr, remote: &bob_addr };
+    /// # let to_alice = Addresses { local: &bob_addr, remote: &alice_addr };
+    /// # let CiphertextMessage::PreKey(first) = alice_record.encrypt(b"hi", to_bob, now, &mut rng)? else { unreachable!() };
+    /// # let mut bob_record = SessionRecord::new();
+    /// # let keys = PreKeys { signed: Some(&signed), kyber: Some(&kyber), one_time: None };
+    /// # bob_record.decrypt_prekey(&first, &bob, keys, to_alice, &mut rng)?;
+    /// # let CiphertextMessage::Whisper(reply) = bob_record.encrypt(b"hello", to_alice, now, &mut rng)? else { unreachable!() };
+    /// let trusted_bob = *bob.key_pair.identity_key(); // what Alice's identity store holds
+    /// let pending = alice_record.decrypt_pending(&reply, to_bob, &mut rng)?;
+    /// if *pending.remote_identity() == trusted_bob {
+    ///     assert_eq!(pending.commit(), b"hello");
+    /// } // else: drop `pending`; `alice_record` is unchanged
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`SessionRecord::decrypt`]; the record is unchanged.
+    pub fn decrypt_pending<R: CryptoRng + ?Sized>(
+        &mut self,
+        message: &SignalMessage,
+        addresses: Addresses<'_>,
+        rng: &mut R,
+    ) -> Result<PendingDecryption<'_>, DecryptError> {
         if self.current.is_none() && self.previous.is_empty() {
             return Err(DecryptError::SessionNotFound);
         }
@@ -294,11 +402,8 @@ impl SessionRecord {
             };
             match state.decrypt(message, &context, rng) {
                 Ok((plaintext, update)) => {
-                    self.promote(slot);
-                    if let Some(current) = self.current.as_mut() {
-                        current.apply(update);
-                    }
-                    return Ok(plaintext);
+                    let remote_identity = state.remote_identity;
+                    return Ok(PendingDecryption { record: self, slot, update, remote_identity, plaintext: Zeroizing::new(plaintext) });
                 }
                 Err(StateError::Duplicate { chain_index, counter }) => {
                     return Err(DecryptError::DuplicatedMessage { chain_index, counter });

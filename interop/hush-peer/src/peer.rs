@@ -32,6 +32,14 @@ pub enum TrustPolicy {
 }
 
 impl TrustPolicy {
+    /// Whether `key` is trusted for `address`, given the stored identities.
+    pub fn trusts(self, identities: &HashMap<ProtocolAddress, IdentityKey>, address: &ProtocolAddress, key: &IdentityKey) -> bool {
+        match self {
+            Self::Always => true,
+            Self::Tofu => identities.get(address).is_none_or(|stored| stored == key),
+        }
+    }
+
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "tofu" => Some(Self::Tofu),
@@ -161,10 +169,7 @@ impl Peer {
     /// Whether `key` is trusted for `address` under the trust policy (the
     /// same answer for sending and receiving, like libsignal's test store).
     pub fn is_trusted(&self, address: &ProtocolAddress, key: &IdentityKey) -> bool {
-        match self.trust_policy {
-            TrustPolicy::Always => true,
-            TrustPolicy::Tofu => self.stores.identities.get(address).is_none_or(|stored| stored == key),
-        }
+        self.trust_policy.trusts(&self.stores.identities, address, key)
     }
 }
 

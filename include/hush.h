@@ -477,6 +477,13 @@ typedef struct {
 #define HUSH_RESULT_INVALID_SESSION_STATE 509
 
 /**
+ * The message decrypts, but with a session state whose remote identity is
+ * not the one the caller said it trusts. The record is unchanged (the
+ * message can be decrypted again once the new identity is accepted).
+ */
+#define HUSH_RESULT_UNTRUSTED_IDENTITY 510
+
+/**
  * Message bytes are shorter than the minimum for their type. Drop them.
  */
 #define HUSH_RESULT_MESSAGE_TOO_SHORT 600
@@ -3294,9 +3301,13 @@ hush_result hush_session_encrypt(hush_session_record *record,
  *   and `hush_session_decrypt_prekey` with the pre-keys it names.
  *
  * `local` is our identity (used for PreKey messages), `local_address` ours
- * and `remote_address` the sender's. After success, check that you still
- * trust `hush_session_record_get_remote_identity_key`; if not, discard the
- * record and keep your stored bytes.
+ * and `remote_address` the sender's. `trusted_identity` is the identity key
+ * you trust for the sender, as libsignal's identity store would answer: the
+ * call fails with `HUSH_RESULT_UNTRUSTED_IDENTITY`, the record unchanged,
+ * if the message comes from another identity (for a `SignalMessage`, the
+ * remote identity of the state that decrypts it; for a PreKey message, the
+ * identity it carries). Pass NULL to accept any identity and check
+ * `hush_session_record_get_remote_identity_key` yourself afterwards.
  *
  * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for any
  * other type; a parse error (`HUSH_RESULT_MESSAGE_TOO_SHORT`,
@@ -3309,6 +3320,7 @@ hush_result hush_session_encrypt(hush_session_record *record,
  * `HUSH_RESULT_DECRYPTION_FAILED` (drop it);
  * `HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED`;
  * `HUSH_RESULT_MISSING_SIGNED_PREKEY` (see above);
+ * `HUSH_RESULT_UNTRUSTED_IDENTITY` (see above);
  * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if a
  * handle or `out_plaintext` is NULL, or `ciphertext` is NULL with
  * `ciphertext_len > 0`; `HUSH_RESULT_PANIC`. On failure the record is
@@ -3316,8 +3328,9 @@ hush_result hush_session_encrypt(hush_session_record *record,
  *
  * # Safety
  * `record` is a live handle not used elsewhere during the call; `local`
- * and the addresses are live handles; `ciphertext` is valid for
- * `ciphertext_len` bytes; `rng` is NULL or a live `hush_rng`;
+ * and the addresses are live handles; `trusted_identity` is NULL or a live
+ * handle; `ciphertext` is valid for `ciphertext_len` bytes; `rng` is NULL
+ * or a live `hush_rng`;
  * `out_plaintext` is valid for a `hush_buffer` write.
  */
 hush_result hush_session_decrypt(hush_session_record *record,
@@ -3327,6 +3340,7 @@ hush_result hush_session_decrypt(hush_session_record *record,
                                  size_t ciphertext_len,
                                  const hush_protocol_address *local_address,
                                  const hush_protocol_address *remote_address,
+                                 const hush_public_key *trusted_identity,
                                  hush_rng *rng,
                                  hush_buffer *out_plaintext);
 

@@ -107,6 +107,10 @@ pub const HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION: hush_result = hush_result(50
 /// The current session state cannot send (no sending chain, or the chain is
 /// exhausted): start a new session.
 pub const HUSH_RESULT_INVALID_SESSION_STATE: hush_result = hush_result(509);
+/// The message decrypts, but with a session state whose remote identity is
+/// not the one the caller said it trusts. The record is unchanged (the
+/// message can be decrypted again once the new identity is accepted).
+pub const HUSH_RESULT_UNTRUSTED_IDENTITY: hush_result = hush_result(510);
 
 /// Message bytes are shorter than the minimum for their type. Drop them.
 pub const HUSH_RESULT_MESSAGE_TOO_SHORT: hush_result = hush_result(600);
@@ -189,6 +193,7 @@ const DESCRIPTIONS: &[(hush_result, &str)] = &[
     (HUSH_RESULT_MISSING_PREKEY, "one-time pre-key not supplied\0"),
     (HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION, "unacknowledged session is stale\0"),
     (HUSH_RESULT_INVALID_SESSION_STATE, "invalid session state\0"),
+    (HUSH_RESULT_UNTRUSTED_IDENTITY, "untrusted identity\0"),
     (HUSH_RESULT_MESSAGE_TOO_SHORT, "message too short\0"),
     (HUSH_RESULT_MESSAGE_LEGACY_VERSION, "message version too old\0"),
     (HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION, "message version unrecognized\0"),

@@ -31,7 +31,7 @@ pub struct hush_kem_public_key(pub(crate) KemPublicKey);
 pub unsafe extern "C" fn hush_kem_key_pair_generate(rng: *mut hush_rng, out: *mut *mut hush_kem_key_pair) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `rng` is NULL or live by contract.
-        let pair = unsafe { with_rng(rng, |rng| KemKeyPair::generate(rng)) }?;
+        let pair = unsafe { with_rng(rng, KemKeyPair::generate) }?;
         // SAFETY: `out` is non-NULL and writable by contract.
         unsafe { write_handle(out, hush_kem_key_pair(pair)) }
     })

@@ -37,7 +37,7 @@ pub struct hush_identity_key_pair(pub(crate) IdentityKeyPair);
 pub unsafe extern "C" fn hush_private_key_generate(rng: *mut hush_rng, out: *mut *mut hush_private_key) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `rng` is NULL or live by contract.
-        let key = unsafe { with_rng(rng, |rng| PrivateKey::generate(rng)) }?;
+        let key = unsafe { with_rng(rng, PrivateKey::generate) }?;
         // SAFETY: `out` is non-NULL and writable by contract.
         unsafe { write_handle(out, hush_private_key(key)) }
     })
@@ -291,7 +291,7 @@ pub unsafe extern "C" fn hush_public_key_free(key: *mut hush_public_key) {
 pub unsafe extern "C" fn hush_identity_key_pair_generate(rng: *mut hush_rng, out: *mut *mut hush_identity_key_pair) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `rng` is NULL or live by contract.
-        let pair = unsafe { with_rng(rng, |rng| IdentityKeyPair::generate(rng)) }?;
+        let pair = unsafe { with_rng(rng, IdentityKeyPair::generate) }?;
         // SAFETY: `out` is non-NULL and writable by contract.
         unsafe { write_handle(out, hush_identity_key_pair(pair)) }
     })

@@ -13,7 +13,7 @@
 //! (`hush_session_record_serialize`), checks trust, looks pre-keys up by the
 //! IDs a PreKey message names, and deletes them only when reported consumed.
 
-use hush::keys::{Timestamp, EC_PUBLIC_KEY_LEN};
+use hush::keys::{IdentityKey, Timestamp, EC_PUBLIC_KEY_LEN};
 use hush::messages::{CiphertextMessageType, PreKeySignalMessage, SignalMessage};
 use hush::session::{Addresses, ConsumedPreKeys, LocalIdentity, PreKeys, SessionRecord};
 use zeroize::Zeroizing;
@@ -22,7 +22,9 @@ use crate::address::hush_protocol_address;
 use crate::args::{borrow, borrow_mut, bytes, free_handle, write_handle, write_value};
 use crate::buffer::{hush_buffer, write_buffer};
 use crate::bundle::hush_prekey_bundle;
-use crate::error::{hush_result, Failure, HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE, HUSH_RESULT_SESSION_NOT_FOUND};
+use crate::error::{
+    hush_result, Failure, HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE, HUSH_RESULT_SESSION_NOT_FOUND, HUSH_RESULT_UNTRUSTED_IDENTITY,
+};
 use crate::keys::{hush_identity_key_pair, hush_public_key};
 use crate::messages::{hush_message_type, hush_prekey_message, HUSH_MESSAGE_TYPE_PREKEY, HUSH_MESSAGE_TYPE_WHISPER};
 use crate::panic::ffi_boundary;
@@ -324,6 +326,10 @@ pub unsafe extern "C" fn hush_session_record_get_archived_count(record: *const h
     })
 }
 
+fn untrusted_identity() -> Failure {
+    Failure::new(HUSH_RESULT_UNTRUSTED_IDENTITY, "the message comes from an identity other than the trusted one")
+}
+
 fn no_current_state() -> Failure {
     Failure::new(HUSH_RESULT_SESSION_NOT_FOUND, "the record has no current session state")
 }
@@ -550,9 +556,13 @@ pub unsafe extern "C" fn hush_session_encrypt(
 ///   and `hush_session_decrypt_prekey` with the pre-keys it names.
 ///
 /// `local` is our identity (used for PreKey messages), `local_address` ours
-/// and `remote_address` the sender's. After success, check that you still
-/// trust `hush_session_record_get_remote_identity_key`; if not, discard the
-/// record and keep your stored bytes.
+/// and `remote_address` the sender's. `trusted_identity` is the identity key
+/// you trust for the sender, as libsignal's identity store would answer: the
+/// call fails with `HUSH_RESULT_UNTRUSTED_IDENTITY`, the record unchanged,
+/// if the message comes from another identity (for a `SignalMessage`, the
+/// remote identity of the state that decrypts it; for a PreKey message, the
+/// identity it carries). Pass NULL to accept any identity and check
+/// `hush_session_record_get_remote_identity_key` yourself afterwards.
 ///
 /// Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for any
 /// other type; a parse error (`HUSH_RESULT_MESSAGE_TOO_SHORT`,
@@ -565,6 +575,7 @@ pub unsafe extern "C" fn hush_session_encrypt(
 /// `HUSH_RESULT_DECRYPTION_FAILED` (drop it);
 /// `HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED`;
 /// `HUSH_RESULT_MISSING_SIGNED_PREKEY` (see above);
+/// `HUSH_RESULT_UNTRUSTED_IDENTITY` (see above);
 /// `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if a
 /// handle or `out_plaintext` is NULL, or `ciphertext` is NULL with
 /// `ciphertext_len > 0`; `HUSH_RESULT_PANIC`. On failure the record is
@@ -572,8 +583,9 @@ pub unsafe extern "C" fn hush_session_encrypt(
 ///
 /// # Safety
 /// `record` is a live handle not used elsewhere during the call; `local`
-/// and the addresses are live handles; `ciphertext` is valid for
-/// `ciphertext_len` bytes; `rng` is NULL or a live `hush_rng`;
+/// and the addresses are live handles; `trusted_identity` is NULL or a live
+/// handle; `ciphertext` is valid for `ciphertext_len` bytes; `rng` is NULL
+/// or a live `hush_rng`;
 /// `out_plaintext` is valid for a `hush_buffer` write.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
@@ -585,29 +597,43 @@ pub unsafe extern "C" fn hush_session_decrypt(
     ciphertext_len: usize,
     local_address: *const hush_protocol_address,
     remote_address: *const hush_protocol_address,
+    trusted_identity: *const hush_public_key,
     rng: *mut hush_rng,
     out_plaintext: *mut hush_buffer,
 ) -> hush_result {
     ffi_boundary!(record, local, local_address, remote_address, out_plaintext => {
-        // SAFETY: handles are live (`record` unaliased) and `ciphertext` valid
-        // for its length, by contract.
-        let (record, local, ciphertext, addresses) = unsafe {
+        // SAFETY: handles are live (`record` unaliased), `trusted_identity`
+        // NULL or live, and `ciphertext` valid for its length, by contract.
+        let (record, local, ciphertext, addresses, trusted) = unsafe {
             (
                 borrow_mut(record, "record")?,
                 borrow(local, "local")?,
                 bytes(ciphertext, ciphertext_len, "ciphertext")?,
                 addresses(local_address, remote_address)?,
+                trusted_identity.as_ref().map(|key| &key.0),
             )
         };
+        let trusts = |identity: &IdentityKey| trusted.is_none_or(|key| identity.public_key() == key);
         let next = &mut record.0;
         let plaintext = match message_type {
             HUSH_MESSAGE_TYPE_WHISPER => {
                 let message = SignalMessage::deserialize(ciphertext)?;
                 // SAFETY: `rng` is NULL or live by contract.
-                unsafe { with_rng(rng, |rng| next.decrypt(&message, addresses, rng)) }??
+                let pending = unsafe { with_rng(rng, |rng| next.decrypt_pending(&message, addresses, rng)) }??;
+                if !trusts(pending.remote_identity()) {
+                    return Err(untrusted_identity());
+                }
+                // Written before committing, so a failed write changes nothing.
+                // SAFETY: `out_plaintext` is non-NULL and writable by contract.
+                unsafe { write_buffer(out_plaintext, pending.plaintext()) }?;
+                drop(Zeroizing::new(pending.commit()));
+                return Ok(());
             }
             HUSH_MESSAGE_TYPE_PREKEY => {
                 let message = PreKeySignalMessage::deserialize(ciphertext)?;
+                if !trusts(message.identity_key()) {
+                    return Err(untrusted_identity());
+                }
                 // SAFETY: `rng` is NULL or live by contract.
                 let result =
                     unsafe { with_rng(rng, |rng| next.decrypt_prekey(&message, &local.0, PreKeys::default(), addresses, rng)) }??;
@@ -948,7 +974,7 @@ mod tests {
         let decrypt = |kind: u32, bytes: &[u8], out: &mut hush_buffer| {
             // SAFETY: live handles; `bytes` is a live slice.
             unsafe {
-                hush_session_decrypt(pair.alice_record, pair.alice, hush_message_type(kind), bytes.as_ptr(), bytes.len(), pair.alice_addr, pair.bob_addr, null_mut(), out)
+                hush_session_decrypt(pair.alice_record, pair.alice, hush_message_type(kind), bytes.as_ptr(), bytes.len(), pair.alice_addr, pair.bob_addr, null(), null_mut(), out)
             }
         };
         assert_eq!(decrypt(7, &[0x44; 40], &mut out), HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE);
@@ -985,7 +1011,7 @@ mod tests {
         // The one-call decrypt cannot start a session.
         // SAFETY: live handles.
         let rc = unsafe {
-            hush_session_decrypt(pair.bob_record, pair.bob, HUSH_MESSAGE_TYPE_PREKEY, bytes.as_ptr(), bytes.len(), pair.bob_addr, pair.alice_addr, null_mut(), &mut out)
+            hush_session_decrypt(pair.bob_record, pair.bob, HUSH_MESSAGE_TYPE_PREKEY, bytes.as_ptr(), bytes.len(), pair.bob_addr, pair.alice_addr, null(), null_mut(), &mut out)
         };
         assert_eq!(rc, HUSH_RESULT_MISSING_SIGNED_PREKEY);
         assert!(out.ptr.is_null());
@@ -1056,7 +1082,7 @@ mod tests {
         let mut plain = buffer();
         // SAFETY: live handles; writable output.
         let decrypt = |rng, plain: &mut hush_buffer| unsafe {
-            hush_session_decrypt(pair.alice_record, pair.alice, kind, reply.as_ptr(), reply.len(), pair.alice_addr, pair.bob_addr, rng, plain)
+            hush_session_decrypt(pair.alice_record, pair.alice, kind, reply.as_ptr(), reply.len(), pair.alice_addr, pair.bob_addr, null(), rng, plain)
         };
         assert_eq!(decrypt(rng, &mut plain), HUSH_RESULT_RANDOM_SOURCE_FAILURE);
         assert!(plain.ptr.is_null());
@@ -1131,8 +1157,8 @@ mod tests {
             assert_eq!(hush_session_encrypt(r, null(), 1, a, b, NOW, null_mut(), &mut kind, &mut out), HUSH_RESULT_NULL_ARGUMENT);
             assert_eq!(hush_session_encrypt(r, b"x".as_ptr(), 1, a, b, NOW, null_mut(), null_mut(), &mut out), HUSH_RESULT_NULL_ARGUMENT);
             assert_eq!(hush_session_encrypt(r, b"x".as_ptr(), 1, a, b, NOW, null_mut(), &mut kind, null_mut()), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_decrypt(r, null(), HUSH_MESSAGE_TYPE_WHISPER, null(), 0, a, b, null_mut(), &mut out), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_decrypt(r, pair.alice, HUSH_MESSAGE_TYPE_WHISPER, null(), 0, a, b, null_mut(), null_mut()), HUSH_RESULT_NULL_ARGUMENT);
+            assert_eq!(hush_session_decrypt(r, null(), HUSH_MESSAGE_TYPE_WHISPER, null(), 0, a, b, null(), null_mut(), &mut out), HUSH_RESULT_NULL_ARGUMENT);
+            assert_eq!(hush_session_decrypt(r, pair.alice, HUSH_MESSAGE_TYPE_WHISPER, null(), 0, a, b, null(), null_mut(), null_mut()), HUSH_RESULT_NULL_ARGUMENT);
             let mut consumed = hush_consumed_prekeys::from_core(None);
             let rc = hush_session_decrypt_prekey(r, null(), pair.alice, null(), null(), null(), a, b, null_mut(), &mut out, &mut consumed);
             assert_eq!(rc, HUSH_RESULT_NULL_ARGUMENT);

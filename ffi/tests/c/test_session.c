@@ -247,7 +247,9 @@ static wire send_text(hush_session_record *record, const party *from, const part
 
 /* An application's receive path. The peer's identity key is trusted on
  * first use and stored in `trusted`; a PreKey message from another identity
- * is refused before decrypting. Pre-keys are looked up by the IDs the
+ * is refused before decrypting, and a SignalMessage is decrypted with the
+ * trusted key passed to hush_session_decrypt, which refuses a message from
+ * a state of another identity. Pre-keys are looked up by the IDs the
  * message names, and deleted only when reported consumed. Returns the
  * result code; on success the plaintext is in `*out` and what was consumed
  * in `*consumed` (new_session false for a SignalMessage). */
@@ -264,10 +266,15 @@ static hush_result receive(party *me, hush_session_record *record, const party *
     const hush_kyber_prekey_record *kyber_pre_key = NULL;
 
     if (type != HUSH_MESSAGE_TYPE_PREKEY) {
-        rc = hush_session_decrypt(record, me->local, type, bytes, len, me->address, from->address, NULL, out);
+        if (trusted->len != 0) {
+            CHECK_RC(hush_public_key_deserialize(trusted->ptr, trusted->len, &identity), HUSH_RESULT_OK);
+        }
+        rc = hush_session_decrypt(record, me->local, type, bytes, len, me->address, from->address, identity, NULL,
+                                  out);
         if (rc == HUSH_RESULT_OK) {
             memset(consumed, 0, sizeof *consumed);
         }
+        hush_public_key_free(identity);
         return rc;
     }
     rc = hush_prekey_message_deserialize(bytes, len, &message);
@@ -277,7 +284,7 @@ static hush_result receive(party *me, hush_session_record *record, const party *
     CHECK_RC(hush_prekey_message_get_identity_key(message, &identity), HUSH_RESULT_OK);
     identity_bytes = public_key_bytes(identity);
     if (trusted->len != 0 && !buffers_equal(trusted, &identity_bytes)) {
-        rc = HUSH_RESULT_SIGNATURE_VALIDATION_FAILED; /* stands for "untrusted identity" */
+        rc = HUSH_RESULT_UNTRUSTED_IDENTITY;
         goto done;
     }
     CHECK_RC(hush_session_has_session_for(record, message, &known), HUSH_RESULT_OK);
@@ -391,6 +398,7 @@ static void test_result_codes(void) {
         HUSH_RESULT_MISSING_PREKEY,
         HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION,
         HUSH_RESULT_INVALID_SESSION_STATE,
+        HUSH_RESULT_UNTRUSTED_IDENTITY,
         HUSH_RESULT_MESSAGE_TOO_SHORT,
         HUSH_RESULT_MESSAGE_LEGACY_VERSION,
         HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION,
@@ -412,11 +420,11 @@ static void test_result_codes(void) {
     size_t i, j;
     const char *unknown = hush_result_str(123456u);
     /* The ranges are fixed: values are never renumbered. */
-    CHECK(HUSH_RESULT_SESSION_NOT_FOUND == 500 && HUSH_RESULT_INVALID_SESSION_STATE == 509);
+    CHECK(HUSH_RESULT_SESSION_NOT_FOUND == 500 && HUSH_RESULT_UNTRUSTED_IDENTITY == 510);
     CHECK(HUSH_RESULT_MESSAGE_TOO_SHORT == 600 && HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE == 605);
     CHECK(HUSH_RESULT_STATE_TRUNCATED == 700 && HUSH_RESULT_STATE_INVALID == 703);
     CHECK(HUSH_MESSAGE_TYPE_WHISPER == 2 && HUSH_MESSAGE_TYPE_PREKEY == 3);
-    CHECK(strcmp(hush_result_str(510), unknown) == 0);
+    CHECK(strcmp(hush_result_str(511), unknown) == 0);
     CHECK(strcmp(hush_result_str(606), unknown) == 0);
     CHECK(strcmp(hush_result_str(704), unknown) == 0);
     for (i = 0; i < n; i++) {
@@ -566,7 +574,7 @@ static void test_conversation(void) {
     plaintext.ptr = (uint8_t *)SENTINEL;
     plaintext.len = 7;
     CHECK_RC(hush_session_decrypt(bob_record, bob.local, a2.type, a2.bytes.ptr, a2.bytes.len, bob.address,
-                                  alice.address, NULL, &plaintext),
+                                  alice.address, NULL, NULL, &plaintext),
              HUSH_RESULT_MISSING_SIGNED_PREKEY);
     CHECK(untouched(&plaintext));
     plaintext.ptr = NULL;
@@ -603,7 +611,7 @@ static void test_conversation(void) {
     CHECK(deliver(&bob, bob_record, &alice, &bob_trusts, &a1, "a1: hello Bob"));
     plaintext.ptr = NULL;
     CHECK_RC(hush_session_decrypt(bob_record, bob.local, a3.type, a3.bytes.ptr, a3.bytes.len, bob.address,
-                                  alice.address, NULL, &plaintext),
+                                  alice.address, NULL, NULL, &plaintext),
              HUSH_RESULT_OK);
     CHECK(buffer_is_text(&plaintext, "a3: third"));
     hush_buffer_free(&plaintext);
@@ -629,6 +637,21 @@ static void test_conversation(void) {
 
     /* Acknowledged: Alice now sends SignalMessages. */
     a4 = send_text(alice_record, &alice, &bob, "a4: fine", HUSH_MESSAGE_TYPE_WHISPER);
+
+    /* Had Bob come to trust another key for Alice, hush_session_decrypt
+     * itself refuses a4 (its session belongs to Alice's old key), the
+     * record unchanged; a4 still decrypts once Bob accepts the key. */
+    {
+        hush_public_key *other = NULL;
+        hush_buffer other_trusted;
+        CHECK_RC(hush_identity_key_pair_get_public_key(bob.identity, &other), HUSH_RESULT_OK);
+        other_trusted = public_key_bytes(other);
+        CHECK(refuses(&bob, bob_record, &alice, &other_trusted, a4.type, a4.bytes.ptr, a4.bytes.len,
+                      HUSH_RESULT_UNTRUSTED_IDENTITY));
+        CHECK(refusal_contains("trusted"));
+        hush_buffer_free(&other_trusted);
+        hush_public_key_free(other);
+    }
     CHECK(deliver(&bob, bob_record, &alice, &bob_trusts, &a4, "a4: fine"));
 
     /* Records serialized and reloaded mid-conversation, as after a restart. */
@@ -904,7 +927,7 @@ static void test_prekey_refusals(void) {
         CHECK_RC(hush_session_initiate(mallory_record, none, mallory.local, NOW, NULL), HUSH_RESULT_OK);
         m4 = send_text(mallory_record, &mallory, &bob, "m4: trust me", HUSH_MESSAGE_TYPE_PREKEY);
         CHECK(refuses(&bob, bob_carol, &carol, &bob_trusts, m4.type, m4.bytes.ptr, m4.bytes.len,
-                      HUSH_RESULT_SIGNATURE_VALIDATION_FAILED));
+                      HUSH_RESULT_UNTRUSTED_IDENTITY));
         /* The same bytes, if an application skipped the check, would start
          * a session with the new identity: trust is the caller's job. */
         wire_free(&m4);
@@ -1056,13 +1079,13 @@ static void test_random_source(void) {
     plaintext.ptr = (uint8_t *)SENTINEL;
     plaintext.len = 7;
     CHECK_RC(hush_session_decrypt(p.alice_record, p.alice.local, reply.type, reply.bytes.ptr, reply.bytes.len,
-                                  p.alice.address, p.bob.address, failing, &plaintext),
+                                  p.alice.address, p.bob.address, NULL, failing, &plaintext),
              HUSH_RESULT_RANDOM_SOURCE_FAILURE);
     CHECK(untouched(&plaintext) && record_is(p.alice_record, &before));
     plaintext.ptr = NULL;
     plaintext.len = 0;
     CHECK_RC(hush_session_decrypt(p.alice_record, p.alice.local, reply.type, reply.bytes.ptr, reply.bytes.len,
-                                  p.alice.address, p.bob.address, NULL, &plaintext),
+                                  p.alice.address, p.bob.address, NULL, NULL, &plaintext),
              HUSH_RESULT_OK);
     CHECK(buffer_is_text(&plaintext, "reply"));
 
@@ -1210,18 +1233,18 @@ static void test_null_arguments(void) {
     a1 = send_text(r, &p.alice, &p.bob, "a1", HUSH_MESSAGE_TYPE_PREKEY);
     hush_buffer_free(&before);
     before = record_bytes(r);
-    CHECK_RC(hush_session_decrypt(NULL, p.alice.local, a1.type, a1.bytes.ptr, a1.bytes.len, a, b, NULL, &out),
+    CHECK_RC(hush_session_decrypt(NULL, p.alice.local, a1.type, a1.bytes.ptr, a1.bytes.len, a, b, NULL, NULL, &out),
              HUSH_RESULT_NULL_ARGUMENT);
-    CHECK_RC(hush_session_decrypt(r, NULL, a1.type, a1.bytes.ptr, a1.bytes.len, a, b, NULL, &out),
+    CHECK_RC(hush_session_decrypt(r, NULL, a1.type, a1.bytes.ptr, a1.bytes.len, a, b, NULL, NULL, &out),
              HUSH_RESULT_NULL_ARGUMENT);
-    CHECK_RC(hush_session_decrypt(r, p.alice.local, a1.type, NULL, a1.bytes.len, a, b, NULL, &out),
+    CHECK_RC(hush_session_decrypt(r, p.alice.local, a1.type, NULL, a1.bytes.len, a, b, NULL, NULL, &out),
              HUSH_RESULT_NULL_ARGUMENT);
     CHECK(last_error_contains("`ciphertext`"));
-    CHECK_RC(hush_session_decrypt(r, p.alice.local, a1.type, a1.bytes.ptr, a1.bytes.len, NULL, b, NULL, &out),
+    CHECK_RC(hush_session_decrypt(r, p.alice.local, a1.type, a1.bytes.ptr, a1.bytes.len, NULL, b, NULL, NULL, &out),
              HUSH_RESULT_NULL_ARGUMENT);
-    CHECK_RC(hush_session_decrypt(r, p.alice.local, a1.type, a1.bytes.ptr, a1.bytes.len, a, NULL, NULL, &out),
+    CHECK_RC(hush_session_decrypt(r, p.alice.local, a1.type, a1.bytes.ptr, a1.bytes.len, a, NULL, NULL, NULL, &out),
              HUSH_RESULT_NULL_ARGUMENT);
-    CHECK_RC(hush_session_decrypt(r, p.alice.local, a1.type, a1.bytes.ptr, a1.bytes.len, a, b, NULL, NULL),
+    CHECK_RC(hush_session_decrypt(r, p.alice.local, a1.type, a1.bytes.ptr, a1.bytes.len, a, b, NULL, NULL, NULL),
              HUSH_RESULT_NULL_ARGUMENT);
     CHECK(untouched(&out) && record_is(r, &before));
 

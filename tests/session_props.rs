@@ -1,7 +1,8 @@
 //! Property tests over random conversation schedules between two hush
 //! parties: sends, deliveries in any order, drops, duplicates and tampering.
 //!
-//! * every failed decryption leaves the receiver's record byte-identical;
+//! * every failed decryption leaves the receiver's record byte-identical, and
+//!   so does a pending decryption that is dropped instead of committed;
 //! * a tampered message never decrypts to anything but the original;
 //! * every untampered message decrypts exactly once, unless its sending
 //!   chain had already been trimmed at the receiver (libsignal keeps 5
@@ -12,7 +13,7 @@ mod common;
 use common::{rng, Party};
 use hush::keys::PublicKey;
 use hush::messages::{CiphertextMessage, PreKeySignalMessage, SignalMessage};
-use hush::session::DecryptError;
+use hush::session::{Addresses, DecryptError};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -110,6 +111,14 @@ fn run_schedule(seed: u64, actions: Vec<Action>) -> Result<(), TestCaseError> {
                     (&mut bob, &a_addr, &mut bob_known, &mut bob_ever)
                 };
                 let before = receiver.record.to_state();
+                if let CiphertextMessage::Whisper(m) = &item.message {
+                    // A pending decryption that is dropped changes nothing.
+                    let addresses = Addresses { local: &receiver.address, remote: from };
+                    if let Ok(pending) = receiver.record.decrypt_pending(m, addresses, &mut r) {
+                        prop_assert_eq!(pending.plaintext(), item.plaintext.as_slice());
+                    }
+                    prop_assert_eq!(&*before, &*receiver.record.to_state(), "a dropped pending decryption changed the record");
+                }
                 let result = receiver.decrypt(from, &item.message, &mut r);
                 if known.trimmed(&item.ratchet_key, ever) {
                     prop_assert!(matches!(result, Err(DecryptError::DecryptionFailed { .. })), "trimmed chain: {result:?}");

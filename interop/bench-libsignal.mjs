@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Times the real libsignal (npm @signalapp/libsignal-client, a black box) on
-// the scenarios of benches/session.rs, so hush's criterion figures have a
-// reference measured on the same machine.
+// the scenarios of benches/session.rs and benches/groups_and_sealed_sender.rs,
+// so hush's criterion figures have a reference measured on the same machine.
 //
 //   node interop/bench-libsignal.mjs [0.103|0.90] [--quick]
 //
@@ -26,9 +26,10 @@ if (!PKG) {
   process.stderr.write(`unknown version ${requested}; use 0.103 or 0.90\n`);
   process.exit(2);
 }
-let SC;
+let SC, SSMRM;
 try {
   SC = await import(PKG);
+  SSMRM = (await import(`${PKG}/dist/SealedSenderMultiRecipientMessage.js`)).default;
 } catch (e) {
   process.stderr.write(`cannot load ${PKG} (run interop/setup.sh first): ${e.message}\n`);
   process.exit(3);
@@ -76,6 +77,15 @@ class Party {
       }
       async getIdentity(addr) {
         return identities.get(addr.toString()) ?? null;
+      }
+    })();
+    const senderKeys = new Map();
+    this.senderKeyStore = new (class extends SC.SenderKeyStore {
+      async saveSenderKey(sender, distributionId, record) {
+        senderKeys.set(`${distributionId}::${sender.toString()}`, record);
+      }
+      async getSenderKey(sender, distributionId) {
+        return senderKeys.get(`${distributionId}::${sender.toString()}`) ?? null;
       }
     })();
     const prekeys = (this.prekeys = new Map());
@@ -244,4 +254,90 @@ await measure('session/record_serialize_and_back', {
   batches: 20,
   perBatch: count(2000),
   op: async () => SC.SessionRecord.deserialize(record.serialize()),
+});
+
+// ---- groups (sender keys) ------------------------------------------------
+const group = 'd1d1d1d1-7000-11eb-b32a-33b8a8a487a6';
+const skdm = await SC.SenderKeyDistributionMessage.create(alice.address, group, alice.senderKeyStore);
+await SC.processSenderKeyDistributionMessage(alice.address, skdm, bob.senderKeyStore);
+await measure('group/encrypt_160B', {
+  batches: 20,
+  perBatch: count(2000),
+  op: async () => SC.groupEncrypt(alice.address, group, alice.senderKeyStore, plaintext),
+});
+// A second distribution whose receiver is kept in step with the sender, so
+// no skipped keys pile up (the encryptions above were never delivered).
+const inStep = 'd2d2d2d2-7000-11eb-b32a-33b8a8a487a6';
+await SC.processSenderKeyDistributionMessage(
+  alice.address, await SC.SenderKeyDistributionMessage.create(alice.address, inStep, alice.senderKeyStore), bob.senderKeyStore,
+);
+await measure('group/decrypt_160B_in_order', {
+  batches: 20,
+  perBatch: count(2000),
+  prepare: async (n) => {
+    const messages = [];
+    for (let i = 0; i < n; i++) messages.push((await SC.groupEncrypt(alice.address, inStep, alice.senderKeyStore, plaintext)).serialize());
+    return messages;
+  },
+  op: async (messages, i) => SC.groupDecrypt(alice.address, bob.senderKeyStore, messages[i]),
+});
+
+// ---- sealed sender -------------------------------------------------------
+const V2_RECIPIENTS = 10;
+const uuid = (i) => `${i.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+const trustRoot = SC.PrivateKey.generate();
+const serverKey = SC.PrivateKey.generate();
+const serverCert = SC.ServerCertificate.new(1, serverKey.getPublicKey(), trustRoot);
+const sealer = new Party(uuid(0), 1);
+const certificate = SC.SenderCertificate.new(
+  uuid(0), null, 1, sealer.identity.publicKey, NOW.getTime() + 24 * 3600 * 1000, serverCert, serverKey,
+);
+const recipients = [];
+for (let i = 1; i <= V2_RECIPIENTS; i++) {
+  const r = new Party(uuid(i), i + 1);
+  await sealer.processBundle(r.bundle(), r);
+  recipients.push(r);
+}
+const [bobR] = recipients;
+
+// v1: a 1:1 message (160-byte body) sealed to the first recipient.
+const inner = await sealer.encrypt(plaintext, bobR);
+const usmc1 = SC.UnidentifiedSenderMessageContent.new(inner, certificate, 0, null);
+await measure('sealed_sender/v1_seal', {
+  batches: 20,
+  perBatch: count(500),
+  op: async () => SC.sealedSenderEncrypt(usmc1, bobR.address, sealer.identityStore),
+});
+const sealed1 = await SC.sealedSenderEncrypt(usmc1, bobR.address, sealer.identityStore);
+const unsealAndValidate = async (bytes) => {
+  const usmc = await SC.sealedSenderDecryptToUsmc(bytes, bobR.identityStore);
+  if (!usmc.senderCertificate().validate(trustRoot.getPublicKey(), NOW.getTime())) throw new Error('certificate did not validate');
+};
+await measure('sealed_sender/v1_unseal_and_validate', {
+  batches: 20,
+  perBatch: count(500),
+  op: async () => unsealAndValidate(sealed1),
+});
+
+// v2: a group message (160-byte body) sealed once for all recipients.
+const groupMessage = await SC.groupEncrypt(alice.address, group, alice.senderKeyStore, plaintext);
+const usmc2 = SC.UnidentifiedSenderMessageContent.new(groupMessage, certificate, 0, null);
+const sealMulti = () => SC.sealedSenderMultiRecipientEncrypt({
+  content: usmc2,
+  recipients: recipients.map((r) => r.address),
+  excludedRecipients: [],
+  identityStore: sealer.identityStore,
+  sessionStore: sealer.sessionStore,
+});
+await measure(`sealed_sender/v2_seal_${V2_RECIPIENTS}_recipients`, {
+  batches: 20,
+  perBatch: count(100),
+  op: sealMulti,
+});
+const sent = new SSMRM(await sealMulti());
+const forFirst = sent.messageForRecipient(sent.recipientsByServiceIdString()[uuid(1)]);
+await measure('sealed_sender/v2_unseal_and_validate', {
+  batches: 20,
+  perBatch: count(500),
+  op: async () => unsealAndValidate(forFirst),
 });

@@ -6,7 +6,8 @@
 #   1. cargo test for the whole workspace: unit tests, RFC / Wycheproof /
 #      libsignal vectors, transcripts, proptests, fuzz-corpus replay, the
 #      C header staleness check, doc tests
-#   2. the README's main job (examples/conversation) must run
+#   2. every criterion benchmark runs once (so none bit-rots; nothing is timed),
+#      and the README's main job (examples/conversation) must run
 #   3. the C test program under ASan+UBSan, against the .so, and under Valgrind
 #   4. live interop against the real libsignal (npm @signalapp/libsignal-client)
 #
@@ -46,6 +47,7 @@ install_debian_packages() {
 
 run "debian packages" install_debian_packages
 run "cargo test (workspace)" cargo test --workspace --locked
+run "benchmarks run once each (cargo test --benches; nothing timed)" cargo test --locked --benches
 run "main job (examples/conversation)" cargo run --locked --quiet --example conversation
 run "C ABI tests (ASan/UBSan, shared library, Valgrind)" bash ffi/tests/run-c-tests.sh
 run "interop with libsignal 0.90 and 0.103" bash interop/run-hush-interop.sh

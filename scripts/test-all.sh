@@ -47,7 +47,7 @@ install_debian_packages() {
 
 run "debian packages" install_debian_packages
 run "cargo test (workspace)" cargo test --workspace --locked
-run "benchmarks run once each (cargo test --benches; nothing timed)" cargo test --locked --benches
+run "benchmarks run once each (nothing timed)" cargo test --locked --bench '*'
 run "main job (examples/conversation)" cargo run --locked --quiet --example conversation
 run "C ABI tests (ASan/UBSan, shared library, Valgrind)" bash ffi/tests/run-c-tests.sh
 run "interop with libsignal 0.90 and 0.103" bash interop/run-hush-interop.sh

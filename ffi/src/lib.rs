@@ -29,7 +29,9 @@
 //! `hush_prekey_bundle`; `hush_session_encrypt` returns the message and its
 //! type; `hush_session_decrypt` dispatches on the type (2 or 3;
 //! `hush_message_detect_type` finds it when the transport does not carry
-//! it). A PreKey message that starts a session takes two steps:
+//! it) and, given the identity key the caller trusts for the sender,
+//! refuses a message from any other identity with the record unchanged
+//! (`HUSH_RESULT_UNTRUSTED_IDENTITY`). A PreKey message that starts a session takes two steps:
 //! `hush_prekey_message_deserialize` to read the sender's identity and the
 //! pre-key IDs it names, then `hush_session_decrypt_prekey` with those
 //! pre-keys, which reports what was consumed. There are no store callbacks;

@@ -5,8 +5,9 @@
 //! Every operation takes the record by `&mut` and either succeeds or leaves
 //! it exactly as it was. There are no store callbacks: the caller looks up
 //! pre-keys by the IDs a message names, decides whether to trust an identity
-//! (exposed before and after each step), and persists the record with
-//! [`SessionRecord::to_state`].
+//! (a PreKey message carries it; a `SignalMessage`'s sender is known once it
+//! decrypts, so [`SessionRecord::decrypt_pending`] shows it before
+//! committing), and persists the record with [`SessionRecord::to_state`].
 //!
 //! ```
 //! use hush::address::{DeviceId, ProtocolAddress};

@@ -14,9 +14,10 @@
 use hush::address::DeviceId;
 use hush::fingerprint::{compare_scannable, Fingerprint, FingerprintError, FingerprintParty};
 use hush::keys::{
-    BundleError, BundleSignature, IdentityKey, IdentityKeyPair, KemCiphertext, KemKeyPair, KemPublicKey, KemSecretKey, KeyError,
-    KyberPreKeyId, KyberPreKeyRecord, PreKeyBundle, PreKeyId, PreKeyRecord, PrivateKey, PublicKey, RecordError, SignedPreKeyId,
-    SignedPreKeyRecord, KYBER1024_CIPHERTEXT_LEN, KYBER1024_PUBLIC_KEY_LEN, KYBER1024_SECRET_KEY_LEN, KYBER1024_TYPE,
+    BundleError, BundleSignature, IdentityKey, IdentityKeyPair, KemCiphertext, KemKeyPair,
+    KemPublicKey, KemSecretKey, KeyError, KyberPreKeyId, KyberPreKeyRecord, PreKeyBundle, PreKeyId,
+    PreKeyRecord, PrivateKey, PublicKey, RecordError, SignedPreKeyId, SignedPreKeyRecord,
+    KYBER1024_CIPHERTEXT_LEN, KYBER1024_PUBLIC_KEY_LEN, KYBER1024_SECRET_KEY_LEN, KYBER1024_TYPE,
 };
 use hush::primitives::hmac_sha256;
 use rand::rngs::StdRng;
@@ -44,7 +45,10 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("conversation", conversation),
     ("spqr_recv", spqr_recv),
     ("sender_key_message", sender_key_message),
-    ("sender_key_distribution_message", sender_key_distribution_message),
+    (
+        "sender_key_distribution_message",
+        sender_key_distribution_message,
+    ),
     ("sender_key_record_state", sender_key_record_state),
     ("server_certificate", server_certificate),
     ("sender_certificate", sender_certificate),
@@ -155,9 +159,13 @@ enum Expect {
 /// Whether `data` is canonical and its fields match `layout` (field number,
 /// expectation); fields absent from `data` are allowed (they are defaults).
 fn canonical_as(data: &[u8], layout: &[(u64, Expect)]) -> bool {
-    let Some(fields) = canonical_fields(data) else { return false };
+    let Some(fields) = canonical_fields(data) else {
+        return false;
+    };
     fields.iter().all(|(number, field)| {
-        let Some((_, expect)) = layout.iter().find(|(n, _)| n == number) else { return false };
+        let Some((_, expect)) = layout.iter().find(|(n, _)| n == number) else {
+            return false;
+        };
         match (expect, field) {
             (Expect::U32, Field::Varint(v)) => *v <= u64::from(u32::MAX),
             (Expect::Fixed64, Field::Fixed64(_)) => true,
@@ -168,7 +176,11 @@ fn canonical_as(data: &[u8], layout: &[(u64, Expect)]) -> bool {
     })
 }
 
-const EC_RECORD: &[(u64, Expect)] = &[(1, Expect::U32), (2, Expect::Bytes(33)), (3, Expect::ClampedScalar)];
+const EC_RECORD: &[(u64, Expect)] = &[
+    (1, Expect::U32),
+    (2, Expect::Bytes(33)),
+    (3, Expect::ClampedScalar),
+];
 const SIGNED_EC_RECORD: &[(u64, Expect)] = &[
     (1, Expect::U32),
     (2, Expect::Bytes(33)),
@@ -188,13 +200,29 @@ const IDENTITY_KEY_PAIR: &[(u64, Expect)] = &[(1, Expect::Bytes(33)), (2, Expect
 /// The checks shared by every stored structure: the serialized form is
 /// canonical, no longer than the input, a fixed point of parse → serialize,
 /// and equal to the input whenever the input was canonical.
-fn check_stored_round_trip(data: &[u8], serialized: &[u8], layout: &[(u64, Expect)], reparse: impl Fn(&[u8]) -> Option<Vec<u8>>) {
-    assert!(canonical_as(serialized, layout), "serializer output is not canonical");
-    assert!(serialized.len() <= data.len(), "serialized form grew: {} > {}", serialized.len(), data.len());
+fn check_stored_round_trip(
+    data: &[u8],
+    serialized: &[u8],
+    layout: &[(u64, Expect)],
+    reparse: impl Fn(&[u8]) -> Option<Vec<u8>>,
+) {
+    assert!(
+        canonical_as(serialized, layout),
+        "serializer output is not canonical"
+    );
+    assert!(
+        serialized.len() <= data.len(),
+        "serialized form grew: {} > {}",
+        serialized.len(),
+        data.len()
+    );
     let again = reparse(serialized).expect("serialized form parses");
     assert_eq!(again, serialized, "parse → serialize is not a fixed point");
     if canonical_as(data, layout) {
-        assert_eq!(serialized, data, "canonical input did not re-serialize identically");
+        assert_eq!(
+            serialized, data,
+            "canonical input did not re-serialize identically"
+        );
     }
 }
 
@@ -204,13 +232,25 @@ fn check_stored_round_trip(data: &[u8], serialized: &[u8], layout: &[(u64, Expec
 /// `PublicKey::deserialize` (and `IdentityKey::deserialize`, the same parser).
 pub fn ec_public_key(data: &[u8]) {
     let parsed = PublicKey::deserialize(data);
-    assert_eq!(IdentityKey::deserialize(data).map(|k| *k.public_key()), parsed, "IdentityKey and PublicKey parse alike");
+    assert_eq!(
+        IdentityKey::deserialize(data).map(|k| *k.public_key()),
+        parsed,
+        "IdentityKey and PublicKey parse alike"
+    );
     match parsed {
         Ok(key) => {
             let serialized = key.serialize();
             assert_eq!(serialized.len(), 33);
-            assert_eq!(serialized[..], data[..33], "serialized form is the first 33 input bytes");
-            assert_eq!(PublicKey::deserialize(&serialized), Ok(key), "parse → serialize → parse");
+            assert_eq!(
+                serialized[..],
+                data[..33],
+                "serialized form is the first 33 input bytes"
+            );
+            assert_eq!(
+                PublicKey::deserialize(&serialized),
+                Ok(key),
+                "parse → serialize → parse"
+            );
             assert_eq!(PublicKey::from_raw(&data[1..33]), Ok(key), "raw form");
             if key.is_canonical() {
                 assert_eq!(data[32] & 0x80, 0, "a canonical key has bit 255 clear");
@@ -222,7 +262,9 @@ pub fn ec_public_key(data: &[u8]) {
         }
         Err(KeyError::NoKeyTypeIdentifier) => assert!(data.is_empty()),
         Err(KeyError::BadKeyType(kind)) => assert!(kind == data[0] && kind != 0x05),
-        Err(KeyError::BadKeyLength(len)) => assert!(len == data.len() && len < 33 && data[0] == 0x05),
+        Err(KeyError::BadKeyLength(len)) => {
+            assert!(len == data.len() && len < 33 && data[0] == 0x05)
+        }
         Err(other) => panic!("unexpected error {other:?}"),
     }
 }
@@ -234,11 +276,19 @@ pub fn ec_private_key(data: &[u8]) {
             assert_eq!(data.len(), 32);
             let serialized = key.serialize();
             assert!(clamped(&serialized[..]), "stored scalar is clamped");
-            assert_eq!(serialized[1..31], data[1..31], "only the clamped bits change");
+            assert_eq!(
+                serialized[1..31],
+                data[1..31],
+                "only the clamped bits change"
+            );
             assert_eq!(serialized[0], data[0] & 0xf8);
             assert_eq!(serialized[31], (data[31] & 0x7f) | 0x40);
             let again = PrivateKey::deserialize(&serialized[..]).expect("serialized key parses");
-            assert_eq!(again.serialize()[..], serialized[..], "clamping is idempotent");
+            assert_eq!(
+                again.serialize()[..],
+                serialized[..],
+                "clamping is idempotent"
+            );
             let public = key.public_key();
             assert_eq!(again.public_key(), public);
             assert_eq!(public.serialize()[0], 0x05);
@@ -247,7 +297,9 @@ pub fn ec_private_key(data: &[u8]) {
             other_bytes.copy_from_slice(data);
             other_bytes.reverse();
             let other = PrivateKey::deserialize(&other_bytes).expect("32 bytes");
-            let ab = key.agree(&other.public_key()).expect("prime-order public key");
+            let ab = key
+                .agree(&other.public_key())
+                .expect("prime-order public key");
             let ba = other.agree(&public).expect("prime-order public key");
             assert_eq!(ab[..], ba[..], "agreement is symmetric");
         }
@@ -258,24 +310,52 @@ pub fn ec_private_key(data: &[u8]) {
 
 /// `IdentityKeyPair::deserialize`, then signing with the loaded key.
 pub fn identity_key_pair(data: &[u8]) {
-    let Ok(pair) = IdentityKeyPair::deserialize(data) else { return };
+    let Ok(pair) = IdentityKeyPair::deserialize(data) else {
+        return;
+    };
     let serialized = pair.serialize();
-    assert_eq!(serialized.len(), 69, "protobuf of a 33-byte and a 32-byte key");
+    assert_eq!(
+        serialized.len(),
+        69,
+        "protobuf of a 33-byte and a 32-byte key"
+    );
     check_stored_round_trip(data, &serialized, IDENTITY_KEY_PAIR, |bytes| {
-        IdentityKeyPair::deserialize(bytes).ok().map(|p| p.serialize().to_vec())
+        IdentityKeyPair::deserialize(bytes)
+            .ok()
+            .map(|p| p.serialize().to_vec())
     });
-    assert_eq!(pair.private_key().public_key(), *pair.identity_key().public_key(), "loaded pair matches");
+    assert_eq!(
+        pair.private_key().public_key(),
+        *pair.identity_key().public_key(),
+        "loaded pair matches"
+    );
     let mut rng = rng_for(data);
     let mut signature = pair.sign(data, &mut rng);
-    assert!(pair.identity_key().public_key().verify_signature(data, &signature), "own signature verifies");
+    assert!(
+        pair.identity_key()
+            .public_key()
+            .verify_signature(data, &signature),
+        "own signature verifies"
+    );
     signature[usize::from(data.first().copied().unwrap_or(0)) % 64] ^= 0x01;
-    assert!(!pair.identity_key().public_key().verify_signature(data, &signature), "flipped signature is rejected");
+    assert!(
+        !pair
+            .identity_key()
+            .public_key()
+            .verify_signature(data, &signature),
+        "flipped signature is rejected"
+    );
 }
 
 // ---------------------------------------------------------------------------
 // KEM keys
 
-fn check_kem_error(data: &[u8], error: KeyError, expected_len: usize, length_error: fn(usize) -> KeyError) {
+fn check_kem_error(
+    data: &[u8],
+    error: KeyError,
+    expected_len: usize,
+    length_error: fn(usize) -> KeyError,
+) {
     match error {
         KeyError::NoKeyTypeIdentifier => assert!(data.is_empty()),
         KeyError::BadKemKeyType(kind) => assert!(kind == data[0] && kind != KYBER1024_TYPE),
@@ -290,15 +370,28 @@ fn check_kem_error(data: &[u8], error: KeyError, expected_len: usize, length_err
 pub fn kem_public_key(data: &[u8]) {
     match KemPublicKey::deserialize(data) {
         Ok(key) => {
-            assert_eq!(key.serialize(), data, "a KEM public key re-serializes exactly");
+            assert_eq!(
+                key.serialize(),
+                data,
+                "a KEM public key re-serializes exactly"
+            );
             let (shared, ciphertext) = key.encapsulate(&mut rng_for(data));
             let wire = ciphertext.serialize();
             assert_eq!(wire.len(), 1 + KYBER1024_CIPHERTEXT_LEN);
             assert_eq!(KemCiphertext::deserialize(&wire), Ok(ciphertext));
             let (again, _) = key.encapsulate(&mut rng_for(data));
-            assert_eq!(shared[..], again[..], "encapsulation is a function of key and randomness");
+            assert_eq!(
+                shared[..],
+                again[..],
+                "encapsulation is a function of key and randomness"
+            );
         }
-        Err(e) => check_kem_error(data, e, 1 + KYBER1024_PUBLIC_KEY_LEN, KeyError::BadKemKeyLength),
+        Err(e) => check_kem_error(
+            data,
+            e,
+            1 + KYBER1024_PUBLIC_KEY_LEN,
+            KeyError::BadKemKeyLength,
+        ),
     }
 }
 
@@ -307,24 +400,40 @@ pub fn kem_public_key(data: &[u8]) {
 pub fn kem_secret_key(data: &[u8]) {
     match KemSecretKey::deserialize(data) {
         Ok(key) => {
-            assert_eq!(key.serialize()[..], data[..], "a KEM secret key re-serializes exactly");
+            assert_eq!(
+                key.serialize()[..],
+                data[..],
+                "a KEM secret key re-serializes exactly"
+            );
             // The encapsulation key sits after the 1536-byte ŝ; pairing with
             // it must succeed, with anything else must fail.
             let mut embedded = vec![KYBER1024_TYPE];
             embedded.extend_from_slice(&data[1 + 1536..1 + 1536 + KYBER1024_PUBLIC_KEY_LEN]);
             let public = KemPublicKey::deserialize(&embedded).expect("typed 1568 bytes");
-            assert!(KemKeyPair::from_parts(public.clone(), key.clone()).is_ok(), "embedded public key pairs");
+            assert!(
+                KemKeyPair::from_parts(public.clone(), key.clone()).is_ok(),
+                "embedded public key pairs"
+            );
             embedded[1] ^= 0x01;
             let wrong = KemPublicKey::deserialize(&embedded).expect("typed 1568 bytes");
-            assert_eq!(KemKeyPair::from_parts(wrong, key.clone()).err(), Some(KeyError::KeyPairMismatch));
+            assert_eq!(
+                KemKeyPair::from_parts(wrong, key.clone()).err(),
+                Some(KeyError::KeyPairMismatch)
+            );
             // Decapsulation of a ciphertext taken from the input is deterministic.
             let mut ct = vec![KYBER1024_TYPE];
             ct.extend_from_slice(&data[1..1 + KYBER1024_CIPHERTEXT_LEN]);
             let first = key.decapsulate_serialized(&ct).expect("typed 1568 bytes");
-            let second = key.decapsulate(&KemCiphertext::deserialize(&ct).expect("typed 1568 bytes"));
+            let second =
+                key.decapsulate(&KemCiphertext::deserialize(&ct).expect("typed 1568 bytes"));
             assert_eq!(first[..], second[..]);
         }
-        Err(e) => check_kem_error(data, e, 1 + KYBER1024_SECRET_KEY_LEN, KeyError::BadKemKeyLength),
+        Err(e) => check_kem_error(
+            data,
+            e,
+            1 + KYBER1024_SECRET_KEY_LEN,
+            KeyError::BadKemKeyLength,
+        ),
     }
 }
 
@@ -332,7 +441,12 @@ pub fn kem_secret_key(data: &[u8]) {
 pub fn kem_ciphertext(data: &[u8]) {
     match KemCiphertext::deserialize(data) {
         Ok(ct) => assert_eq!(ct.serialize(), data, "a ciphertext re-serializes exactly"),
-        Err(e) => check_kem_error(data, e, 1 + KYBER1024_CIPHERTEXT_LEN, KeyError::BadKemCiphertextLength),
+        Err(e) => check_kem_error(
+            data,
+            e,
+            1 + KYBER1024_CIPHERTEXT_LEN,
+            KeyError::BadKemCiphertextLength,
+        ),
     }
 }
 
@@ -346,11 +460,22 @@ pub fn pre_key_record(data: &[u8]) {
         Err(RecordError::InvalidProtobufEncoding | RecordError::Key(_)) => return,
         Err(other) => panic!("unexpected error {other:?}"),
     };
-    assert_eq!(record.key_pair().private_key.public_key(), *record.public_key(), "key pair matches");
+    assert_eq!(
+        record.key_pair().private_key.public_key(),
+        *record.public_key(),
+        "key pair matches"
+    );
     let serialized = record.serialize();
-    check_stored_round_trip(data, &serialized, EC_RECORD, |bytes| PreKeyRecord::deserialize(bytes).ok().map(|r| r.serialize().to_vec()));
+    check_stored_round_trip(data, &serialized, EC_RECORD, |bytes| {
+        PreKeyRecord::deserialize(bytes)
+            .ok()
+            .map(|r| r.serialize().to_vec())
+    });
     let again = PreKeyRecord::deserialize(&serialized).expect("round trip");
-    assert_eq!((again.id(), *again.public_key()), (record.id(), *record.public_key()));
+    assert_eq!(
+        (again.id(), *again.public_key()),
+        (record.id(), *record.public_key())
+    );
 }
 
 /// `SignedPreKeyRecord::deserialize`.
@@ -363,15 +488,31 @@ pub fn signed_pre_key_record(data: &[u8]) {
             return;
         }
     };
-    assert_eq!(record.key_pair().private_key.public_key(), *record.public_key(), "key pair matches");
+    assert_eq!(
+        record.key_pair().private_key.public_key(),
+        *record.public_key(),
+        "key pair matches"
+    );
     let serialized = record.serialize();
     check_stored_round_trip(data, &serialized, SIGNED_EC_RECORD, |bytes| {
-        SignedPreKeyRecord::deserialize(bytes).ok().map(|r| r.serialize().to_vec())
+        SignedPreKeyRecord::deserialize(bytes)
+            .ok()
+            .map(|r| r.serialize().to_vec())
     });
     let again = SignedPreKeyRecord::deserialize(&serialized).expect("round trip");
     assert_eq!(
-        (again.id(), *again.public_key(), *again.signature(), again.timestamp()),
-        (record.id(), *record.public_key(), *record.signature(), record.timestamp())
+        (
+            again.id(),
+            *again.public_key(),
+            *again.signature(),
+            again.timestamp()
+        ),
+        (
+            record.id(),
+            *record.public_key(),
+            *record.signature(),
+            record.timestamp()
+        )
     );
 }
 
@@ -386,15 +527,30 @@ pub fn kyber_pre_key_record(data: &[u8]) {
         }
     };
     let pair = record.key_pair();
-    assert!(KemKeyPair::from_parts(pair.public_key.clone(), pair.secret_key.clone()).is_ok(), "key pair matches");
+    assert!(
+        KemKeyPair::from_parts(pair.public_key.clone(), pair.secret_key.clone()).is_ok(),
+        "key pair matches"
+    );
     let serialized = record.serialize();
     check_stored_round_trip(data, &serialized, KYBER_RECORD, |bytes| {
-        KyberPreKeyRecord::deserialize(bytes).ok().map(|r| r.serialize().to_vec())
+        KyberPreKeyRecord::deserialize(bytes)
+            .ok()
+            .map(|r| r.serialize().to_vec())
     });
     let again = KyberPreKeyRecord::deserialize(&serialized).expect("round trip");
     assert_eq!(
-        (again.id(), again.public_key(), *again.signature(), again.timestamp()),
-        (record.id(), record.public_key(), *record.signature(), record.timestamp())
+        (
+            again.id(),
+            again.public_key(),
+            *again.signature(),
+            again.timestamp()
+        ),
+        (
+            record.id(),
+            record.public_key(),
+            *record.signature(),
+            record.timestamp()
+        )
     );
 }
 
@@ -404,7 +560,9 @@ pub fn kyber_pre_key_record(data: &[u8]) {
 /// Splits `data` at a point given by its first two bytes.
 fn split_in_two(data: &[u8]) -> (&[u8], &[u8]) {
     match data {
-        [a, b, rest @ ..] => rest.split_at(usize::from(u16::from_le_bytes([*a, *b])) % (rest.len() + 1)),
+        [a, b, rest @ ..] => {
+            rest.split_at(usize::from(u16::from_le_bytes([*a, *b])) % (rest.len() + 1))
+        }
         _ => (data, &[]),
     }
 }
@@ -422,7 +580,8 @@ pub fn scannable_fingerprint(data: &[u8]) {
                 other => panic!("match is not symmetric: {other:?}"),
             }
         }
-        Ok(false) | Err(FingerprintError::Parsing(_) | FingerprintError::VersionMismatch { .. }) => {}
+        Ok(false)
+        | Err(FingerprintError::Parsing(_) | FingerprintError::VersionMismatch { .. }) => {}
         Err(other) => panic!("unexpected error {other:?}"),
     }
 
@@ -434,19 +593,44 @@ pub fn scannable_fingerprint(data: &[u8]) {
     let bob = IdentityKeyPair::from(PrivateKey::deserialize(&data[32..64]).expect("32 bytes"));
     let version = u32::from(data[64]);
     let (a_id, b_id) = split_in_two(&data[65..]);
-    let a = FingerprintParty { identifier: a_id, identity_key: alice.identity_key() };
-    let b = FingerprintParty { identifier: b_id, identity_key: bob.identity_key() };
+    let a = FingerprintParty {
+        identifier: a_id,
+        identity_key: alice.identity_key(),
+    };
+    let b = FingerprintParty {
+        identifier: b_id,
+        identity_key: bob.identity_key(),
+    };
     let seen_by_a = Fingerprint::new(version, 2, a, b).expect("valid iteration count");
     let seen_by_b = Fingerprint::new(version, 2, b, a).expect("valid iteration count");
     let display = seen_by_a.display_string();
-    assert_eq!(display, seen_by_b.display_string(), "display string is symmetric");
-    assert!(display.len() == 60 && display.bytes().all(|c| c.is_ascii_digit()), "60 digits");
+    assert_eq!(
+        display,
+        seen_by_b.display_string(),
+        "display string is symmetric"
+    );
+    assert!(
+        display.len() == 60 && display.bytes().all(|c| c.is_ascii_digit()),
+        "60 digits"
+    );
     let scanned_by_a = seen_by_a.scannable().serialize();
     let scanned_by_b = seen_by_b.scannable().serialize();
-    assert_eq!(seen_by_a.scannable().compare(&scanned_by_b), Ok(true), "mirror matches");
-    assert_eq!(seen_by_b.scannable().compare(&scanned_by_a), Ok(true), "mirror matches");
+    assert_eq!(
+        seen_by_a.scannable().compare(&scanned_by_b),
+        Ok(true),
+        "mirror matches"
+    );
+    assert_eq!(
+        seen_by_b.scannable().compare(&scanned_by_a),
+        Ok(true),
+        "mirror matches"
+    );
     let same_keys = alice.identity_key() == bob.identity_key() && a_id == b_id;
-    assert_eq!(seen_by_a.scannable().compare(&scanned_by_a), Ok(same_keys), "own form matches only itself mirrored");
+    assert_eq!(
+        seen_by_a.scannable().compare(&scanned_by_a),
+        Ok(same_keys),
+        "own form matches only itself mirrored"
+    );
     // A real form against arbitrary bytes: any verdict, no panic.
     let _ = seen_by_a.scannable().compare(theirs);
 }
@@ -476,7 +660,8 @@ impl<'a> Reader<'a> {
         self.take(1).map(|b| b[0])
     }
     fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        self.take(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
     fn signature(&mut self) -> Option<&'a [u8]> {
         let len = usize::from(self.u8()?);
@@ -547,18 +732,38 @@ fn push_signature(out: &mut Vec<u8>, signature: &[u8]) {
 
 /// Arbitrary bytes split into a bundle's fields, then `PreKeyBundle::verify`.
 pub fn pre_key_bundle(data: &[u8]) {
-    let Some(bundle) = decode_bundle(data) else { return };
-    assert_eq!(decode_bundle(&encode_bundle(&bundle)).as_ref(), Some(&bundle), "layout round trip");
+    let Some(bundle) = decode_bundle(data) else {
+        return;
+    };
+    assert_eq!(
+        decode_bundle(&encode_bundle(&bundle)).as_ref(),
+        Some(&bundle),
+        "layout round trip"
+    );
     let identity = *bundle.identity_key.public_key();
-    let signed_ok = identity.verify_signature(&bundle.signed_pre_key_public.serialize(), &bundle.signed_pre_key_signature);
-    let kyber_ok = identity.verify_signature(&bundle.kyber_pre_key_public.serialize(), &bundle.kyber_pre_key_signature);
+    let signed_ok = identity.verify_signature(
+        &bundle.signed_pre_key_public.serialize(),
+        &bundle.signed_pre_key_signature,
+    );
+    let kyber_ok = identity.verify_signature(
+        &bundle.kyber_pre_key_public.serialize(),
+        &bundle.kyber_pre_key_signature,
+    );
     match bundle.clone().verify() {
         Ok(verified) => {
             assert!(signed_ok && kyber_ok, "verify accepted a bad signature");
-            assert_eq!(verified.into_inner(), bundle, "verification does not change the bundle");
+            assert_eq!(
+                verified.into_inner(),
+                bundle,
+                "verification does not change the bundle"
+            );
         }
-        Err(BundleError::SignatureValidationFailed(BundleSignature::SignedPreKey)) => assert!(!signed_ok),
-        Err(BundleError::SignatureValidationFailed(BundleSignature::KyberPreKey)) => assert!(signed_ok && !kyber_ok),
+        Err(BundleError::SignatureValidationFailed(BundleSignature::SignedPreKey)) => {
+            assert!(!signed_ok)
+        }
+        Err(BundleError::SignatureValidationFailed(BundleSignature::KyberPreKey)) => {
+            assert!(signed_ok && !kyber_ok)
+        }
     }
     // A signature is 64 bytes; anything else never verifies.
     if bundle.signed_pre_key_signature.len() != 64 {
@@ -598,15 +803,23 @@ pub fn prekey_signal_message(data: &[u8]) {
     match PreKeySignalMessage::deserialize(data) {
         Ok(m) => {
             assert_eq!(m.serialized(), data);
-            assert_eq!(PreKeySignalMessage::deserialize(m.serialized()).as_ref(), Ok(&m));
-            assert_eq!(SignalMessage::deserialize(m.message().serialized()).as_ref(), Ok(m.message()));
+            assert_eq!(
+                PreKeySignalMessage::deserialize(m.serialized()).as_ref(),
+                Ok(&m)
+            );
+            assert_eq!(
+                SignalMessage::deserialize(m.message().serialized()).as_ref(),
+                Ok(m.message())
+            );
             if m.message_version() == 4 {
                 assert!(m.kyber_pre_key_id().is_some() && m.kyber_ciphertext().is_some());
             }
         }
         // Empty input, or an inner SignalMessage under 9 bytes (its parse
         // errors propagate unchanged, messages.md §4.3 step 8).
-        Err(MessageError::CiphertextMessageTooShort(n)) => assert!((n == 0 && data.is_empty()) || (n < 9 && !data.is_empty())),
+        Err(MessageError::CiphertextMessageTooShort(n)) => {
+            assert!((n == 0 && data.is_empty()) || (n < 9 && !data.is_empty()))
+        }
         Err(_) => {}
     }
 }
@@ -649,20 +862,37 @@ impl Party {
             signed: SignedPreKeyRecord::generate(SignedPreKeyId(1), now, &key_pair, rng),
             kyber: KyberPreKeyRecord::generate(KyberPreKeyId(1), now, &key_pair, rng),
             one_time: PreKeyRecord::generate(PreKeyId(1), rng),
-            local: LocalIdentity { key_pair, registration_id: 7 },
+            local: LocalIdentity {
+                key_pair,
+                registration_id: 7,
+            },
             record: SessionRecord::new(),
             known_chains: Vec::new(),
             ever_known: Vec::new(),
         }
     }
 
-    fn decrypt(&mut self, from: &ProtocolAddress, message: &CiphertextMessage, rng: &mut StdRng) -> Result<Vec<u8>, DecryptError> {
-        let addresses = Addresses { local: &self.address, remote: from };
+    fn decrypt(
+        &mut self,
+        from: &ProtocolAddress,
+        message: &CiphertextMessage,
+        rng: &mut StdRng,
+    ) -> Result<Vec<u8>, DecryptError> {
+        let addresses = Addresses {
+            local: &self.address,
+            remote: from,
+        };
         match message {
             CiphertextMessage::Whisper(m) => self.record.decrypt(m, addresses, rng),
             CiphertextMessage::PreKey(m) => {
-                let keys = PreKeys { signed: Some(&self.signed), kyber: Some(&self.kyber), one_time: Some(&self.one_time) };
-                self.record.decrypt_prekey(m, &self.local, keys, addresses, rng).map(|d| d.plaintext)
+                let keys = PreKeys {
+                    signed: Some(&self.signed),
+                    kyber: Some(&self.kyber),
+                    one_time: Some(&self.one_time),
+                };
+                self.record
+                    .decrypt_prekey(m, &self.local, keys, addresses, rng)
+                    .map(|d| d.plaintext)
             }
         }
     }
@@ -709,7 +939,10 @@ fn parties() -> &'static (Party, Party) {
         };
         let verified = bundle.verify().expect("bundle verifies");
         let now = hush::keys::Timestamp::from_millis(1_700_000_000_000);
-        alice.record.initiate(&verified, &alice.local, now, &mut rng).expect("initiate");
+        alice
+            .record
+            .initiate(&verified, &alice.local, now, &mut rng)
+            .expect("initiate");
         (alice, bob)
     })
 }
@@ -747,22 +980,48 @@ pub fn conversation(data: &[u8]) {
                 }
                 sent += 1;
                 let plaintext = sent.to_le_bytes().repeat(1 + arg % 8);
-                let (sender, to) = if from_alice { (&mut alice, &b_addr) } else { (&mut bob, &a_addr) };
-                let addresses = Addresses { local: &sender.address, remote: to };
-                let message = sender.record.encrypt(&plaintext, addresses, now, &mut rng).expect("encrypt");
+                let (sender, to) = if from_alice {
+                    (&mut alice, &b_addr)
+                } else {
+                    (&mut bob, &a_addr)
+                };
+                let addresses = Addresses {
+                    local: &sender.address,
+                    remote: to,
+                };
+                let message = sender
+                    .record
+                    .encrypt(&plaintext, addresses, now, &mut rng)
+                    .expect("encrypt");
                 let ratchet_key = ratchet_key_of(&message);
-                pending.push(Envelope { to_alice: !from_alice, message, plaintext, ratchet_key });
+                pending.push(Envelope {
+                    to_alice: !from_alice,
+                    message,
+                    plaintext,
+                    ratchet_key,
+                });
             }
             2 | 3 if !pending.is_empty() => {
                 let item = pending.remove(arg % pending.len());
-                let (receiver, from) = if item.to_alice { (&mut alice, &b_addr) } else { (&mut bob, &a_addr) };
+                let (receiver, from) = if item.to_alice {
+                    (&mut alice, &b_addr)
+                } else {
+                    (&mut bob, &a_addr)
+                };
                 let before = receiver.record.to_state();
                 let result = receiver.decrypt(from, &item.message, &mut rng);
                 if receiver.chain_trimmed(&item.ratchet_key) {
-                    assert!(matches!(result, Err(DecryptError::DecryptionFailed { .. })), "{result:?}");
+                    assert!(
+                        matches!(result, Err(DecryptError::DecryptionFailed { .. })),
+                        "{result:?}"
+                    );
                     assert_eq!(*before, *receiver.record.to_state());
                 } else {
-                    assert_eq!(result.as_deref().ok(), Some(item.plaintext.as_slice()), "{result:?}");
+                    assert_eq!(
+                        result.as_deref().ok(),
+                        Some(item.plaintext.as_slice()),
+                        "{result:?}"
+                    );
                     receiver.saw_chain(item.ratchet_key);
                     delivered.push(item);
                 }
@@ -778,29 +1037,50 @@ pub fn conversation(data: &[u8]) {
             6 if !delivered.is_empty() || !pending.is_empty() => {
                 let tamper = arg % 2 == 1 && !pending.is_empty();
                 let position = usize::from(bytes.next().unwrap_or(0)) * 7 + arg;
-                let item = if tamper { &pending[arg % pending.len()] } else if delivered.is_empty() { continue } else { &delivered[arg % delivered.len()] };
+                let item = if tamper {
+                    &pending[arg % pending.len()]
+                } else if delivered.is_empty() {
+                    continue;
+                } else {
+                    &delivered[arg % delivered.len()]
+                };
                 let mut wire = item.message.serialized().to_vec();
                 if tamper {
                     let at = position % wire.len();
                     wire[at] ^= 1 << (arg % 8);
                 }
                 let reparsed = match &item.message {
-                    CiphertextMessage::Whisper(_) => SignalMessage::deserialize(&wire).map(CiphertextMessage::Whisper),
-                    CiphertextMessage::PreKey(_) => PreKeySignalMessage::deserialize(&wire).map(CiphertextMessage::PreKey),
+                    CiphertextMessage::Whisper(_) => {
+                        SignalMessage::deserialize(&wire).map(CiphertextMessage::Whisper)
+                    }
+                    CiphertextMessage::PreKey(_) => {
+                        PreKeySignalMessage::deserialize(&wire).map(CiphertextMessage::PreKey)
+                    }
                 };
                 let Ok(copy) = reparsed else { continue };
                 let to_alice = item.to_alice;
                 let original = item.plaintext.clone();
                 let is_prekey = matches!(item.message, CiphertextMessage::PreKey(_));
-                let (receiver, from) = if to_alice { (&mut alice, &b_addr) } else { (&mut bob, &a_addr) };
+                let (receiver, from) = if to_alice {
+                    (&mut alice, &b_addr)
+                } else {
+                    (&mut bob, &a_addr)
+                };
                 let before = receiver.record.to_state();
                 match receiver.decrypt(from, &copy, &mut rng) {
-                    Err(_) => assert_eq!(*before, *receiver.record.to_state(), "failed decryption changed state"),
+                    Err(_) => assert_eq!(
+                        *before,
+                        *receiver.record.to_state(),
+                        "failed decryption changed state"
+                    ),
                     Ok(plaintext) => {
                         // Only a tampered PreKey message whose unauthenticated
                         // outer fields changed can still decrypt, and then to
                         // the original plaintext; it now counts as delivered.
-                        assert!(tamper && is_prekey, "a duplicate or tampered message decrypted");
+                        assert!(
+                            tamper && is_prekey,
+                            "a duplicate or tampered message decrypted"
+                        );
                         assert_eq!(plaintext, original);
                         let item = pending.remove(arg % pending.len());
                         receiver.saw_chain(item.ratchet_key);
@@ -834,8 +1114,9 @@ pub fn spqr_recv(data: &[u8]) {
 // Groups (sender keys)
 
 use hush::groups::{
-    create_distribution_message, group_decrypt, group_encrypt, process_distribution_message, DistributionError, DistributionId,
-    GroupDecryptError, GroupEncryptError, SenderKeyDistributionMessage, SenderKeyMessage, SenderKeyRecord,
+    create_distribution_message, group_decrypt, group_encrypt, process_distribution_message,
+    DistributionError, DistributionId, GroupDecryptError, GroupEncryptError,
+    SenderKeyDistributionMessage, SenderKeyMessage, SenderKeyRecord,
 };
 
 /// The distribution of the group fuzz targets and their seeds.
@@ -855,10 +1136,15 @@ pub fn group_parties() -> &'static GroupParties {
     PARTIES.get_or_init(|| {
         let mut rng = StdRng::seed_from_u64(0x0067_726f_7570);
         let mut sender = SenderKeyRecord::new();
-        let distribution = create_distribution_message(&mut sender, FUZZ_GROUP, &mut rng).expect("new sender key");
+        let distribution =
+            create_distribution_message(&mut sender, FUZZ_GROUP, &mut rng).expect("new sender key");
         let mut receiver = SenderKeyRecord::new();
         process_distribution_message(&mut receiver, &distribution);
-        GroupParties { sender, receiver, distribution }
+        GroupParties {
+            sender,
+            receiver,
+            distribution,
+        }
     })
 }
 
@@ -878,11 +1164,16 @@ pub fn sender_key_message(data: &[u8]) {
             assert_eq!(m.serialized(), data);
             assert_eq!(m.signature(), &data[data.len() - 64..]);
             assert!(m.ciphertext().len() < data.len());
-            assert_eq!(SenderKeyMessage::deserialize(m.serialized()).as_ref(), Ok(m));
+            assert_eq!(
+                SenderKeyMessage::deserialize(m.serialized()).as_ref(),
+                Ok(m)
+            );
         }
         Err(MessageError::CiphertextMessageTooShort(n)) => assert!(*n == data.len() && *n < 65),
         Err(MessageError::LegacyCiphertextVersion(v)) => assert!(*v == data[0] >> 4 && *v < 3),
-        Err(MessageError::UnrecognizedCiphertextVersion(v)) => assert!(*v == data[0] >> 4 && *v > 3),
+        Err(MessageError::UnrecognizedCiphertextVersion(v)) => {
+            assert!(*v == data[0] >> 4 && *v > 3)
+        }
         Err(MessageError::InvalidProtobufEncoding) => assert!(data.len() >= 65),
         Err(e) => panic!("unexpected parse error {e:?}"),
     }
@@ -896,10 +1187,17 @@ pub fn sender_key_message(data: &[u8]) {
             assert_eq!(m.chain_id(), parties.distribution.chain_id());
             assert_ne!(*record.to_state(), *before);
             let again = group_decrypt(&mut record, data);
-            assert!(matches!(again, Err(GroupDecryptError::DuplicatedMessage { .. })), "{again:?}");
+            assert!(
+                matches!(again, Err(GroupDecryptError::DuplicatedMessage { .. })),
+                "{again:?}"
+            );
         }
         Err(e) => {
-            assert_eq!(*record.to_state(), *before, "failed decryption changed the record");
+            assert_eq!(
+                *record.to_state(),
+                *before,
+                "failed decryption changed the record"
+            );
             assert_eq!(matches!(e, GroupDecryptError::Message(_)), parsed.is_err());
         }
     }
@@ -913,9 +1211,15 @@ pub fn sender_key_message(data: &[u8]) {
 pub fn sender_key_distribution_message(data: &[u8]) {
     let m = match SenderKeyDistributionMessage::deserialize(data) {
         Ok(m) => m,
-        Err(MessageError::CiphertextMessageTooShort(n)) => return assert!(n == data.len() && n < 65),
-        Err(MessageError::LegacyCiphertextVersion(v)) => return assert!(v == data[0] >> 4 && v < 3),
-        Err(MessageError::UnrecognizedCiphertextVersion(v)) => return assert!(v == data[0] >> 4 && v > 3),
+        Err(MessageError::CiphertextMessageTooShort(n)) => {
+            return assert!(n == data.len() && n < 65)
+        }
+        Err(MessageError::LegacyCiphertextVersion(v)) => {
+            return assert!(v == data[0] >> 4 && v < 3)
+        }
+        Err(MessageError::UnrecognizedCiphertextVersion(v)) => {
+            return assert!(v == data[0] >> 4 && v > 3)
+        }
         Err(MessageError::InvalidProtobufEncoding) => return assert!(data.len() >= 65),
         Err(MessageError::Key(KeyError::BadKeyType(b))) => return assert_ne!(b, 0x05),
         Err(e) => panic!("unexpected parse error {e:?}"),
@@ -923,24 +1227,54 @@ pub fn sender_key_distribution_message(data: &[u8]) {
     assert!(data.len() >= 65);
     assert_eq!(m.message_version(), 3);
     assert_eq!(m.serialized(), data);
-    assert_eq!(SenderKeyDistributionMessage::deserialize(data).as_ref(), Ok(&m));
+    assert_eq!(
+        SenderKeyDistributionMessage::deserialize(data).as_ref(),
+        Ok(&m)
+    );
     let mut record = SenderKeyRecord::new();
     process_distribution_message(&mut record, &m);
     assert_eq!(record.chain_ids(), [m.chain_id()]);
     let mut rng = rng_for(data);
-    let canonical = create_distribution_message(&mut record, m.distribution_id(), &mut rng).expect("a processed chain redistributes");
+    let canonical = create_distribution_message(&mut record, m.distribution_id(), &mut rng)
+        .expect("a processed chain redistributes");
     assert_eq!(
-        (canonical.distribution_id(), canonical.chain_id(), canonical.iteration(), canonical.chain_key(), canonical.signing_key()),
-        (m.distribution_id(), m.chain_id(), m.iteration(), m.chain_key(), m.signing_key())
+        (
+            canonical.distribution_id(),
+            canonical.chain_id(),
+            canonical.iteration(),
+            canonical.chain_key(),
+            canonical.signing_key()
+        ),
+        (
+            m.distribution_id(),
+            m.chain_id(),
+            m.iteration(),
+            m.chain_key(),
+            m.signing_key()
+        )
     );
     assert!(canonical.serialized().len() <= data.len());
-    assert_eq!(SenderKeyDistributionMessage::deserialize(canonical.serialized()).as_ref(), Ok(&canonical));
+    assert_eq!(
+        SenderKeyDistributionMessage::deserialize(canonical.serialized()).as_ref(),
+        Ok(&canonical)
+    );
     // The record is receive-only.
     let refused = group_encrypt(&mut record, m.distribution_id(), b"x", &mut rng);
-    assert!(matches!(refused, Err(GroupEncryptError::InvalidSenderKeySession { .. })), "{refused:?}");
+    assert!(
+        matches!(
+            refused,
+            Err(GroupEncryptError::InvalidSenderKeySession { .. })
+        ),
+        "{refused:?}"
+    );
     // A stored record of it loads back to the same bytes.
     let stored = record.to_state();
-    assert_eq!(*SenderKeyRecord::from_state(&stored).expect("reload").to_state(), *stored);
+    assert_eq!(
+        *SenderKeyRecord::from_state(&stored)
+            .expect("reload")
+            .to_state(),
+        *stored
+    );
 }
 
 /// Stored sender-key records: loading never panics; a loaded record has at
@@ -970,29 +1304,47 @@ pub fn sender_key_record_state(data: &[u8]) {
         }
     };
     if !record.is_empty() {
-        assert_eq!(*own.to_state(), *stored, "distributing an existing sender key changed it");
+        assert_eq!(
+            *own.to_state(),
+            *stored,
+            "distributing an existing sender key changed it"
+        );
     }
     let mut receiver = SenderKeyRecord::new();
     process_distribution_message(&mut receiver, &skdm);
     let before = own.to_state();
     match group_encrypt(&mut own, FUZZ_GROUP, b"fuzz", &mut rng) {
         Ok(message) => {
-            assert_eq!((message.chain_id(), message.iteration()), (skdm.chain_id(), skdm.iteration()));
-            assert_eq!(group_decrypt(&mut receiver, message.serialized()).as_deref(), Ok(&b"fuzz"[..]));
+            assert_eq!(
+                (message.chain_id(), message.iteration()),
+                (skdm.chain_id(), skdm.iteration())
+            );
+            assert_eq!(
+                group_decrypt(&mut receiver, message.serialized()).as_deref(),
+                Ok(&b"fuzz"[..])
+            );
         }
         Err(GroupEncryptError::ChainExhausted) => {
             assert_eq!(skdm.iteration(), u32::MAX);
             assert_eq!(*own.to_state(), *before);
         }
-        Err(GroupEncryptError::InvalidSenderKeySession { .. }) => assert_eq!(*own.to_state(), *before),
-        Err(GroupEncryptError::NoSenderKeyState { .. }) => panic!("a record that distributed has a state"),
+        Err(GroupEncryptError::InvalidSenderKeySession { .. }) => {
+            assert_eq!(*own.to_state(), *before)
+        }
+        Err(GroupEncryptError::NoSenderKeyState { .. }) => {
+            panic!("a record that distributed has a state")
+        }
     }
     // A message of the fixed sender, into the loaded record.
     let mut fixed = group_parties().sender.clone();
     let message = group_encrypt(&mut fixed, FUZZ_GROUP, b"probe", &mut rng).expect("fixed sender");
     let mut target = record.clone();
     if group_decrypt(&mut target, message.serialized()).is_err() {
-        assert_eq!(*target.to_state(), *stored, "failed decryption changed the record");
+        assert_eq!(
+            *target.to_state(),
+            *stored,
+            "failed decryption changed the record"
+        );
     }
 }
 
@@ -1001,8 +1353,9 @@ pub fn sender_key_record_state(data: &[u8]) {
 
 use hush::keys::Timestamp;
 use hush::sealed_sender::{
-    seal_v1, seal_v2, seal_v2_single, Recipient, RecipientDevice, SentMessage, SentMessageError, SenderCertificate, ServerCertificate,
-    Signer, UnidentifiedSenderMessageContent, UnsealError, ValidationError, MAX_DEVICES_PER_RECIPIENT, MAX_RECIPIENTS,
+    seal_v1, seal_v2, seal_v2_single, Recipient, RecipientDevice, SenderCertificate, SentMessage,
+    SentMessageError, ServerCertificate, Signer, UnidentifiedSenderMessageContent, UnsealError,
+    ValidationError, MAX_DEVICES_PER_RECIPIENT, MAX_RECIPIENTS,
 };
 
 /// The fixed keys of the sealed-sender targets: those of sealed-sender.md
@@ -1027,7 +1380,13 @@ pub fn sealed_keys() -> &'static SealedKeys {
         let (root, server_key) = (key(0x31), key(0x32));
         let mut rng = StdRng::seed_from_u64(0x5ea1);
         let server = ServerCertificate::new(1, &server_key.public_key(), &root, &mut rng);
-        SealedKeys { recipient: key(0x21).into(), sender: key(0x22).into(), root, server_key, server }
+        SealedKeys {
+            recipient: key(0x21).into(),
+            sender: key(0x22).into(),
+            root,
+            server_key,
+            server,
+        }
     })
 }
 
@@ -1037,21 +1396,35 @@ pub fn sealed_keys() -> &'static SealedKeys {
 /// or on other roots, and fails with no root; a certificate re-issued for
 /// the same ID and key validates.
 pub fn server_certificate(data: &[u8]) {
-    let Ok(cert) = ServerCertificate::deserialize(data) else { return };
+    let Ok(cert) = ServerCertificate::deserialize(data) else {
+        return;
+    };
     assert_eq!(cert.serialized(), data);
-    assert_eq!(ServerCertificate::deserialize(cert.serialized()).as_ref(), Ok(&cert));
+    assert_eq!(
+        ServerCertificate::deserialize(cert.serialized()).as_ref(),
+        Ok(&cert)
+    );
     assert_eq!(cert.is_revoked(), cert.key_id() == 0xDEAD_C357);
     let keys = sealed_keys();
     let root = keys.root.public_key();
     let other = keys.server_key.public_key();
     let valid = cert.validate(&[root]);
-    assert_eq!(valid, !cert.is_revoked() && root.verify_signature(cert.certificate(), cert.signature()));
-    assert_eq!(cert.validate(&[other, root]), valid || cert.validate(&[other]));
+    assert_eq!(
+        valid,
+        !cert.is_revoked() && root.verify_signature(cert.certificate(), cert.signature())
+    );
+    assert_eq!(
+        cert.validate(&[other, root]),
+        valid || cert.validate(&[other])
+    );
     assert_eq!(cert.validate(&[root, other]), cert.validate(&[other, root]));
     assert!(!cert.validate(&[]));
     let mut rng = rng_for(data);
     let fresh = ServerCertificate::new(cert.key_id(), cert.key(), &keys.root, &mut rng);
-    assert_eq!(ServerCertificate::deserialize(fresh.serialized()).as_ref(), Ok(&fresh));
+    assert_eq!(
+        ServerCertificate::deserialize(fresh.serialized()).as_ref(),
+        Ok(&fresh)
+    );
     assert_eq!(fresh.validate(&[root]), !fresh.is_revoked());
 }
 
@@ -1062,9 +1435,14 @@ pub fn server_certificate(data: &[u8]) {
 /// sender re-certified by the fixed server parses back to the same sender
 /// and validates.
 pub fn sender_certificate(data: &[u8]) {
-    let Ok(cert) = SenderCertificate::deserialize(data) else { return };
+    let Ok(cert) = SenderCertificate::deserialize(data) else {
+        return;
+    };
     assert_eq!(cert.serialized(), data);
-    assert_eq!(SenderCertificate::deserialize(cert.serialized()).as_ref(), Ok(&cert));
+    assert_eq!(
+        SenderCertificate::deserialize(cert.serialized()).as_ref(),
+        Ok(&cert)
+    );
     assert!((1..=127).contains(&cert.sender_device_id().get()));
     assert_eq!(cert.sender_address().name(), cert.sender_uuid());
     let keys = sealed_keys();
@@ -1075,11 +1453,19 @@ pub fn sender_certificate(data: &[u8]) {
         Ok(()) => {
             assert_eq!(cert.validate(&roots, Timestamp::from_millis(0)), Ok(()));
             if let Some(later) = expiration.as_millis().checked_add(1) {
-                let expired = ValidationError::Expired { expiration: expiration.as_millis(), now: later };
-                assert_eq!(cert.validate(&roots, Timestamp::from_millis(later)), Err(expired));
+                let expired = ValidationError::Expired {
+                    expiration: expiration.as_millis(),
+                    now: later,
+                };
+                assert_eq!(
+                    cert.validate(&roots, Timestamp::from_millis(later)),
+                    Err(expired)
+                );
             }
         }
-        Err(ValidationError::Expired { .. }) => panic!("a certificate expired at its own expiration time"),
+        Err(ValidationError::Expired { .. }) => {
+            panic!("a certificate expired at its own expiration time")
+        }
         Err(ValidationError::UnknownServerCertificateId(id)) => {
             assert_eq!(cert.signer(), &Signer::BuiltIn(id));
             assert!(ServerCertificate::built_in(id).is_err());
@@ -1087,8 +1473,15 @@ pub fn sender_certificate(data: &[u8]) {
         Err(other) => assert_eq!(cert.validate(&roots, Timestamp::from_millis(0)), Err(other)),
     }
     let mut rng = rng_for(data);
-    let fresh = SenderCertificate::new(cert.sender().clone(), expiration, Signer::Embedded(keys.server.clone()), &keys.server_key, &mut rng);
-    let parsed = SenderCertificate::deserialize(fresh.serialized()).expect("a new certificate parses");
+    let fresh = SenderCertificate::new(
+        cert.sender().clone(),
+        expiration,
+        Signer::Embedded(keys.server.clone()),
+        &keys.server_key,
+        &mut rng,
+    );
+    let parsed =
+        SenderCertificate::deserialize(fresh.serialized()).expect("a new certificate parses");
     assert_eq!(parsed.sender(), cert.sender());
     assert_eq!(parsed.validate(&roots, expiration), Ok(()));
 }
@@ -1098,9 +1491,14 @@ pub fn sender_certificate(data: &[u8]) {
 /// content that parses back to the same fields (an empty group ID becomes
 /// absent).
 pub fn sealed_content(data: &[u8]) {
-    let Ok(content) = UnidentifiedSenderMessageContent::deserialize(data) else { return };
+    let Ok(content) = UnidentifiedSenderMessageContent::deserialize(data) else {
+        return;
+    };
     assert_eq!(content.serialized(), data);
-    assert_eq!(UnidentifiedSenderMessageContent::deserialize(content.serialized()).as_ref(), Ok(&content));
+    assert_eq!(
+        UnidentifiedSenderMessageContent::deserialize(content.serialized()).as_ref(),
+        Ok(&content)
+    );
     let made = UnidentifiedSenderMessageContent::new(
         content.message_type(),
         content.sender().clone(),
@@ -1108,12 +1506,16 @@ pub fn sealed_content(data: &[u8]) {
         content.content_hint(),
         content.group_id().map(<[u8]>::to_vec),
     );
-    let again = UnidentifiedSenderMessageContent::deserialize(made.serialized()).expect("a new content parses");
+    let again = UnidentifiedSenderMessageContent::deserialize(made.serialized())
+        .expect("a new content parses");
     assert_eq!(again.message_type(), content.message_type());
     assert_eq!(again.sender(), content.sender());
     assert_eq!(again.contents(), content.contents());
     assert_eq!(again.content_hint(), content.content_hint());
-    assert_eq!(again.group_id(), content.group_id().filter(|g| !g.is_empty()));
+    assert_eq!(
+        again.group_id(),
+        content.group_id().filter(|g| !g.is_empty())
+    );
 }
 
 /// The checks common to both versions of `unseal`: the version errors match
@@ -1122,10 +1524,17 @@ pub fn sealed_content(data: &[u8]) {
 fn check_unseal(data: &[u8]) -> Option<UnidentifiedSenderMessageContent> {
     let keys = sealed_keys();
     let result = hush::sealed_sender::unseal(data, &keys.recipient);
-    assert_eq!(hush::sealed_sender::unseal(data, &keys.recipient), result, "unseal is deterministic");
+    assert_eq!(
+        hush::sealed_sender::unseal(data, &keys.recipient),
+        result,
+        "unseal is deterministic"
+    );
     match result {
         Ok(content) => {
-            assert_eq!(UnidentifiedSenderMessageContent::deserialize(content.serialized()).as_ref(), Ok(&content));
+            assert_eq!(
+                UnidentifiedSenderMessageContent::deserialize(content.serialized()).as_ref(),
+                Ok(&content)
+            );
             Some(content)
         }
         Err(UnsealError::EmptyMessage) => {
@@ -1151,15 +1560,32 @@ pub fn sealed_v1(data: &[u8]) {
     if data.first().is_some_and(|b| b >> 4 == 2) {
         return; // sealed_v2_received's
     }
-    let Some(content) = check_unseal(data) else { return };
+    let Some(content) = check_unseal(data) else {
+        return;
+    };
     assert!(data.len() >= 1 + 2 + 33 + 2 + 43 + 2 + 10 + content.serialized().len());
     let keys = sealed_keys();
     if content.sender().identity_key() == keys.sender.identity_key() {
         let mut rng = rng_for(data);
-        let again = seal_v1(keys.recipient.identity_key(), &content, &keys.sender, &mut rng).expect("reseal");
-        assert_eq!(hush::sealed_sender::unseal(&again, &keys.recipient).as_ref(), Ok(&content));
+        let again = seal_v1(
+            keys.recipient.identity_key(),
+            &content,
+            &keys.sender,
+            &mut rng,
+        )
+        .expect("reseal");
+        assert_eq!(
+            hush::sealed_sender::unseal(&again, &keys.recipient).as_ref(),
+            Ok(&content)
+        );
     } else {
-        assert!(seal_v1(keys.recipient.identity_key(), &content, &keys.sender, &mut rng_for(data)).is_err());
+        assert!(seal_v1(
+            keys.recipient.identity_key(),
+            &content,
+            &keys.sender,
+            &mut rng_for(data)
+        )
+        .is_err());
     }
 }
 
@@ -1174,7 +1600,10 @@ pub fn sealed_v2_received(data: &[u8]) {
     }
     let opened = check_unseal(data);
     if data.len() < 81 && !data.is_empty() {
-        assert_eq!(hush::sealed_sender::unseal(data, &sealed_keys().recipient), Err(UnsealError::InvalidProtobufEncoding));
+        assert_eq!(
+            hush::sealed_sender::unseal(data, &sealed_keys().recipient),
+            Err(UnsealError::InvalidProtobufEncoding)
+        );
     }
     let Some(content) = opened else { return };
     assert_eq!(data.len(), 81 + content.serialized().len() + 16);
@@ -1183,17 +1612,32 @@ pub fn sealed_v2_received(data: &[u8]) {
         return;
     }
     let mut rng = rng_for(data);
-    let direct = seal_v2_single(keys.recipient.identity_key(), &content, &keys.sender, &mut rng).expect("reseal");
-    assert_eq!(hush::sealed_sender::unseal(&direct, &keys.recipient).as_ref(), Ok(&content));
+    let direct = seal_v2_single(
+        keys.recipient.identity_key(),
+        &content,
+        &keys.sender,
+        &mut rng,
+    )
+    .expect("reseal");
+    assert_eq!(
+        hush::sealed_sender::unseal(&direct, &keys.recipient).as_ref(),
+        Ok(&content)
+    );
     let recipient = Recipient {
         service_id: hush::address::ServiceId::new(hush::address::ServiceIdKind::Aci, [7; 16]),
         identity_key: *keys.recipient.identity_key(),
-        devices: vec![RecipientDevice { device_id: DeviceId::new(1).expect("device 1"), registration_id: 0x3FFF }],
+        devices: vec![RecipientDevice {
+            device_id: DeviceId::new(1).expect("device 1"),
+            registration_id: 0x3FFF,
+        }],
     };
     let sent = seal_v2(&[recipient], &[], &content, &keys.sender, &mut rng).expect("reseal");
     let parsed = SentMessage::parse(&sent).expect("own SentMessage parses");
     let received = parsed.received_message(&parsed.recipients()[0]);
-    assert_eq!(hush::sealed_sender::unseal(&received, &keys.recipient).as_ref(), Ok(&content));
+    assert_eq!(
+        hush::sealed_sender::unseal(&received, &keys.recipient).as_ref(),
+        Ok(&content)
+    );
 }
 
 /// `SentMessage::parse`: errors match the input; a parsed message respects
@@ -1206,7 +1650,9 @@ pub fn sealed_v2_sent(data: &[u8]) {
     let parsed = match SentMessage::parse(data) {
         Ok(parsed) => parsed,
         Err(SentMessageError::EmptyMessage) => return assert!(data.is_empty()),
-        Err(SentMessageError::UnknownVersion(v)) => return assert!(v == data[0] && v != 0x22 && v != 0x23),
+        Err(SentMessageError::UnknownVersion(v)) => {
+            return assert!(v == data[0] && v != 0x22 && v != 0x23)
+        }
         Err(_) => return assert!(data[0] == 0x22 || data[0] == 0x23),
     };
     assert_eq!(parsed.version(), data[0]);
@@ -1214,16 +1660,23 @@ pub fn sealed_v2_sent(data: &[u8]) {
     let excluded = parsed.excluded();
     assert!(recipients.len() + excluded.len() <= MAX_RECIPIENTS);
     for (i, r) in recipients.iter().enumerate() {
-        assert!(recipients[..i].iter().all(|o| o.service_id() != r.service_id()));
+        assert!(recipients[..i]
+            .iter()
+            .all(|o| o.service_id() != r.service_id()));
         assert!(!excluded.contains(&r.service_id()));
         assert!(!r.devices().is_empty() && r.devices().len() <= MAX_DEVICES_PER_RECIPIENT);
-        assert!(r.devices().iter().all(|d| d.registration_id <= 0x3FFF && (1..=127).contains(&d.device_id.get())));
+        assert!(r
+            .devices()
+            .iter()
+            .all(|d| d.registration_id <= 0x3FFF && (1..=127).contains(&d.device_id.get())));
     }
     for (i, e) in excluded.iter().enumerate() {
         assert!(!excluded[..i].contains(e));
     }
     let fan_out = parsed.fan_out();
-    let Some((_, first)) = fan_out.first() else { return };
+    let Some((_, first)) = fan_out.first() else {
+        return;
+    };
     let shared = &first[49..];
     assert!(shared.len() >= 32 && data.ends_with(shared));
     let mut canonical = vec![0x23];
@@ -1257,7 +1710,10 @@ pub fn sealed_v2_sent(data: &[u8]) {
     let keys = sealed_keys();
     for (_, bytes) in &fan_out {
         if let Ok(content) = hush::sealed_sender::unseal(bytes, &keys.recipient) {
-            assert_eq!(UnidentifiedSenderMessageContent::deserialize(content.serialized()).as_ref(), Ok(&content));
+            assert_eq!(
+                UnidentifiedSenderMessageContent::deserialize(content.serialized()).as_ref(),
+                Ok(&content)
+            );
         }
     }
 }

@@ -50,7 +50,10 @@ impl ProtocolAddress {
     /// Builds an address.
     #[must_use]
     pub fn new(name: impl Into<String>, device_id: DeviceId) -> Self {
-        Self { name: name.into(), device_id }
+        Self {
+            name: name.into(),
+            device_id,
+        }
     }
 
     /// The name.
@@ -106,7 +109,10 @@ impl ServiceId {
             Some(rest) => (ServiceIdKind::Pni, rest),
             None => (ServiceIdKind::Aci, text),
         };
-        Some(Self { kind, uuid: parse_hyphenated_uuid(uuid)? })
+        Some(Self {
+            kind,
+            uuid: parse_hyphenated_uuid(uuid)?,
+        })
     }
 
     /// The kind.
@@ -142,7 +148,10 @@ impl ServiceId {
             0x01 => ServiceIdKind::Pni,
             _ => return None,
         };
-        Some(Self { kind, uuid: uuid.try_into().ok()? })
+        Some(Self {
+            kind,
+            uuid: uuid.try_into().ok()?,
+        })
     }
 }
 
@@ -166,7 +175,11 @@ fn parse_hyphenated_uuid(text: &str) -> Option<[u8; 16]> {
     if bytes.len() != 36 || [8, 13, 18, 23].iter().any(|&i| bytes[i] != b'-') {
         return None;
     }
-    let mut digits = bytes.iter().enumerate().filter(|(i, _)| ![8, 13, 18, 23].contains(i)).map(|(_, &b)| b);
+    let mut digits = bytes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| ![8, 13, 18, 23].contains(i))
+        .map(|(_, &b)| b);
     let mut uuid = [0u8; 16];
     for out in &mut uuid {
         let high = hex_value(digits.next()?)?;
@@ -197,9 +210,17 @@ mod tests {
         let pni = ServiceId::parse("PNI:796abedb-ca4e-4f18-8803-1fde5b921f9f").unwrap();
         assert_eq!(pni.fixed_width()[0], 0x01);
         assert_eq!(ServiceId::from_fixed_width(&pni.fixed_width()), Some(pni));
-        for bad in ["alice", "9d0652a3dcc34d11975f74d61598733f", "9d0652a3-dcc3-4d11-975f-74d61598733", "pni:796abedb-ca4e-4f18-8803-1fde5b921f9f", "9d0652a3-dcc3-4d11-975f-74d61598733g"] {
+        for bad in [
+            "alice",
+            "9d0652a3dcc34d11975f74d61598733f",
+            "9d0652a3-dcc3-4d11-975f-74d61598733",
+            "pni:796abedb-ca4e-4f18-8803-1fde5b921f9f",
+            "9d0652a3-dcc3-4d11-975f-74d61598733g",
+        ] {
             assert_eq!(ServiceId::parse(bad), None, "{bad}");
         }
-        assert!(DeviceId::new(0).is_err() && DeviceId::new(128).is_err() && DeviceId::new(127).is_ok());
+        assert!(
+            DeviceId::new(0).is_err() && DeviceId::new(128).is_err() && DeviceId::new(127).is_ok()
+        );
     }
 }

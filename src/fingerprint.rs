@@ -57,7 +57,12 @@ impl Fingerprint {
     ///
     /// # Errors
     /// [`FingerprintError::InvalidIterationCount`] outside `2..=1_000_000`.
-    pub fn new(version: u32, iterations: u32, local: FingerprintParty<'_>, remote: FingerprintParty<'_>) -> Result<Self, FingerprintError> {
+    pub fn new(
+        version: u32,
+        iterations: u32,
+        local: FingerprintParty<'_>,
+        remote: FingerprintParty<'_>,
+    ) -> Result<Self, FingerprintError> {
         if !(MIN_ITERATIONS..=MAX_ITERATIONS).contains(&iterations) {
             return Err(FingerprintError::InvalidIterationCount(iterations));
         }
@@ -74,7 +79,14 @@ impl Fingerprint {
         local_fp.copy_from_slice(&local_hash[..32]);
         let mut remote_fp = [0u8; 32];
         remote_fp.copy_from_slice(&remote_hash[..32]);
-        Ok(Self { display, scannable: ScannableFingerprint { version, local: local_fp, remote: remote_fp } })
+        Ok(Self {
+            display,
+            scannable: ScannableFingerprint {
+                version,
+                local: local_fp,
+                remote: remote_fp,
+            },
+        })
     }
 
     /// The 60-digit safety number, the same on both sides.
@@ -92,7 +104,9 @@ impl Fingerprint {
 
 impl fmt::Debug for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Fingerprint").field("display", &self.display).finish_non_exhaustive()
+        f.debug_struct("Fingerprint")
+            .field("display", &self.display)
+            .finish_non_exhaustive()
     }
 }
 
@@ -116,8 +130,12 @@ impl ScannableFingerprint {
     pub fn serialize(&self) -> Vec<u8> {
         CombinedFingerprints {
             version: Some(self.version),
-            local_fingerprint: Some(LogicalFingerprint { content: Some(self.local.to_vec()) }),
-            remote_fingerprint: Some(LogicalFingerprint { content: Some(self.remote.to_vec()) }),
+            local_fingerprint: Some(LogicalFingerprint {
+                content: Some(self.local.to_vec()),
+            }),
+            remote_fingerprint: Some(LogicalFingerprint {
+                content: Some(self.remote.to_vec()),
+            }),
         }
         .encode_to_vec()
     }
@@ -138,18 +156,30 @@ impl ScannableFingerprint {
 /// [`FingerprintError::Parsing`] when either form is malformed or lacks a
 /// part, [`FingerprintError::VersionMismatch`] when the versions differ.
 pub fn compare_scannable(ours: &[u8], theirs: &[u8]) -> Result<bool, FingerprintError> {
-    let ours = CombinedFingerprints::decode(ours).map_err(|_| FingerprintError::Parsing("failed to decode protobuf"))?;
-    let our_version = ours.version.ok_or(FingerprintError::Parsing("missing version"))?;
-    let our_local = content(&ours.local_fingerprint).ok_or(FingerprintError::Parsing("missing local fingerprint"))?;
-    let our_remote = content(&ours.remote_fingerprint).ok_or(FingerprintError::Parsing("missing remote fingerprint"))?;
+    let ours = CombinedFingerprints::decode(ours)
+        .map_err(|_| FingerprintError::Parsing("failed to decode protobuf"))?;
+    let our_version = ours
+        .version
+        .ok_or(FingerprintError::Parsing("missing version"))?;
+    let our_local = content(&ours.local_fingerprint)
+        .ok_or(FingerprintError::Parsing("missing local fingerprint"))?;
+    let our_remote = content(&ours.remote_fingerprint)
+        .ok_or(FingerprintError::Parsing("missing remote fingerprint"))?;
 
-    let theirs = CombinedFingerprints::decode(theirs).map_err(|_| FingerprintError::Parsing("failed to decode their protobuf"))?;
+    let theirs = CombinedFingerprints::decode(theirs)
+        .map_err(|_| FingerprintError::Parsing("failed to decode their protobuf"))?;
     let their_version = theirs.version.unwrap_or(0);
     if their_version != our_version {
-        return Err(FingerprintError::VersionMismatch { theirs: their_version, ours: our_version });
+        return Err(FingerprintError::VersionMismatch {
+            theirs: their_version,
+            ours: our_version,
+        });
     }
-    let their_local = content(&theirs.local_fingerprint).ok_or(FingerprintError::Parsing("missing their local fingerprint"))?;
-    let their_remote = content(&theirs.remote_fingerprint).ok_or(FingerprintError::Parsing("missing their remote fingerprint"))?;
+    let their_local = content(&theirs.local_fingerprint)
+        .ok_or(FingerprintError::Parsing("missing their local fingerprint"))?;
+    let their_remote = content(&theirs.remote_fingerprint).ok_or(FingerprintError::Parsing(
+        "missing their remote fingerprint",
+    ))?;
     // `ct_eq` on slices of different lengths is simply false.
     let same = their_local.ct_eq(our_remote) & their_remote.ct_eq(our_local);
     Ok(same.into())
@@ -169,7 +199,11 @@ fn party_hash(iterations: u32, party: FingerprintParty<'_>) -> [u8; 64] {
         .finalize()
         .into();
     for _ in 1..iterations {
-        hash = Sha512::new().chain_update(hash).chain_update(key).finalize().into();
+        hash = Sha512::new()
+            .chain_update(hash)
+            .chain_update(key)
+            .finalize()
+            .into();
     }
     hash
 }

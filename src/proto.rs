@@ -53,7 +53,11 @@ macro_rules! zeroize_private_key_on_drop {
         }
     )*};
 }
-zeroize_private_key_on_drop!(IdentityKeyPairStructure, PreKeyRecordStructure, SignedPreKeyRecordStructure);
+zeroize_private_key_on_drop!(
+    IdentityKeyPairStructure,
+    PreKeyRecordStructure,
+    SignedPreKeyRecordStructure
+);
 
 /// `LogicalFingerprint` (fingerprint.proto, proto2).
 #[derive(Clone, PartialEq, prost::Message)]

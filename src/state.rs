@@ -76,7 +76,10 @@ pub(crate) fn unwrap(kind: StateKind, bytes: &[u8]) -> Result<&[u8], StateError>
         return Err(StateError::UnsupportedVersion(*version));
     }
     if *found != kind as u8 {
-        return Err(StateError::WrongKind { expected: kind, found: *found });
+        return Err(StateError::WrongKind {
+            expected: kind,
+            found: *found,
+        });
     }
     Ok(payload)
 }
@@ -95,7 +98,8 @@ macro_rules! libsignal_layout_state {
             /// # Errors
             /// [`StateError`] for a bad header or payload.
             pub fn from_state(bytes: &[u8]) -> Result<Self, StateError> {
-                Self::deserialize(unwrap($kind, bytes)?).map_err(|_| StateError::Invalid(stringify!($ty)))
+                Self::deserialize(unwrap($kind, bytes)?)
+                    .map_err(|_| StateError::Invalid(stringify!($ty)))
             }
         }
     };

@@ -18,11 +18,24 @@ fn keys_redact_private_material() {
     let identity = IdentityKeyPair::generate(&mut r);
     let kem = KemKeyPair::generate(&mut r);
     let signed = SignedPreKeyRecord::generate(SignedPreKeyId(5), common::NOW, &identity, &mut r);
-    let shown = format!("{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}", pair.private_key, pair, identity, kem.secret_key, kem, signed);
-    for secret in [hex(&pair.private_key.serialize()[..]), hex(&identity.private_key().serialize()[..]), hex(&signed.key_pair().private_key.serialize()[..])] {
-        assert!(!shown.contains(&secret), "a private key leaked into Debug output");
+    let shown = format!(
+        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        pair.private_key, pair, identity, kem.secret_key, kem, signed
+    );
+    for secret in [
+        hex(&pair.private_key.serialize()[..]),
+        hex(&identity.private_key().serialize()[..]),
+        hex(&signed.key_pair().private_key.serialize()[..]),
+    ] {
+        assert!(
+            !shown.contains(&secret),
+            "a private key leaked into Debug output"
+        );
     }
-    assert!(!shown.contains(&hex(&kem.secret_key.serialize()[1..33])), "KEM secret leaked");
+    assert!(
+        !shown.contains(&hex(&kem.secret_key.serialize()[1..33])),
+        "KEM secret leaked"
+    );
     insta::assert_snapshot!(shown);
 }
 
@@ -36,12 +49,19 @@ fn session_records_redact_secrets() {
     assert!(shown.contains("<redacted>"));
     // The stored form holds the root and chain keys; none of its 32-byte
     // windows that are not public keys may show up in Debug output.
-    let public: Vec<String> = shown.split(|c: char| !c.is_ascii_hexdigit()).filter(|w| w.len() >= 64).map(str::to_owned).collect();
+    let public: Vec<String> = shown
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .filter(|w| w.len() >= 64)
+        .map(str::to_owned)
+        .collect();
     let state = alice.record.to_state();
     for window in state.windows(32) {
         let h = hex(window);
         if shown.contains(&h) {
-            assert!(public.iter().any(|p| p.contains(&h)), "secret bytes in Debug output");
+            assert!(
+                public.iter().any(|p| p.contains(&h)),
+                "secret bytes in Debug output"
+            );
         }
     }
     insta::assert_snapshot!(shown);

@@ -12,14 +12,16 @@ use std::path::{Path, PathBuf};
 use hush::address::DeviceId;
 use hush::fingerprint::{Fingerprint, FingerprintParty};
 use hush::keys::{
-    IdentityKeyPair, KemKeyPair, KyberPreKeyId, KyberPreKeyRecord, PreKeyBundle, PreKeyId, PreKeyRecord, SignedPreKeyId,
-    SignedPreKeyRecord, Timestamp,
+    IdentityKeyPair, KemKeyPair, KyberPreKeyId, KyberPreKeyRecord, PreKeyBundle, PreKeyId,
+    PreKeyRecord, SignedPreKeyId, SignedPreKeyRecord, Timestamp,
 };
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 fn corpus_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join("corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz")
+        .join("corpus")
 }
 
 #[test]
@@ -28,10 +30,18 @@ fn replay_fuzz_corpus() {
     let mut total = 0;
     for (name, target) in targets::TARGETS {
         let dir = root.join(name);
-        let entries = fs::read_dir(&dir).unwrap_or_else(|e| panic!("corpus directory {} is missing: {e}", dir.display()));
-        let mut files: Vec<PathBuf> = entries.map(|e| e.expect("directory entry").path()).filter(|p| p.is_file()).collect();
+        let entries = fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("corpus directory {} is missing: {e}", dir.display()));
+        let mut files: Vec<PathBuf> = entries
+            .map(|e| e.expect("directory entry").path())
+            .filter(|p| p.is_file())
+            .collect();
         files.sort();
-        assert!(!files.is_empty(), "corpus directory {} is empty", dir.display());
+        assert!(
+            !files.is_empty(),
+            "corpus directory {} is empty",
+            dir.display()
+        );
         for file in &files {
             let data = fs::read(file).expect("corpus file");
             if std::panic::catch_unwind(|| target(&data)).is_err() {
@@ -45,15 +55,23 @@ fn replay_fuzz_corpus() {
     for entry in fs::read_dir(&root).expect("fuzz/corpus") {
         let name = entry.expect("directory entry").file_name();
         let name = name.to_string_lossy();
-        assert!(targets::TARGETS.iter().any(|(t, _)| *t == name), "fuzz/corpus/{name} has no target");
+        assert!(
+            targets::TARGETS.iter().any(|(t, _)| *t == name),
+            "fuzz/corpus/{name} has no target"
+        );
     }
-    assert!(total >= 5 * targets::TARGETS.len(), "only {total} corpus inputs");
+    assert!(
+        total >= 5 * targets::TARGETS.len(),
+        "only {total} corpus inputs"
+    );
 }
 
 /// The fuzz binaries listed in fuzz/Cargo.toml are exactly the targets here.
 #[test]
 fn fuzz_manifest_lists_every_target() {
-    let manifest = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/Cargo.toml")).expect("fuzz/Cargo.toml");
+    let manifest =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/Cargo.toml"))
+            .expect("fuzz/Cargo.toml");
     let bins: Vec<&str> = manifest
         .lines()
         .filter_map(|l| l.strip_prefix("name = \"")?.strip_suffix('"'))
@@ -65,8 +83,14 @@ fn fuzz_manifest_lists_every_target() {
     found.sort_unstable();
     assert_eq!(found, expected);
     for name in bins {
-        let source = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fuzz/fuzz_targets/{name}.rs"))).expect("target source");
-        assert!(source.contains(&format!("targets::{name}(data)")), "fuzz_targets/{name}.rs calls its own body");
+        let source = fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fuzz/fuzz_targets/{name}.rs")),
+        )
+        .expect("target source");
+        assert!(
+            source.contains(&format!("targets::{name}(data)")),
+            "fuzz_targets/{name}.rs calls its own body"
+        );
     }
 }
 
@@ -113,13 +137,21 @@ fn generate_seed_corpus() {
     write("ec_private_key", "unclamped", &[0xff; 32]);
     write("ec_private_key", "zero", &[0; 32]);
     write("ec_private_key", "short", &private[..31]);
-    write("ec_private_key", "long", &[private.as_slice(), &[0]].concat());
+    write(
+        "ec_private_key",
+        "long",
+        &[private.as_slice(), &[0]].concat(),
+    );
 
     // Identity key pairs.
     let pair = identity.serialize();
     write("identity_key_pair", "valid", &pair);
     write("identity_key_pair", "valid-other", &other.serialize());
-    write("identity_key_pair", "mismatched-public", &flipped(&pair, 10));
+    write(
+        "identity_key_pair",
+        "mismatched-public",
+        &flipped(&pair, 10),
+    );
     write("identity_key_pair", "truncated", &pair[..40]);
     write("identity_key_pair", "not-protobuf", &[0xff; 8]);
 
@@ -131,16 +163,28 @@ fn generate_seed_corpus() {
     let ciphertext = ciphertext.serialize();
     write("kem_public_key", "valid", &kem_public);
     write("kem_public_key", "bad-type", &flipped(&kem_public, 0));
-    write("kem_public_key", "short", &kem_public[..kem_public.len() - 1]);
+    write(
+        "kem_public_key",
+        "short",
+        &kem_public[..kem_public.len() - 1],
+    );
     write("kem_public_key", "type-only", &[0x08]);
     write("kem_public_key", "empty", &[]);
     write("kem_secret_key", "valid", &kem_secret);
     write("kem_secret_key", "corrupted", &flipped(&kem_secret, 100));
-    write("kem_secret_key", "short", &kem_secret[..kem_secret.len() - 1]);
+    write(
+        "kem_secret_key",
+        "short",
+        &kem_secret[..kem_secret.len() - 1],
+    );
     write("kem_secret_key", "bad-type", &flipped(&kem_secret, 0));
     write("kem_secret_key", "type-only", &[0x08]);
     write("kem_ciphertext", "valid", &ciphertext);
-    write("kem_ciphertext", "long", &[ciphertext.as_slice(), &[0]].concat());
+    write(
+        "kem_ciphertext",
+        "long",
+        &[ciphertext.as_slice(), &[0]].concat(),
+    );
     write("kem_ciphertext", "bad-type", &flipped(&ciphertext, 0));
     write("kem_ciphertext", "type-only", &[0x08]);
     write("kem_ciphertext", "empty", &[]);
@@ -148,40 +192,108 @@ fn generate_seed_corpus() {
     // Pre-key records.
     let pre_key = PreKeyRecord::generate(PreKeyId(7), &mut rng).serialize();
     write("pre_key_record", "valid", &pre_key);
-    write("pre_key_record", "valid-id-zero", &PreKeyRecord::generate(PreKeyId(0), &mut rng).serialize());
-    write("pre_key_record", "mismatched", &flipped(&pre_key, pre_key.len() - 1));
+    write(
+        "pre_key_record",
+        "valid-id-zero",
+        &PreKeyRecord::generate(PreKeyId(0), &mut rng).serialize(),
+    );
+    write(
+        "pre_key_record",
+        "mismatched",
+        &flipped(&pre_key, pre_key.len() - 1),
+    );
     write("pre_key_record", "truncated", &pre_key[..pre_key.len() - 5]);
     write("pre_key_record", "empty", &[]);
 
-    let signed = SignedPreKeyRecord::generate(SignedPreKeyId(3), now, &identity, &mut rng).serialize();
+    let signed =
+        SignedPreKeyRecord::generate(SignedPreKeyId(3), now, &identity, &mut rng).serialize();
     write("signed_pre_key_record", "valid", &signed);
-    write("signed_pre_key_record", "valid-zero-timestamp", &SignedPreKeyRecord::generate(SignedPreKeyId(4), Timestamp::from_millis(0), &identity, &mut rng).serialize());
+    write(
+        "signed_pre_key_record",
+        "valid-zero-timestamp",
+        &SignedPreKeyRecord::generate(
+            SignedPreKeyId(4),
+            Timestamp::from_millis(0),
+            &identity,
+            &mut rng,
+        )
+        .serialize(),
+    );
     write("signed_pre_key_record", "mismatched", &flipped(&signed, 10));
-    write("signed_pre_key_record", "truncated", &signed[..signed.len() - 9]);
+    write(
+        "signed_pre_key_record",
+        "truncated",
+        &signed[..signed.len() - 9],
+    );
     write("signed_pre_key_record", "empty", &[]);
 
     let kyber = KyberPreKeyRecord::generate(KyberPreKeyId(9), now, &identity, &mut rng);
     let kyber_bytes = kyber.serialize();
     write("kyber_pre_key_record", "valid", &kyber_bytes);
-    write("kyber_pre_key_record", "mismatched", &flipped(&kyber_bytes, 10));
-    write("kyber_pre_key_record", "truncated", &kyber_bytes[..kyber_bytes.len() - 9]);
+    write(
+        "kyber_pre_key_record",
+        "mismatched",
+        &flipped(&kyber_bytes, 10),
+    );
+    write(
+        "kyber_pre_key_record",
+        "truncated",
+        &kyber_bytes[..kyber_bytes.len() - 9],
+    );
     write("kyber_pre_key_record", "ec-record", &signed);
     write("kyber_pre_key_record", "empty", &[]);
 
     // Scannable fingerprints: two real forms (mirror images) with a split
     // point in front, and real key material for the second half of the target.
-    let alice = FingerprintParty { identifier: b"alice", identity_key: identity.identity_key() };
-    let bob = FingerprintParty { identifier: b"bob", identity_key: other.identity_key() };
-    let a = Fingerprint::new(2, 2, alice, bob).expect("fingerprint").scannable().serialize();
-    let b = Fingerprint::new(2, 2, bob, alice).expect("fingerprint").scannable().serialize();
+    let alice = FingerprintParty {
+        identifier: b"alice",
+        identity_key: identity.identity_key(),
+    };
+    let bob = FingerprintParty {
+        identifier: b"bob",
+        identity_key: other.identity_key(),
+    };
+    let a = Fingerprint::new(2, 2, alice, bob)
+        .expect("fingerprint")
+        .scannable()
+        .serialize();
+    let b = Fingerprint::new(2, 2, bob, alice)
+        .expect("fingerprint")
+        .scannable()
+        .serialize();
     let split = u16::try_from(a.len()).expect("small").to_le_bytes();
-    write("scannable_fingerprint", "mirror-pair", &[&split[..], &a, &b].concat());
-    write("scannable_fingerprint", "same-side", &[&split[..], &a, &a].concat());
-    let c = Fingerprint::new(1, 2, alice, bob).expect("fingerprint").scannable().serialize();
-    write("scannable_fingerprint", "version-mismatch", &[&split[..], &a, &c].concat());
-    let keys = [&identity.private_key().serialize()[..], &other.private_key().serialize()[..], &[2u8, 5, 0], b"alicebob"].concat();
+    write(
+        "scannable_fingerprint",
+        "mirror-pair",
+        &[&split[..], &a, &b].concat(),
+    );
+    write(
+        "scannable_fingerprint",
+        "same-side",
+        &[&split[..], &a, &a].concat(),
+    );
+    let c = Fingerprint::new(1, 2, alice, bob)
+        .expect("fingerprint")
+        .scannable()
+        .serialize();
+    write(
+        "scannable_fingerprint",
+        "version-mismatch",
+        &[&split[..], &a, &c].concat(),
+    );
+    let keys = [
+        &identity.private_key().serialize()[..],
+        &other.private_key().serialize()[..],
+        &[2u8, 5, 0],
+        b"alicebob",
+    ]
+    .concat();
     write("scannable_fingerprint", "keys-and-identifiers", &keys);
-    write("scannable_fingerprint", "garbage", &[0x00, 0x00, 0x0a, 0x02, 0xff]);
+    write(
+        "scannable_fingerprint",
+        "garbage",
+        &[0x00, 0x00, 0x0a, 0x02, 0xff],
+    );
 
     // Bundles in the fuzz layout (see targets::decode_bundle).
     let one_time = PreKeyRecord::generate(PreKeyId(1), &mut rng);
@@ -203,16 +315,32 @@ fn generate_seed_corpus() {
     write("pre_key_bundle", "valid", &encoded);
     let mut no_one_time = bundle.clone();
     no_one_time.pre_key = None;
-    write("pre_key_bundle", "valid-no-one-time", &targets::encode_bundle(&no_one_time));
+    write(
+        "pre_key_bundle",
+        "valid-no-one-time",
+        &targets::encode_bundle(&no_one_time),
+    );
     let mut bad_signed = bundle.clone();
     bad_signed.signed_pre_key_signature[5] ^= 1;
-    write("pre_key_bundle", "bad-signed-pre-key-signature", &targets::encode_bundle(&bad_signed));
+    write(
+        "pre_key_bundle",
+        "bad-signed-pre-key-signature",
+        &targets::encode_bundle(&bad_signed),
+    );
     let mut bad_kyber = bundle.clone();
     bad_kyber.kyber_pre_key_signature.truncate(63);
-    write("pre_key_bundle", "short-kyber-signature", &targets::encode_bundle(&bad_kyber));
+    write(
+        "pre_key_bundle",
+        "short-kyber-signature",
+        &targets::encode_bundle(&bad_kyber),
+    );
     let mut wrong_identity = bundle;
     wrong_identity.identity_key = *other.identity_key();
-    write("pre_key_bundle", "wrong-identity", &targets::encode_bundle(&wrong_identity));
+    write(
+        "pre_key_bundle",
+        "wrong-identity",
+        &targets::encode_bundle(&wrong_identity),
+    );
 }
 
 /// Seeds for the session-layer targets: real messages and records from a
@@ -227,10 +355,22 @@ fn generate_session_seed_corpus() {
 
     let mut rng = StdRng::seed_from_u64(0x7365_7373);
     let now = Timestamp::from_millis(1_700_000_000_000);
-    let alice = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 1 };
-    let bob = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 2 };
-    let a_addr = ProtocolAddress::new("9d0652a3-dcc3-4d11-975f-74d61598733f", DeviceId::new(1).unwrap());
-    let b_addr = ProtocolAddress::new("796abedb-ca4e-4f18-8803-1fde5b921f9f", DeviceId::new(1).unwrap());
+    let alice = LocalIdentity {
+        key_pair: IdentityKeyPair::generate(&mut rng),
+        registration_id: 1,
+    };
+    let bob = LocalIdentity {
+        key_pair: IdentityKeyPair::generate(&mut rng),
+        registration_id: 2,
+    };
+    let a_addr = ProtocolAddress::new(
+        "9d0652a3-dcc3-4d11-975f-74d61598733f",
+        DeviceId::new(1).unwrap(),
+    );
+    let b_addr = ProtocolAddress::new(
+        "796abedb-ca4e-4f18-8803-1fde5b921f9f",
+        DeviceId::new(1).unwrap(),
+    );
     let signed = SignedPreKeyRecord::generate(SignedPreKeyId(1), now, &bob.key_pair, &mut rng);
     let kyber = KyberPreKeyRecord::generate(KyberPreKeyId(1), now, &bob.key_pair, &mut rng);
     let one_time = PreKeyRecord::generate(PreKeyId(1), &mut rng);
@@ -247,36 +387,108 @@ fn generate_session_seed_corpus() {
         identity_key: *bob.key_pair.identity_key(),
     };
     let mut alice_record = SessionRecord::new();
-    alice_record.initiate(&bundle.verify().unwrap(), &alice, now, &mut rng).unwrap();
-    let to_bob = Addresses { local: &a_addr, remote: &b_addr };
-    let to_alice = Addresses { local: &b_addr, remote: &a_addr };
-    let CiphertextMessage::PreKey(first) = alice_record.encrypt(b"first", to_bob, now, &mut rng).unwrap() else { panic!() };
-    write("session_record_state", "unacknowledged-initiator", &alice_record.to_state());
+    alice_record
+        .initiate(&bundle.verify().unwrap(), &alice, now, &mut rng)
+        .unwrap();
+    let to_bob = Addresses {
+        local: &a_addr,
+        remote: &b_addr,
+    };
+    let to_alice = Addresses {
+        local: &b_addr,
+        remote: &a_addr,
+    };
+    let CiphertextMessage::PreKey(first) = alice_record
+        .encrypt(b"first", to_bob, now, &mut rng)
+        .unwrap()
+    else {
+        panic!()
+    };
+    write(
+        "session_record_state",
+        "unacknowledged-initiator",
+        &alice_record.to_state(),
+    );
     write("prekey_signal_message", "valid", first.serialized());
-    write("prekey_signal_message", "version-3", &[&[0x34u8][..], &first.serialized()[1..]].concat());
-    write("prekey_signal_message", "truncated", &first.serialized()[..100]);
+    write(
+        "prekey_signal_message",
+        "version-3",
+        &[&[0x34u8][..], &first.serialized()[1..]].concat(),
+    );
+    write(
+        "prekey_signal_message",
+        "truncated",
+        &first.serialized()[..100],
+    );
     write("prekey_signal_message", "empty", &[]);
-    write("signal_message", "inner-with-addresses", first.message().serialized());
+    write(
+        "signal_message",
+        "inner-with-addresses",
+        first.message().serialized(),
+    );
     let mut bob_record = SessionRecord::new();
-    let keys = PreKeys { signed: Some(&signed), kyber: Some(&kyber), one_time: Some(&one_time) };
-    bob_record.decrypt_prekey(&first, &bob, keys, to_alice, &mut rng).unwrap();
-    let CiphertextMessage::Whisper(reply) = bob_record.encrypt(b"reply", to_alice, now, &mut rng).unwrap() else { panic!() };
+    let keys = PreKeys {
+        signed: Some(&signed),
+        kyber: Some(&kyber),
+        one_time: Some(&one_time),
+    };
+    bob_record
+        .decrypt_prekey(&first, &bob, keys, to_alice, &mut rng)
+        .unwrap();
+    let CiphertextMessage::Whisper(reply) = bob_record
+        .encrypt(b"reply", to_alice, now, &mut rng)
+        .unwrap()
+    else {
+        panic!()
+    };
     write("signal_message", "valid", reply.serialized());
-    write("signal_message", "bad-mac", &flipped(reply.serialized(), reply.serialized().len() - 1));
-    write("signal_message", "legacy-version", &[&[0x24u8][..], &reply.serialized()[1..]].concat());
+    write(
+        "signal_message",
+        "bad-mac",
+        &flipped(reply.serialized(), reply.serialized().len() - 1),
+    );
+    write(
+        "signal_message",
+        "legacy-version",
+        &[&[0x24u8][..], &reply.serialized()[1..]].concat(),
+    );
     write("signal_message", "too-short", &reply.serialized()[..8]);
     alice_record.decrypt(&reply, to_bob, &mut rng).unwrap();
-    write("session_record_state", "acknowledged-initiator", &alice_record.to_state());
+    write(
+        "session_record_state",
+        "acknowledged-initiator",
+        &alice_record.to_state(),
+    );
     write("session_record_state", "recipient", &bob_record.to_state());
-    write("session_record_state", "empty-record", &SessionRecord::new().to_state());
+    write(
+        "session_record_state",
+        "empty-record",
+        &SessionRecord::new().to_state(),
+    );
     write("session_record_state", "bad-version", &[0xee, 1]);
 
     // Conversation scripts: (op, arg) pairs; op % 7: 0/1 send from Alice/Bob,
     // 2/3 deliver, 4 drop, 5 swap (+1 byte), 6 duplicate or tamper (+1 byte).
-    write("conversation", "ping-pong", &[0, 0, 2, 0, 1, 0, 2, 0, 0, 1, 2, 0, 1, 2, 2, 0]);
-    write("conversation", "burst-reversed", &[0, 0, 2, 0, 0, 0, 0, 1, 0, 2, 0, 3, 2, 3, 2, 2, 2, 1, 2, 0]);
-    write("conversation", "duplicate-and-tamper", &[0, 0, 0, 0, 2, 0, 6, 0, 0, 6, 1, 9, 2, 0, 6, 0, 0]);
-    write("conversation", "drop-and-swap", &[0, 0, 0, 1, 0, 2, 4, 1, 5, 0, 1, 2, 0, 2, 0]);
+    write(
+        "conversation",
+        "ping-pong",
+        &[0, 0, 2, 0, 1, 0, 2, 0, 0, 1, 2, 0, 1, 2, 2, 0],
+    );
+    write(
+        "conversation",
+        "burst-reversed",
+        &[0, 0, 2, 0, 0, 0, 0, 1, 0, 2, 0, 3, 2, 3, 2, 2, 2, 1, 2, 0],
+    );
+    write(
+        "conversation",
+        "duplicate-and-tamper",
+        &[0, 0, 0, 0, 2, 0, 6, 0, 0, 6, 1, 9, 2, 0, 6, 0, 0],
+    );
+    write(
+        "conversation",
+        "drop-and-swap",
+        &[0, 0, 0, 1, 0, 2, 4, 1, 5, 0, 1, 2, 0, 2, 0],
+    );
     let mut long = Vec::new();
     for turn in 0..12u8 {
         long.extend_from_slice(&[turn % 2, turn, turn % 2, 0, 2, 1, 2, 0]);
@@ -294,9 +506,14 @@ fn generate_session_seed_corpus() {
 #[test]
 #[ignore = "generator: rewrites fuzz/corpus/spqr_recv"]
 fn generate_spqr_seed_corpus() {
-    let script = |ops: &[u8], rounds: usize| -> Vec<u8> { [&[1u8][..], &ops.repeat(rounds)].concat() };
+    let script =
+        |ops: &[u8], rounds: usize| -> Vec<u8> { [&[1u8][..], &ops.repeat(rounds)].concat() };
     // Lockstep through epoch 1 (43 rounds) and into epoch 2.
-    write("spqr_recv", "lockstep", &script(&[0, 0, 4, 0, 1, 0, 5, 0], 45));
+    write(
+        "spqr_recv",
+        "lockstep",
+        &script(&[0, 0, 4, 0, 1, 0, 5, 0], 45),
+    );
     // A bursts ten messages, B gets them newest first; then B answers.
     let mut burst = vec![1u8];
     burst.extend([0u8, 0].repeat(10));
@@ -306,21 +523,49 @@ fn generate_spqr_seed_corpus() {
     burst.extend([1, 0, 1, 0, 5, 0, 7, 1]);
     write("spqr_recv", "burst-reversed", &burst);
     // Two sends, one dropped, per turn and direction.
-    write("spqr_recv", "lossy", &script(&[0, 0, 0, 0, 8, 1, 4, 0, 1, 0, 1, 0, 9, 1, 5, 0], 30));
+    write(
+        "spqr_recv",
+        "lossy",
+        &script(&[0, 0, 0, 0, 8, 1, 4, 0, 1, 0, 1, 0, 9, 1, 5, 0], 30),
+    );
     // Every message re-delivered once after its first delivery.
-    write("spqr_recv", "duplicates", &script(&[0, 0, 4, 0, 8, 0, 1, 0, 5, 0, 9, 0], 20));
+    write(
+        "spqr_recv",
+        "duplicates",
+        &script(&[0, 0, 4, 0, 8, 0, 1, 0, 5, 0, 9, 0], 20),
+    );
     // Tampered copies of pending messages, then the originals.
-    write("spqr_recv", "tampered", &script(&[0, 0, 10, 7, 0x40, 4, 0, 1, 0, 11, 40, 0x01, 5, 0], 12));
+    write(
+        "spqr_recv",
+        "tampered",
+        &script(&[0, 0, 10, 7, 0x40, 4, 0, 1, 0, 11, 40, 0x01, 5, 0], 12),
+    );
     write("spqr_recv", "empty-script", &[1]);
     // Messages into a state.
-    write("spqr_recv", "garbage-into-b", &[0, 1, 0, 4, 0x01, 0x01, 0x01, 0x00, 3, 0xff, 0xff, 0xff, 0, 2, 0x02, 0x01]);
+    write(
+        "spqr_recv",
+        "garbage-into-b",
+        &[
+            0, 1, 0, 4, 0x01, 0x01, 0x01, 0x00, 3, 0xff, 0xff, 0xff, 0, 2, 0x02, 0x01,
+        ],
+    );
     let mut ct1 = vec![0u8, 0, 3, 37, 0x01, 0x01, 0x04, 0x05, 0x05];
     ct1.extend([0x11; 32]);
     write("spqr_recv", "forged-ct1-chunk-into-a", &ct1);
-    write("spqr_recv", "old-epoch-and-jump", &[0, 1, 45, 4, 0x01, 0x01, 0x05, 0x00, 6, 0x01, 0x02, 0xb0, 0xea, 0x01, 0x00]);
+    write(
+        "spqr_recv",
+        "old-epoch-and-jump",
+        &[
+            0, 1, 45, 4, 0x01, 0x01, 0x05, 0x00, 6, 0x01, 0x02, 0xb0, 0xea, 0x01, 0x00,
+        ],
+    );
     write("spqr_recv", "empty-message", &[0, 0, 0, 0]);
     // Stored states, cut and edited.
-    write("spqr_recv", "state-flip-ct1-sampled", &[2, 1, 5, 0, 0x00, 0x40, 0x01, 0x01, 0x00, 0x80]);
+    write(
+        "spqr_recv",
+        "state-flip-ct1-sampled",
+        &[2, 1, 5, 0, 0x00, 0x40, 0x01, 0x01, 0x00, 0x80],
+    );
     write("spqr_recv", "state-truncated-header-sent", &[2, 0, 10, 7]);
     write("spqr_recv", "state-unchanged-epoch-2", &[2, 0, 44, 0]);
 }
@@ -333,31 +578,68 @@ fn generate_spqr_seed_corpus() {
 #[test]
 #[ignore = "generator: rewrites fuzz/corpus/{sender_key_message,sender_key_distribution_message,sender_key_record_state}"]
 fn generate_group_seed_corpus() {
-    use hush::groups::{create_distribution_message, group_decrypt, group_encrypt, process_distribution_message, SenderKeyRecord};
+    use hush::groups::{
+        create_distribution_message, group_decrypt, group_encrypt, process_distribution_message,
+        SenderKeyRecord,
+    };
 
     let mut rng = StdRng::seed_from_u64(0x0067_726f_7570);
     let parties = targets::group_parties();
     let group = targets::FUZZ_GROUP;
     let mut sender = parties.sender.clone();
-    let messages: Vec<Vec<u8>> =
-        (0..5u8).map(|i| group_encrypt(&mut sender, group, &[i; 20][..usize::from(i) * 5], &mut rng).unwrap().serialized().to_vec()).collect();
+    let messages: Vec<Vec<u8>> = (0..5u8)
+        .map(|i| {
+            group_encrypt(&mut sender, group, &[i; 20][..usize::from(i) * 5], &mut rng)
+                .unwrap()
+                .serialized()
+                .to_vec()
+        })
+        .collect();
 
     // Group messages.
     let m = "sender_key_message";
     write(m, "valid-iteration-0-empty", &messages[0]);
     write(m, "valid-iteration-3", &messages[3]);
-    write(m, "low-nibble-0", &[&[0x30u8][..], &messages[1][1..]].concat());
-    write(m, "tampered-signature", &flipped(&messages[2], messages[2].len() - 1));
+    write(
+        m,
+        "low-nibble-0",
+        &[&[0x30u8][..], &messages[1][1..]].concat(),
+    );
+    write(
+        m,
+        "tampered-signature",
+        &flipped(&messages[2], messages[2].len() - 1),
+    );
     write(m, "tampered-body", &flipped(&messages[2], 30));
-    write(m, "legacy-version", &[&[0x23u8][..], &messages[1][1..]].concat());
-    write(m, "unrecognized-version", &[&[0x43u8][..], &messages[1][1..]].concat());
+    write(
+        m,
+        "legacy-version",
+        &[&[0x23u8][..], &messages[1][1..]].concat(),
+    );
+    write(
+        m,
+        "unrecognized-version",
+        &[&[0x43u8][..], &messages[1][1..]].concat(),
+    );
     write(m, "too-short", &messages[1][..64]);
     // version byte, protobuf without the ciphertext field, signature.
-    let no_ciphertext = [&[0x33u8, 0x0a, 0x10][..], group.as_bytes(), &[0x10, 0x01, 0x18, 0x00], &[0u8; 64]].concat();
+    let no_ciphertext = [
+        &[0x33u8, 0x0a, 0x10][..],
+        group.as_bytes(),
+        &[0x10, 0x01, 0x18, 0x00],
+        &[0u8; 64],
+    ]
+    .concat();
     write(m, "missing-ciphertext", &no_ciphertext);
     let mut stranger = SenderKeyRecord::new();
     create_distribution_message(&mut stranger, group, &mut rng).unwrap();
-    write(m, "unknown-chain", group_encrypt(&mut stranger, group, b"stranger", &mut rng).unwrap().serialized());
+    write(
+        m,
+        "unknown-chain",
+        group_encrypt(&mut stranger, group, b"stranger", &mut rng)
+            .unwrap()
+            .serialized(),
+    );
     let spec_message = hex::decode(concat!(
         "330a10d1d1d1d1700011ebb32a33b8a8a487a610f8acd1910118002210835bfa",
         "a6529ae7c3b210fef835ea801c93003d6f0ff8cb5ac5e2798b19b25d226e61dd",
@@ -387,11 +669,29 @@ fn generate_group_seed_corpus() {
     // The chain key field shortened by one byte (its length byte and data).
     let chain_key_at = key_type_at - 2 - 32;
     assert_eq!(skdm[chain_key_at - 2..chain_key_at], [0x22, 0x20]);
-    let short_key = [&skdm[..chain_key_at - 1], &[0x1f], &skdm[chain_key_at..chain_key_at + 31], &skdm[chain_key_at + 32..]].concat();
+    let short_key = [
+        &skdm[..chain_key_at - 1],
+        &[0x1f],
+        &skdm[chain_key_at..chain_key_at + 31],
+        &skdm[chain_key_at + 32..],
+    ]
+    .concat();
     write(d, "short-chain-key", &short_key);
-    write(d, "missing-signing-key", &[&skdm[..key_type_at - 2], &[0x3a, 0x04, 0xbe, 0xef, 0xbe, 0xef][..]].concat());
+    write(
+        d,
+        "missing-signing-key",
+        &[
+            &skdm[..key_type_at - 2],
+            &[0x3a, 0x04, 0xbe, 0xef, 0xbe, 0xef][..],
+        ]
+        .concat(),
+    );
     write(d, "too-short", &skdm[..64]);
-    write(d, "unrecognized-version", &[&[0x43u8][..], &skdm[1..]].concat());
+    write(
+        d,
+        "unrecognized-version",
+        &[&[0x43u8][..], &skdm[1..]].concat(),
+    );
 
     // Stored records.
     let r = "sender_key_record_state";
@@ -404,7 +704,10 @@ fn generate_group_seed_corpus() {
     let mut five = receiver.clone();
     for _ in 0..4 {
         let mut other = SenderKeyRecord::new();
-        process_distribution_message(&mut five, &create_distribution_message(&mut other, group, &mut rng).unwrap());
+        process_distribution_message(
+            &mut five,
+            &create_distribution_message(&mut other, group, &mut rng).unwrap(),
+        );
     }
     assert_eq!(five.state_count(), 5);
     write(r, "five-chains", &five.to_state());
@@ -440,11 +743,32 @@ fn generate_sealed_sender_seed_corpus() {
         "18e852072af2cd917503ddd9fdd5310af8ce928683"
     ));
     write(d, "spec", &spec_server);
-    write(d, "built-in-test", ServerCertificate::built_in(TEST_SERVER_CERTIFICATE_ID).unwrap().serialized());
-    write(d, "built-in-production", ServerCertificate::built_in(PRODUCTION_SERVER_CERTIFICATE_ID).unwrap().serialized());
-    let revoked = ServerCertificate::new(0xDEAD_C357, &keys.server_key.public_key(), &keys.root, &mut rng);
+    write(
+        d,
+        "built-in-test",
+        ServerCertificate::built_in(TEST_SERVER_CERTIFICATE_ID)
+            .unwrap()
+            .serialized(),
+    );
+    write(
+        d,
+        "built-in-production",
+        ServerCertificate::built_in(PRODUCTION_SERVER_CERTIFICATE_ID)
+            .unwrap()
+            .serialized(),
+    );
+    let revoked = ServerCertificate::new(
+        0xDEAD_C357,
+        &keys.server_key.public_key(),
+        &keys.root,
+        &mut rng,
+    );
     write(d, "revoked", revoked.serialized());
-    write(d, "bad-signature", &flipped(&spec_server, spec_server.len() - 3));
+    write(
+        d,
+        "bad-signature",
+        &flipped(&spec_server, spec_server.len() - 3),
+    );
     write(d, "truncated", &spec_server[..40]);
     let bad_key = [&spec_server[..6], &[0x06], &spec_server[7..]].concat();
     write(d, "bad-key-type", &bad_key);
@@ -468,16 +792,39 @@ fn generate_sealed_sender_seed_corpus() {
         identity_key: *keys.sender.identity_key(),
     };
     let expires = hush::keys::Timestamp::from_millis(2_000_000_000_000);
-    let with_phone = SenderCertificate::new(sender.clone(), expires, Signer::Embedded(keys.server.clone()), &keys.server_key, &mut rng);
+    let with_phone = SenderCertificate::new(
+        sender.clone(),
+        expires,
+        Signer::Embedded(keys.server.clone()),
+        &keys.server_key,
+        &mut rng,
+    );
     write(d, "with-e164", with_phone.serialized());
     let ff = PrivateKey::deserialize(&[0xff; 32]).unwrap();
-    let built_in = SenderCertificate::new(sender.clone(), expires, Signer::BuiltIn(TEST_SERVER_CERTIFICATE_ID), &ff, &mut rng);
+    let built_in = SenderCertificate::new(
+        sender.clone(),
+        expires,
+        Signer::BuiltIn(TEST_SERVER_CERTIFICATE_ID),
+        &ff,
+        &mut rng,
+    );
     write(d, "built-in-signer", built_in.serialized());
-    let unknown = SenderCertificate::new(sender.clone(), expires, Signer::BuiltIn(9), &ff, &mut rng);
+    let unknown =
+        SenderCertificate::new(sender.clone(), expires, Signer::BuiltIn(9), &ff, &mut rng);
     write(d, "unknown-built-in", unknown.serialized());
-    let never = SenderCertificate::new(sender.clone(), hush::keys::Timestamp::from_millis(u64::MAX), Signer::Embedded(keys.server.clone()), &keys.server_key, &mut rng);
+    let never = SenderCertificate::new(
+        sender.clone(),
+        hush::keys::Timestamp::from_millis(u64::MAX),
+        Signer::Embedded(keys.server.clone()),
+        &keys.server_key,
+        &mut rng,
+    );
     write(d, "never-expires", never.serialized());
-    write(d, "bad-signature", &flipped(&spec_sender, spec_sender.len() - 2));
+    write(
+        d,
+        "bad-signature",
+        &flipped(&spec_sender, spec_sender.len() - 2),
+    );
     write(d, "truncated", &spec_sender[..100]);
 
     // Contents.
@@ -491,12 +838,39 @@ fn generate_sealed_sender_seed_corpus() {
     );
     write(d, "spec", spec_content.serialized());
     let cert = SenderCertificate::deserialize(&spec_sender).unwrap();
-    let content = |kind, hint, group: Option<Vec<u8>>| UnidentifiedSenderMessageContent::new(kind, cert.clone(), vec![0x33; 80], hint, group);
-    let sender_key = content(CiphertextMessageType::SenderKey, ContentHint::Implicit, Some(vec![0x47; 32]));
+    let content = |kind, hint, group: Option<Vec<u8>>| {
+        UnidentifiedSenderMessageContent::new(kind, cert.clone(), vec![0x33; 80], hint, group)
+    };
+    let sender_key = content(
+        CiphertextMessageType::SenderKey,
+        ContentHint::Implicit,
+        Some(vec![0x47; 32]),
+    );
     write(d, "sender-key-with-group", sender_key.serialized());
-    write(d, "unknown-hint", content(CiphertextMessageType::Whisper, ContentHint::Unknown(7), None).serialized());
-    write(d, "prekey-empty-group", &[content(CiphertextMessageType::PreKey, ContentHint::Resendable, None).serialized(), &[0x2a, 0x00][..]].concat());
-    write(d, "unknown-type", &[&[0x08, 0x03][..], &spec_content.serialized()[2..]].concat());
+    write(
+        d,
+        "unknown-hint",
+        content(
+            CiphertextMessageType::Whisper,
+            ContentHint::Unknown(7),
+            None,
+        )
+        .serialized(),
+    );
+    write(
+        d,
+        "prekey-empty-group",
+        &[
+            content(CiphertextMessageType::PreKey, ContentHint::Resendable, None).serialized(),
+            &[0x2a, 0x00][..],
+        ]
+        .concat(),
+    );
+    write(
+        d,
+        "unknown-type",
+        &[&[0x08, 0x03][..], &spec_content.serialized()[2..]].concat(),
+    );
     write(d, "truncated", &spec_content.serialized()[..50]);
 
     // v1 messages for the fixed recipient.
@@ -514,7 +888,13 @@ fn generate_sealed_sender_seed_corpus() {
     ));
     assert_eq!(unseal(&spec_v1, &keys.recipient).unwrap(), spec_content);
     write(d, "spec", &spec_v1);
-    let fresh_v1 = seal_v1(keys.recipient.identity_key(), &sender_key, &keys.sender, &mut rng).unwrap();
+    let fresh_v1 = seal_v1(
+        keys.recipient.identity_key(),
+        &sender_key,
+        &keys.sender,
+        &mut rng,
+    )
+    .unwrap();
     write(d, "sender-key-content", &fresh_v1);
     write(d, "tampered-static", &flipped(&spec_v1, 45));
     write(d, "tampered-content", &flipped(&spec_v1, 200));
@@ -535,40 +915,99 @@ fn generate_sealed_sender_seed_corpus() {
         "d818ca5c08c937358f7af5e5a4c66c74e1a3d91227daa50b36e983162da4f3c5369e2819a7d9c84afaabc8",
         "9be4a809a79c18c81811c3c9f21964127db1bcd83c8d"
     ));
-    assert_eq!(unseal(&spec_received, &keys.recipient).unwrap(), spec_content);
+    assert_eq!(
+        unseal(&spec_received, &keys.recipient).unwrap(),
+        spec_content
+    );
     write(d, "spec", &spec_received);
-    let fresh_v2 = seal_v2_single(keys.recipient.identity_key(), &sender_key, &keys.sender, &mut rng).unwrap();
+    let fresh_v2 = seal_v2_single(
+        keys.recipient.identity_key(),
+        &sender_key,
+        &keys.sender,
+        &mut rng,
+    )
+    .unwrap();
     write(d, "sender-key-content", &fresh_v2);
     write(d, "tampered-wrapped-key", &flipped(&spec_received, 5));
     write(d, "tampered-tag", &flipped(&spec_received, 40));
     write(d, "tampered-payload", &flipped(&spec_received, 300));
-    write(d, "zero-ephemeral", &[&spec_received[..49], &[0; 32], &spec_received[81..]].concat());
+    write(
+        d,
+        "zero-ephemeral",
+        &[&spec_received[..49], &[0; 32], &spec_received[81..]].concat(),
+    );
     write(d, "too-short", &spec_received[..80]);
 
     // v2 SentMessages.
     let d = "sealed_v2_sent";
-    let spec_sent = [hex(concat!(
+    let spec_sent = [
+        hex(concat!(
         "230200796abedbca4e4f1888031fde5b921f9f019234020005de7a88efad3727eb478668e600662903b3ca",
         "c8e3174daf93d12a7cb5974ec0c4964192941c56eaefdb3ca380b37a70b301aaaaaaaabbbb4ccc8dddeeee",
         "eeeeeeee003ef387eca8d19edd718118c1d39911c529e9f03b7765a4ccc5b3f3392609ce6d"
-    )), spec_received[81..].to_vec()]
+    )),
+        spec_received[81..].to_vec(),
+    ]
     .concat();
     write(d, "spec", &spec_sent);
     let id = |kind, byte| ServiceId::new(kind, [byte; 16]);
-    let device = |d, r| RecipientDevice { device_id: DeviceId::new(d).unwrap(), registration_id: r };
-    let other = IdentityKey::new(PublicKey::deserialize(&keys.server_key.public_key().serialize()).unwrap());
+    let device = |d, r| RecipientDevice {
+        device_id: DeviceId::new(d).unwrap(),
+        registration_id: r,
+    };
+    let other = IdentityKey::new(
+        PublicKey::deserialize(&keys.server_key.public_key().serialize()).unwrap(),
+    );
     let recipients = [
-        Recipient { service_id: id(ServiceIdKind::Aci, 1), identity_key: *keys.recipient.identity_key(), devices: vec![device(1, 1), device(2, 0x3FFF)] },
-        Recipient { service_id: id(ServiceIdKind::Pni, 2), identity_key: other, devices: vec![device(127, 5)] },
-        Recipient { service_id: id(ServiceIdKind::Aci, 1), identity_key: *keys.recipient.identity_key(), devices: vec![device(3, 7)] },
+        Recipient {
+            service_id: id(ServiceIdKind::Aci, 1),
+            identity_key: *keys.recipient.identity_key(),
+            devices: vec![device(1, 1), device(2, 0x3FFF)],
+        },
+        Recipient {
+            service_id: id(ServiceIdKind::Pni, 2),
+            identity_key: other,
+            devices: vec![device(127, 5)],
+        },
+        Recipient {
+            service_id: id(ServiceIdKind::Aci, 1),
+            identity_key: *keys.recipient.identity_key(),
+            devices: vec![device(3, 7)],
+        },
     ];
-    let split = seal_v2(&recipients, &[id(ServiceIdKind::Aci, 9)], &sender_key, &keys.sender, &mut rng).unwrap();
+    let split = seal_v2(
+        &recipients,
+        &[id(ServiceIdKind::Aci, 9)],
+        &sender_key,
+        &keys.sender,
+        &mut rng,
+    )
+    .unwrap();
     write(d, "split-recipient-and-excluded", &split);
-    let legacy = [&[0x22, 0x01][..], &[0x79; 16], &[0x01, 0x00, 0x05], &[0x11; 48], &[0xee; 48]].concat();
+    let legacy = [
+        &[0x22, 0x01][..],
+        &[0x79; 16],
+        &[0x01, 0x00, 0x05],
+        &[0x11; 48],
+        &[0xee; 48],
+    ]
+    .concat();
     write(d, "legacy-0x22", &legacy);
-    let redundant = [&[0x23, 0x02][..], &id(ServiceIdKind::Aci, 4).fixed_width(), &[0], &id(ServiceIdKind::Aci, 4).fixed_width(), &[0], &[0; 32]].concat();
+    let redundant = [
+        &[0x23, 0x02][..],
+        &id(ServiceIdKind::Aci, 4).fixed_width(),
+        &[0],
+        &id(ServiceIdKind::Aci, 4).fixed_width(),
+        &[0],
+        &[0; 32],
+    ]
+    .concat();
     write(d, "redundant-empty", &redundant);
     write(d, "truncated", &spec_sent[..60]);
-    write(d, "bad-kind", &[&[0x23, 0x01, 0x02][..], &spec_sent[3..]].concat());
+    write(
+        d,
+        "bad-kind",
+        &[&[0x23, 0x01, 0x02][..], &spec_sent[3..]].concat(),
+    );
     write(d, "version-24", &[&[0x24][..], &spec_sent[1..]].concat());
 }

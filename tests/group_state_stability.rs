@@ -9,8 +9,8 @@
 //! and never rewritten; a later format version adds its own file.
 
 use hush::groups::{
-    create_distribution_message, group_decrypt, group_encrypt, process_distribution_message, DistributionId, GroupDecryptError,
-    SenderKeyRecord,
+    create_distribution_message, group_decrypt, group_encrypt, process_distribution_message,
+    DistributionId, GroupDecryptError, SenderKeyRecord,
 };
 use hush::state::FORMAT_VERSION;
 use rand::rngs::StdRng;
@@ -20,7 +20,10 @@ use serde_json::{json, Value};
 const GROUP: &str = "b33401f7-c14a-4891-93f9-54f1e372e76f";
 
 fn path() -> String {
-    format!("{}/test-vectors/state/sender-keys-v1.json", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/test-vectors/state/sender-keys-v1.json",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 fn b(v: &Value) -> Vec<u8> {
@@ -30,8 +33,15 @@ fn b(v: &Value) -> Vec<u8> {
 #[test]
 #[ignore = "generator: writes test-vectors/state/sender-keys-v1.json once"]
 fn write_sender_key_samples() {
-    assert_eq!(FORMAT_VERSION, 1, "samples of a new format version go into a new file");
-    assert!(!std::path::Path::new(&path()).exists(), "{} exists; released samples are never rewritten", path());
+    assert_eq!(
+        FORMAT_VERSION, 1,
+        "samples of a new format version go into a new file"
+    );
+    assert!(
+        !std::path::Path::new(&path()).exists(),
+        "{} exists; released samples are never rewritten",
+        path()
+    );
     let group: DistributionId = GROUP.parse().unwrap();
     let mut rng = StdRng::seed_from_u64(2026);
     // An old chain of the sender, then its current one.
@@ -42,8 +52,14 @@ fn write_sender_key_samples() {
     let mut receiver = SenderKeyRecord::new();
     process_distribution_message(&mut receiver, &old_skdm);
     process_distribution_message(&mut receiver, &skdm);
-    let messages: Vec<Vec<u8>> =
-        (0..4).map(|i| group_encrypt(&mut own, group, format!("message {i}").as_bytes(), &mut rng).unwrap().serialized().to_vec()).collect();
+    let messages: Vec<Vec<u8>> = (0..4)
+        .map(|i| {
+            group_encrypt(&mut own, group, format!("message {i}").as_bytes(), &mut rng)
+                .unwrap()
+                .serialized()
+                .to_vec()
+        })
+        .collect();
     // The receiver got 3 first (so 0..2 are stored skipped keys), then 1.
     group_decrypt(&mut receiver, &messages[3]).unwrap();
     group_decrypt(&mut receiver, &messages[1]).unwrap();
@@ -62,7 +78,11 @@ fn write_sender_key_samples() {
         ],
         "already_received": hex::encode(&messages[3]),
     });
-    std::fs::write(path(), serde_json::to_string_pretty(&sample).unwrap() + "\n").unwrap();
+    std::fs::write(
+        path(),
+        serde_json::to_string_pretty(&sample).unwrap() + "\n",
+    )
+    .unwrap();
 }
 
 #[test]
@@ -75,21 +95,35 @@ fn committed_sender_key_records_still_load_and_work() {
     // Reloaded records write the same bytes again.
     assert_eq!(own.to_state().to_vec(), b(&v["own"]));
     assert_eq!(receiver.to_state().to_vec(), b(&v["receiver"]));
-    let chains: Vec<u32> = v["receiver_chain_ids"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap() as u32).collect();
+    let chains: Vec<u32> = v["receiver_chain_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap() as u32)
+        .collect();
     assert_eq!(receiver.chain_ids(), chains);
     assert_eq!(own.chain_ids(), chains[..1]);
 
     // The messages in flight decrypt; the one already received is a duplicate.
     for pending in v["pending"].as_array().unwrap() {
-        assert_eq!(group_decrypt(&mut receiver, &b(&pending["ciphertext"])).unwrap(), b(&pending["plaintext"]));
+        assert_eq!(
+            group_decrypt(&mut receiver, &b(&pending["ciphertext"])).unwrap(),
+            b(&pending["plaintext"])
+        );
     }
     assert!(matches!(
         group_decrypt(&mut receiver, &b(&v["already_received"])),
-        Err(GroupDecryptError::DuplicatedMessage { current: 4, received: 3 })
+        Err(GroupDecryptError::DuplicatedMessage {
+            current: 4,
+            received: 3
+        })
     ));
     // The sender goes on at iteration 4.
     let mut rng = StdRng::seed_from_u64(9);
     let next = group_encrypt(&mut own, group, b"after reload", &mut rng).unwrap();
     assert_eq!(next.iteration(), 4);
-    assert_eq!(group_decrypt(&mut receiver, next.serialized()).unwrap(), b"after reload");
+    assert_eq!(
+        group_decrypt(&mut receiver, next.serialized()).unwrap(),
+        b"after reload"
+    );
 }

@@ -14,12 +14,10 @@ use common::vectors::{bytes, load};
 use std::collections::BTreeMap;
 
 use hush::groups::{
-    group_decrypt, process_distribution_message, DistributionId, GroupDecryptError, SenderKeyDistributionMessage, SenderKeyMessage,
-    SenderKeyRecord,
+    group_decrypt, process_distribution_message, DistributionId, GroupDecryptError,
+    SenderKeyDistributionMessage, SenderKeyMessage, SenderKeyRecord,
 };
 use serde_json::Value;
-
-
 
 fn number(v: &Value) -> u32 {
     u32::try_from(v.as_u64().unwrap()).unwrap()
@@ -46,7 +44,11 @@ fn replay(name: &str) -> Tally {
         assert_eq!(skdm.chain_id(), number(&d["chain_id"]), "{which}");
         assert_eq!(skdm.iteration(), number(&d["iteration"]), "{which}");
         assert_eq!(skdm.chain_key().to_vec(), bytes(&d["chain_key"]), "{which}");
-        assert_eq!(skdm.signing_key().serialize().to_vec(), bytes(&d["signing_key"]), "{which}");
+        assert_eq!(
+            skdm.signing_key().serialize().to_vec(),
+            bytes(&d["signing_key"]),
+            "{which}"
+        );
         assert_eq!(skdm.serialized(), bytes(&d["skdm"]), "{which}");
     }
 
@@ -57,15 +59,22 @@ fn replay(name: &str) -> Tally {
         // distribution ID only. Records are kept as stored bytes.
         let mut store: BTreeMap<DistributionId, Vec<u8>> = BTreeMap::new();
         let load_record = |store: &BTreeMap<DistributionId, Vec<u8>>, id| {
-            store.get(&id).map_or_else(SenderKeyRecord::new, |b| SenderKeyRecord::from_state(b).unwrap())
+            store.get(&id).map_or_else(SenderKeyRecord::new, |b| {
+                SenderKeyRecord::from_state(b).unwrap()
+            })
         };
         for (n, step) in receiver["steps"].as_array().unwrap().iter().enumerate() {
             let at = format!("{name} {who} step {n} ({})", step["id"].as_str().unwrap());
             match step["op"].as_str().unwrap() {
                 "process_distribution" => {
                     assert_eq!(step["expect"], "ok", "{at}");
-                    let skdm = SenderKeyDistributionMessage::deserialize(&bytes(&step["skdm"])).unwrap();
-                    assert_eq!((skdm.chain_id(), skdm.iteration()), (number(&step["chain_id"]), number(&step["iteration"])), "{at}");
+                    let skdm =
+                        SenderKeyDistributionMessage::deserialize(&bytes(&step["skdm"])).unwrap();
+                    assert_eq!(
+                        (skdm.chain_id(), skdm.iteration()),
+                        (number(&step["chain_id"]), number(&step["iteration"])),
+                        "{at}"
+                    );
                     let mut record = load_record(&store, skdm.distribution_id());
                     process_distribution_message(&mut record, &skdm);
                     store.insert(skdm.distribution_id(), record.to_state().to_vec());
@@ -74,7 +83,11 @@ fn replay(name: &str) -> Tally {
                 "group_decrypt" => {
                     let ciphertext = bytes(&step["ciphertext"]);
                     let parsed = SenderKeyMessage::deserialize(&ciphertext).unwrap();
-                    assert_eq!((parsed.chain_id(), parsed.iteration()), (number(&step["chain_id"]), number(&step["iteration"])), "{at}");
+                    assert_eq!(
+                        (parsed.chain_id(), parsed.iteration()),
+                        (number(&step["chain_id"]), number(&step["iteration"])),
+                        "{at}"
+                    );
                     let id = parsed.distribution_id();
                     let mut record = load_record(&store, id);
                     let before = record.to_state();
@@ -86,17 +99,31 @@ fn replay(name: &str) -> Tally {
                             tally.ok += 1;
                         }
                         ("duplicate", Err(e @ GroupDecryptError::DuplicatedMessage { .. })) => {
-                            assert_eq!(format!("DuplicatedMessage: {e}"), step["libsignal_error"].as_str().unwrap(), "{at}");
+                            assert_eq!(
+                                format!("DuplicatedMessage: {e}"),
+                                step["libsignal_error"].as_str().unwrap(),
+                                "{at}"
+                            );
                             tally.duplicate += 1;
                         }
-                        ("invalid", Err(e)) if !matches!(e, GroupDecryptError::DuplicatedMessage { .. }) => {
-                            assert_eq!(format!("LibSignalError: {e}"), step["libsignal_error"].as_str().unwrap(), "{at}");
+                        ("invalid", Err(e))
+                            if !matches!(e, GroupDecryptError::DuplicatedMessage { .. }) =>
+                        {
+                            assert_eq!(
+                                format!("LibSignalError: {e}"),
+                                step["libsignal_error"].as_str().unwrap(),
+                                "{at}"
+                            );
                             tally.invalid += 1;
                         }
                         (expect, _) => panic!("{at}: expected {expect}, got {result:?}"),
                     }
                     if result.is_err() {
-                        assert_eq!(*record.to_state(), *before, "{at}: a rejected step changed the record");
+                        assert_eq!(
+                            *record.to_state(),
+                            *before,
+                            "{at}: a rejected step changed the record"
+                        );
                     }
                 }
                 other => panic!("{at}: unknown op {other}"),
@@ -110,12 +137,28 @@ fn replay(name: &str) -> Tally {
 fn libsignal_0_90_group_transcript() {
     let tally = replay("group-v0.90.0.json");
     eprintln!("group-v0.90.0: {tally:?}");
-    assert_eq!(tally, Tally { distributions: 3, ok: 20, duplicate: 5, invalid: 3 });
+    assert_eq!(
+        tally,
+        Tally {
+            distributions: 3,
+            ok: 20,
+            duplicate: 5,
+            invalid: 3
+        }
+    );
 }
 
 #[test]
 fn libsignal_0_103_group_transcript() {
     let tally = replay("group-v0.103.0.json");
     eprintln!("group-v0.103.0: {tally:?}");
-    assert_eq!(tally, Tally { distributions: 3, ok: 20, duplicate: 5, invalid: 3 });
+    assert_eq!(
+        tally,
+        Tally {
+            distributions: 3,
+            ok: 20,
+            duplicate: 5,
+            invalid: 3
+        }
+    );
 }

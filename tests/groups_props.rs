@@ -13,8 +13,9 @@
 //!   stay independent, whatever the interleaving.
 
 use hush::groups::{
-    create_distribution_message, group_decrypt, group_encrypt, process_distribution_message, DistributionId, GroupDecryptError,
-    GroupEncryptError, SenderKeyDistributionMessage, SenderKeyRecord, MAX_MESSAGE_KEYS,
+    create_distribution_message, group_decrypt, group_encrypt, process_distribution_message,
+    DistributionId, GroupDecryptError, GroupEncryptError, SenderKeyDistributionMessage,
+    SenderKeyRecord, MAX_MESSAGE_KEYS,
 };
 use proptest::prelude::*;
 use rand::rngs::StdRng;
@@ -23,7 +24,14 @@ use rand::SeedableRng;
 const GROUP: DistributionId = DistributionId::from_bytes([0x42; 16]);
 
 /// A sender's record and a receiver's, and the SKDM that links them.
-fn setup(seed: u64) -> (SenderKeyRecord, SenderKeyRecord, SenderKeyDistributionMessage, StdRng) {
+fn setup(
+    seed: u64,
+) -> (
+    SenderKeyRecord,
+    SenderKeyRecord,
+    SenderKeyDistributionMessage,
+    StdRng,
+) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut sender = SenderKeyRecord::new();
     let skdm = create_distribution_message(&mut sender, GROUP, &mut rng).unwrap();

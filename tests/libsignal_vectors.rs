@@ -8,7 +8,10 @@ use hush::primitives::hkdf_sha256;
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
-    let path = format!("{}/test-vectors/libsignal/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/test-vectors/libsignal/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).expect("vector file")).expect("valid JSON")
 }
 
@@ -31,11 +34,23 @@ fn signatures_match_libsignal_verdicts() {
         assert_eq!(verdict, expected, "{id}: libsignal said {expected}");
         if let Some(private) = v.get("private_key").and_then(Value::as_str) {
             let private = PrivateKey::deserialize(&hex::decode(private).unwrap()).unwrap();
-            assert_eq!(private.public_key().serialize().to_vec(), bytes(&v["public_key"]), "{id}: public key");
+            assert_eq!(
+                private.public_key().serialize().to_vec(),
+                bytes(&v["public_key"]),
+                "{id}: public key"
+            );
         }
-        if expected { accepted += 1 } else { rejected += 1 }
+        if expected {
+            accepted += 1
+        } else {
+            rejected += 1
+        }
     }
-    assert_eq!((accepted, rejected), (14, 17), "every entry of signatures.json was checked");
+    assert_eq!(
+        (accepted, rejected),
+        (14, 17),
+        "every entry of signatures.json was checked"
+    );
 }
 
 #[test]
@@ -44,21 +59,42 @@ fn primitives_match_libsignal() {
     for v in file["hkdf"].as_array().unwrap() {
         let salt = v["salt"].as_str().map(|s| hex::decode(s).unwrap());
         let mut okm = vec![0u8; v["length"].as_u64().unwrap() as usize];
-        hkdf_sha256(salt.as_deref(), &bytes(&v["ikm"]), &bytes(&v["info"]), &mut okm).unwrap();
+        hkdf_sha256(
+            salt.as_deref(),
+            &bytes(&v["ikm"]),
+            &bytes(&v["info"]),
+            &mut okm,
+        )
+        .unwrap();
         assert_eq!(okm, bytes(&v["okm"]), "{}", v["id"]);
     }
     for v in file["agreement"].as_array().unwrap() {
         let private = PrivateKey::deserialize(&bytes(&v["private"])).unwrap();
         let public = PublicKey::deserialize(&bytes(&v["public"])).unwrap();
         match v["expect"].as_str().unwrap() {
-            "ok" => assert_eq!(private.agree(&public).unwrap().to_vec(), bytes(&v["shared"]), "{}", v["id"]),
+            "ok" => assert_eq!(
+                private.agree(&public).unwrap().to_vec(),
+                bytes(&v["shared"]),
+                "{}",
+                v["id"]
+            ),
             _ => assert!(private.agree(&public).is_err(), "{}", v["id"]),
         }
     }
     for v in file["public_keys"].as_array().unwrap() {
         let private = PrivateKey::deserialize(&bytes(&v["private"])).unwrap();
-        assert_eq!(private.serialize().to_vec(), bytes(&v["private_clamped"]), "{}", v["id"]);
-        assert_eq!(private.public_key().serialize().to_vec(), bytes(&v["public"]), "{}", v["id"]);
+        assert_eq!(
+            private.serialize().to_vec(),
+            bytes(&v["private_clamped"]),
+            "{}",
+            v["id"]
+        );
+        assert_eq!(
+            private.public_key().serialize().to_vec(),
+            bytes(&v["public"]),
+            "{}",
+            v["id"]
+        );
     }
 }
 
@@ -74,16 +110,35 @@ fn fingerprints_match_libsignal() {
         let fp = Fingerprint::new(
             v["version"].as_u64().unwrap() as u32,
             v["iterations"].as_u64().unwrap() as u32,
-            FingerprintParty { identifier: &local_id, identity_key: &local_key },
-            FingerprintParty { identifier: &remote_id, identity_key: &remote_key },
+            FingerprintParty {
+                identifier: &local_id,
+                identity_key: &local_key,
+            },
+            FingerprintParty {
+                identifier: &remote_id,
+                identity_key: &remote_key,
+            },
         )
         .unwrap();
-        assert_eq!(fp.display_string(), v["displayable"].as_str().unwrap(), "{}", v["id"]);
-        assert_eq!(fp.scannable().serialize(), bytes(&v["scannable"]), "{}", v["id"]);
+        assert_eq!(
+            fp.display_string(),
+            v["displayable"].as_str().unwrap(),
+            "{}",
+            v["id"]
+        );
+        assert_eq!(
+            fp.scannable().serialize(),
+            bytes(&v["scannable"]),
+            "{}",
+            v["id"]
+        );
     }
     let comparisons = file["comparisons"].as_array().unwrap();
     for c in comparisons {
-        let result = compare_scannable(&bytes(&c["local_scannable"]), &bytes(&c["remote_scannable"]));
+        let result = compare_scannable(
+            &bytes(&c["local_scannable"]),
+            &bytes(&c["remote_scannable"]),
+        );
         match c["expect"].as_str().unwrap() {
             "match" => assert_eq!(result, Ok(true), "{}", c["id"]),
             "no_match" => assert_eq!(result, Ok(false), "{}", c["id"]),
@@ -93,6 +148,12 @@ fn fingerprints_match_libsignal() {
     assert_eq!((vectors.len(), comparisons.len()), (8, 7));
     // libsignal rejects iteration counts below 2.
     let key = IdentityKey::deserialize(&bytes(&vectors[0]["local_key"])).unwrap();
-    let party = FingerprintParty { identifier: b"", identity_key: &key };
-    assert_eq!(Fingerprint::new(2, 1, party, party).unwrap_err(), FingerprintError::InvalidIterationCount(1));
+    let party = FingerprintParty {
+        identifier: b"",
+        identity_key: &key,
+    };
+    assert_eq!(
+        Fingerprint::new(2, 1, party, party).unwrap_err(),
+        FingerprintError::InvalidIterationCount(1)
+    );
 }

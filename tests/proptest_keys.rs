@@ -4,8 +4,9 @@
 
 use hush::fingerprint::{Fingerprint, FingerprintParty};
 use hush::keys::{
-    IdentityKey, IdentityKeyPair, KemCiphertext, KemKeyPair, KemPublicKey, KemSecretKey, KeyError, KyberPreKeyId, KyberPreKeyRecord,
-    PreKeyId, PreKeyRecord, PrivateKey, PublicKey, SignedPreKeyId, SignedPreKeyRecord, Timestamp,
+    IdentityKey, IdentityKeyPair, KemCiphertext, KemKeyPair, KemPublicKey, KemSecretKey, KeyError,
+    KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord, PrivateKey, PublicKey,
+    SignedPreKeyId, SignedPreKeyRecord, Timestamp,
 };
 use proptest::prelude::*;
 use rand::rngs::StdRng;

@@ -62,15 +62,29 @@ fn rfc7748_x25519_scalar_multiplication() {
         // The decimal forms are the clamped scalar and the u-coordinate with
         // bit 255 masked: this checks the typed-in hex against the RFC's
         // second rendering and hush's clamping against the RFC's.
-        let clamped = PrivateKey::deserialize(&scalar).expect("scalar").serialize();
-        assert_eq!(le_decimal(&clamped), v["scalar_decimal"].as_str().expect("decimal"), "{id}: clamped scalar");
+        let clamped = PrivateKey::deserialize(&scalar)
+            .expect("scalar")
+            .serialize();
+        assert_eq!(
+            le_decimal(&clamped),
+            v["scalar_decimal"].as_str().expect("decimal"),
+            "{id}: clamped scalar"
+        );
         let mut masked = u;
         masked[31] &= 0x7f;
-        assert_eq!(le_decimal(&masked), v["u_decimal"].as_str().expect("decimal"), "{id}: masked u");
+        assert_eq!(
+            le_decimal(&masked),
+            v["u_decimal"].as_str().expect("decimal"),
+            "{id}: masked u"
+        );
 
         assert_eq!(x25519(&scalar, &u), array32(&v["output"]), "{id}: output");
         // The masked and unmasked u-coordinates are the same input to X25519.
-        assert_eq!(x25519(&scalar, &masked), array32(&v["output"]), "{id}: output with bit 255 masked");
+        assert_eq!(
+            x25519(&scalar, &masked),
+            array32(&v["output"]),
+            "{id}: output with bit 255 masked"
+        );
     }
 }
 
@@ -83,7 +97,12 @@ fn run_iterated(max_iterations: u64) -> usize {
         .as_array()
         .expect("results")
         .iter()
-        .map(|r| (r["iterations"].as_u64().expect("count"), array32(&r["output"])))
+        .map(|r| {
+            (
+                r["iterations"].as_u64().expect("count"),
+                array32(&r["output"]),
+            )
+        })
         .filter(|(n, _)| *n <= max_iterations)
         .collect();
     expected.sort_by_key(|(n, _)| *n);
@@ -103,13 +122,21 @@ fn run_iterated(max_iterations: u64) -> usize {
 
 #[test]
 fn rfc7748_x25519_iterated_1_and_1000() {
-    assert_eq!(run_iterated(1000), 2, "checked the 1 and 1 000 iteration results");
+    assert_eq!(
+        run_iterated(1000),
+        2,
+        "checked the 1 and 1 000 iteration results"
+    );
 }
 
 #[test]
 #[ignore = "one million X25519 operations; run with --ignored --release"]
 fn rfc7748_x25519_iterated_1000000() {
-    assert_eq!(run_iterated(1_000_000), 3, "checked all three iteration results");
+    assert_eq!(
+        run_iterated(1_000_000),
+        3,
+        "checked all three iteration results"
+    );
 }
 
 #[test]
@@ -118,8 +145,16 @@ fn rfc7748_diffie_hellman() {
     let dh = &file["diffie_hellman"];
     let alice = PrivateKey::deserialize(&bytes(&dh["alice_private"])).expect("Alice's key");
     let bob = PrivateKey::deserialize(&bytes(&dh["bob_private"])).expect("Bob's key");
-    assert_eq!(alice.public_key().raw(), &array32(&dh["alice_public"]), "Alice's public key");
-    assert_eq!(bob.public_key().raw(), &array32(&dh["bob_public"]), "Bob's public key");
+    assert_eq!(
+        alice.public_key().raw(),
+        &array32(&dh["alice_public"]),
+        "Alice's public key"
+    );
+    assert_eq!(
+        bob.public_key().raw(),
+        &array32(&dh["bob_public"]),
+        "Bob's public key"
+    );
     // Each side uses the *published* public key of the other, parsed the way
     // hush parses keys from the wire (type byte 0x05 in front).
     let mut alice_wire = vec![0x05];
@@ -129,8 +164,16 @@ fn rfc7748_diffie_hellman() {
     let alice_public = PublicKey::deserialize(&alice_wire).expect("Alice's public key");
     let bob_public = PublicKey::deserialize(&bob_wire).expect("Bob's public key");
     let shared = array32(&dh["shared"]);
-    assert_eq!(*alice.agree(&bob_public).expect("agreement"), shared, "K computed by Alice");
-    assert_eq!(*bob.agree(&alice_public).expect("agreement"), shared, "K computed by Bob");
+    assert_eq!(
+        *alice.agree(&bob_public).expect("agreement"),
+        shared,
+        "K computed by Alice"
+    );
+    assert_eq!(
+        *bob.agree(&alice_public).expect("agreement"),
+        shared,
+        "K computed by Bob"
+    );
 }
 
 #[test]
@@ -147,8 +190,16 @@ fn rfc5869_hkdf_sha256() {
 
         // HKDF-Extract is HMAC(salt, IKM) (RFC 5869 §2.2), with a zero-filled
         // HashLen salt when none is given.
-        let extract_key = if salt.is_empty() { vec![0u8; 32] } else { salt.clone() };
-        assert_eq!(hmac_sha256(&extract_key, &[&ikm]).to_vec(), bytes(&t["prk"]), "{id}: PRK");
+        let extract_key = if salt.is_empty() {
+            vec![0u8; 32]
+        } else {
+            salt.clone()
+        };
+        assert_eq!(
+            hmac_sha256(&extract_key, &[&ikm]).to_vec(),
+            bytes(&t["prk"]),
+            "{id}: PRK"
+        );
 
         let mut out = vec![0u8; length];
         hkdf_sha256(Some(&salt), &ikm, &info, &mut out).expect("length within limit");
@@ -172,7 +223,11 @@ fn rfc4231_hmac_sha256() {
         let id = t["id"].as_str().expect("id");
         let (key, data, tag) = (bytes(&t["key"]), bytes(&t["data"]), bytes(&t["tag"]));
         if let Some(text) = t.get("data_text").and_then(Value::as_str) {
-            assert_eq!(data, text.as_bytes(), "{id}: data hex matches the RFC's text");
+            assert_eq!(
+                data,
+                text.as_bytes(),
+                "{id}: data hex matches the RFC's text"
+            );
         }
         let expected_len = match t.get("truncated_to_bits").and_then(Value::as_u64) {
             Some(bits) => {
@@ -185,7 +240,11 @@ fn rfc4231_hmac_sha256() {
         // Feed the data in two parts to cover the multi-part API as well.
         let mac = hmac_sha256(&key, &[&data[..data.len() / 2], &data[data.len() / 2..]]);
         assert_eq!(mac[..tag.len()], tag[..], "{id}");
-        assert_eq!(hmac_sha256(&key, &[&data]), mac, "{id}: one part = two parts");
+        assert_eq!(
+            hmac_sha256(&key, &[&data]),
+            mac,
+            "{id}: one part = two parts"
+        );
     }
     assert_eq!(truncated, 1, "test case 5 is the truncated one");
 }

@@ -78,13 +78,31 @@ impl World {
         let root = KeyPair::generate(&mut rng);
         let server_key = KeyPair::generate(&mut rng);
         let server = ServerCertificate::new(1, &server_key.public_key, &root.private_key, &mut rng);
-        let alice = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 11 };
-        let bob = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 22 };
+        let alice = LocalIdentity {
+            key_pair: IdentityKeyPair::generate(&mut rng),
+            registration_id: 11,
+        };
+        let bob = LocalIdentity {
+            key_pair: IdentityKeyPair::generate(&mut rng),
+            registration_id: 22,
+        };
         let alice_addr = ProtocolAddress::new(ALICE, DeviceId::new(1).unwrap());
         let bob_addr = ProtocolAddress::new(BOB, DeviceId::new(1).unwrap());
-        let sender = Sender { uuid: ALICE.into(), e164: None, device_id: alice_addr.device_id(), identity_key: *alice.key_pair.identity_key() };
-        let certificate = SenderCertificate::new(sender, Timestamp::from_millis(u64::MAX), Signer::Embedded(server), &server_key.private_key, &mut rng);
-        let bob_signed = SignedPreKeyRecord::generate(SignedPreKeyId(1), NOW, &bob.key_pair, &mut rng);
+        let sender = Sender {
+            uuid: ALICE.into(),
+            e164: None,
+            device_id: alice_addr.device_id(),
+            identity_key: *alice.key_pair.identity_key(),
+        };
+        let certificate = SenderCertificate::new(
+            sender,
+            Timestamp::from_millis(u64::MAX),
+            Signer::Embedded(server),
+            &server_key.private_key,
+            &mut rng,
+        );
+        let bob_signed =
+            SignedPreKeyRecord::generate(SignedPreKeyId(1), NOW, &bob.key_pair, &mut rng);
         let bob_kyber = KyberPreKeyRecord::generate(KyberPreKeyId(1), NOW, &bob.key_pair, &mut rng);
         let bundle = PreKeyBundle {
             registration_id: 22,
@@ -99,12 +117,17 @@ impl World {
             identity_key: *bob.key_pair.identity_key(),
         };
         let mut alice_session = SessionRecord::new();
-        alice_session.initiate(&bundle.verify().unwrap(), &alice, NOW, &mut rng).unwrap();
+        alice_session
+            .initiate(&bundle.verify().unwrap(), &alice, NOW, &mut rng)
+            .unwrap();
         let group: DistributionId = "d1d1d1d1-7000-11eb-b32a-33b8a8a487a6".parse().unwrap();
         let mut alice_group = SenderKeyRecord::new();
         let skdm = groups::create_distribution_message(&mut alice_group, group, &mut rng).unwrap();
         let mut bob_group = SenderKeyRecord::new();
-        groups::process_distribution_message(&mut bob_group, &SenderKeyDistributionMessage::deserialize(skdm.serialized()).unwrap());
+        groups::process_distribution_message(
+            &mut bob_group,
+            &SenderKeyDistributionMessage::deserialize(skdm.serialized()).unwrap(),
+        );
         let mut world = Self {
             rng,
             root: root.public_key,
@@ -126,11 +149,25 @@ impl World {
             // Whisper messages.
             let (first, _) = world.send(false, b"hello");
             world.receive(&first).unwrap();
-            let to_alice = Addresses { local: &world.bob_addr, remote: &world.alice_addr };
-            let reply = world.bob_session.encrypt(b"ack", to_alice, NOW, &mut world.rng).unwrap();
-            let hush::messages::CiphertextMessage::Whisper(reply) = reply else { panic!("Bob replies with a SignalMessage") };
-            let to_bob = Addresses { local: &world.alice_addr, remote: &world.bob_addr };
-            world.alice_session.decrypt(&reply, to_bob, &mut world.rng).unwrap();
+            let to_alice = Addresses {
+                local: &world.bob_addr,
+                remote: &world.alice_addr,
+            };
+            let reply = world
+                .bob_session
+                .encrypt(b"ack", to_alice, NOW, &mut world.rng)
+                .unwrap();
+            let hush::messages::CiphertextMessage::Whisper(reply) = reply else {
+                panic!("Bob replies with a SignalMessage")
+            };
+            let to_bob = Addresses {
+                local: &world.alice_addr,
+                remote: &world.bob_addr,
+            };
+            world
+                .alice_session
+                .decrypt(&reply, to_bob, &mut world.rng)
+                .unwrap();
         }
         world
     }
@@ -139,36 +176,95 @@ impl World {
     /// group (through the server's fan-out).
     fn send(&mut self, group: bool, text: &[u8]) -> (Vec<u8>, CiphertextMessageType) {
         if group {
-            let message = groups::group_encrypt(&mut self.alice_group, self.group, text, &mut self.rng).unwrap();
-            let content = UnidentifiedSenderMessageContent::new(CiphertextMessageType::SenderKey, self.certificate.clone(), message.serialized().to_vec(), ContentHint::Resendable, Some(vec![1, 2, 3]));
-            let recipients = recipients_from_sessions(&[(&self.bob_addr, &self.alice_session)]).unwrap();
-            let sent = seal_v2(&recipients, &[], &content, &self.alice.key_pair, &mut self.rng).unwrap();
+            let message =
+                groups::group_encrypt(&mut self.alice_group, self.group, text, &mut self.rng)
+                    .unwrap();
+            let content = UnidentifiedSenderMessageContent::new(
+                CiphertextMessageType::SenderKey,
+                self.certificate.clone(),
+                message.serialized().to_vec(),
+                ContentHint::Resendable,
+                Some(vec![1, 2, 3]),
+            );
+            let recipients =
+                recipients_from_sessions(&[(&self.bob_addr, &self.alice_session)]).unwrap();
+            let sent = seal_v2(
+                &recipients,
+                &[],
+                &content,
+                &self.alice.key_pair,
+                &mut self.rng,
+            )
+            .unwrap();
             let parsed = SentMessage::parse(&sent).unwrap();
-            (parsed.received_message(&parsed.recipients()[0]), CiphertextMessageType::SenderKey)
+            (
+                parsed.received_message(&parsed.recipients()[0]),
+                CiphertextMessageType::SenderKey,
+            )
         } else {
-            let to_bob = Addresses { local: &self.alice_addr, remote: &self.bob_addr };
-            let inner = self.alice_session.encrypt(text, to_bob, NOW, &mut self.rng).unwrap();
+            let to_bob = Addresses {
+                local: &self.alice_addr,
+                remote: &self.bob_addr,
+            };
+            let inner = self
+                .alice_session
+                .encrypt(text, to_bob, NOW, &mut self.rng)
+                .unwrap();
             let kind = inner.message_type();
-            let content = UnidentifiedSenderMessageContent::from_message(&inner, self.certificate.clone(), ContentHint::Default, None);
-            (seal_v1(self.bob.key_pair.identity_key(), &content, &self.alice.key_pair, &mut self.rng).unwrap(), kind)
+            let content = UnidentifiedSenderMessageContent::from_message(
+                &inner,
+                self.certificate.clone(),
+                ContentHint::Default,
+                None,
+            );
+            (
+                seal_v1(
+                    self.bob.key_pair.identity_key(),
+                    &content,
+                    &self.alice.key_pair,
+                    &mut self.rng,
+                )
+                .unwrap(),
+                kind,
+            )
         }
     }
 
     /// Bob's whole receive path; commits only on success.
     fn receive(&mut self, bytes: &[u8]) -> Result<Vec<u8>, String> {
-        let me = LocalAccount { address: &self.bob_addr, e164: None };
-        let verified = receive(bytes, &self.bob.key_pair, &[self.root], NOW, me).map_err(|e| e.to_string())?;
+        let me = LocalAccount {
+            address: &self.bob_addr,
+            e164: None,
+        };
+        let verified =
+            receive(bytes, &self.bob.key_pair, &[self.root], NOW, me).map_err(|e| e.to_string())?;
         assert_eq!(verified.sender_address(), self.alice_addr);
         if verified.message_type() == CiphertextMessageType::SenderKey {
-            return groups::group_decrypt(&mut self.bob_group, verified.contents()).map_err(|e| e.to_string());
+            return groups::group_decrypt(&mut self.bob_group, verified.contents())
+                .map_err(|e| e.to_string());
         }
-        let pre_keys = PreKeys { signed: Some(&self.bob_signed), kyber: Some(&self.bob_kyber), one_time: None };
-        let out = verified.decrypt(&mut self.bob_session, &self.bob, &self.bob_addr, pre_keys, &mut self.rng).map_err(|e| e.to_string())?;
+        let pre_keys = PreKeys {
+            signed: Some(&self.bob_signed),
+            kyber: Some(&self.bob_kyber),
+            one_time: None,
+        };
+        let out = verified
+            .decrypt(
+                &mut self.bob_session,
+                &self.bob,
+                &self.bob_addr,
+                pre_keys,
+                &mut self.rng,
+            )
+            .map_err(|e| e.to_string())?;
         Ok(out.plaintext)
     }
 
     fn bob_state(&self) -> (Vec<u8>, Vec<u8>) {
-        (self.bob_session.to_state().to_vec(), self.bob_group.to_state().to_vec())
+        (
+            self.bob_session.to_state().to_vec(),
+            self.bob_group.to_state().to_vec(),
+        )
     }
 }
 
@@ -234,7 +330,11 @@ struct Destination {
 }
 
 fn destination() -> impl Strategy<Value = Destination> {
-    (0usize..4, prop::collection::vec((1u32..=127, 0u32..=0x3FFF), 1..4)).prop_map(|(account, devices)| Destination { account, devices })
+    (
+        0usize..4,
+        prop::collection::vec((1u32..=127, 0u32..=0x3FFF), 1..4),
+    )
+        .prop_map(|(account, devices)| Destination { account, devices })
 }
 
 proptest! {

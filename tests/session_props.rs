@@ -18,11 +18,23 @@ use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Action {
-    Send { from_alice: bool },
-    Deliver { pick: usize },
-    Drop { pick: usize },
-    Duplicate { pick: usize },
-    Tamper { pick: usize, position: usize, bit: u8 },
+    Send {
+        from_alice: bool,
+    },
+    Deliver {
+        pick: usize,
+    },
+    Drop {
+        pick: usize,
+    },
+    Duplicate {
+        pick: usize,
+    },
+    Tamper {
+        pick: usize,
+        position: usize,
+        bit: u8,
+    },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -70,8 +82,12 @@ fn ratchet_key(m: &CiphertextMessage) -> PublicKey {
 
 fn reparse(m: &CiphertextMessage, bytes: &[u8]) -> Option<CiphertextMessage> {
     match m {
-        CiphertextMessage::Whisper(_) => SignalMessage::deserialize(bytes).ok().map(CiphertextMessage::Whisper),
-        CiphertextMessage::PreKey(_) => PreKeySignalMessage::deserialize(bytes).ok().map(CiphertextMessage::PreKey),
+        CiphertextMessage::Whisper(_) => SignalMessage::deserialize(bytes)
+            .ok()
+            .map(CiphertextMessage::Whisper),
+        CiphertextMessage::PreKey(_) => PreKeySignalMessage::deserialize(bytes)
+            .ok()
+            .map(CiphertextMessage::PreKey),
     }
 }
 
@@ -96,9 +112,18 @@ fn run_schedule(seed: u64, actions: Vec<Action>) -> Result<(), TestCaseError> {
                 }
                 sent += 1;
                 let plaintext = format!("message {sent}").into_bytes();
-                let message = if from_alice { alice.encrypt(&b_addr, &plaintext, &mut r) } else { bob.encrypt(&a_addr, &plaintext, &mut r) };
+                let message = if from_alice {
+                    alice.encrypt(&b_addr, &plaintext, &mut r)
+                } else {
+                    bob.encrypt(&a_addr, &plaintext, &mut r)
+                };
                 let ratchet_key = ratchet_key(&message);
-                pending.push(InFlight { to_alice: !from_alice, message, plaintext, ratchet_key });
+                pending.push(InFlight {
+                    to_alice: !from_alice,
+                    message,
+                    plaintext,
+                    ratchet_key,
+                });
             }
             Action::Drop { pick } if !pending.is_empty() => {
                 pending.remove(pick % pending.len());
@@ -113,18 +138,33 @@ fn run_schedule(seed: u64, actions: Vec<Action>) -> Result<(), TestCaseError> {
                 let before = receiver.record.to_state();
                 if let CiphertextMessage::Whisper(m) = &item.message {
                     // A pending decryption that is dropped changes nothing.
-                    let addresses = Addresses { local: &receiver.address, remote: from };
+                    let addresses = Addresses {
+                        local: &receiver.address,
+                        remote: from,
+                    };
                     if let Ok(pending) = receiver.record.decrypt_pending(m, addresses, &mut r) {
                         prop_assert_eq!(pending.plaintext(), item.plaintext.as_slice());
                     }
-                    prop_assert_eq!(&*before, &*receiver.record.to_state(), "a dropped pending decryption changed the record");
+                    prop_assert_eq!(
+                        &*before,
+                        &*receiver.record.to_state(),
+                        "a dropped pending decryption changed the record"
+                    );
                 }
                 let result = receiver.decrypt(from, &item.message, &mut r);
                 if known.trimmed(&item.ratchet_key, ever) {
-                    prop_assert!(matches!(result, Err(DecryptError::DecryptionFailed { .. })), "trimmed chain: {result:?}");
+                    prop_assert!(
+                        matches!(result, Err(DecryptError::DecryptionFailed { .. })),
+                        "trimmed chain: {result:?}"
+                    );
                     prop_assert_eq!(&*before, &*receiver.record.to_state());
                 } else {
-                    prop_assert_eq!(result.as_deref().ok(), Some(item.plaintext.as_slice()), "{:?}", result);
+                    prop_assert_eq!(
+                        result.as_deref().ok(),
+                        Some(item.plaintext.as_slice()),
+                        "{:?}",
+                        result
+                    );
                     known.saw(item.ratchet_key, ever);
                     delivered.push(item);
                 }
@@ -138,26 +178,47 @@ fn run_schedule(seed: u64, actions: Vec<Action>) -> Result<(), TestCaseError> {
                 prop_assert!(result.is_err(), "a duplicate decrypted");
                 prop_assert_eq!(&*before, &*receiver.record.to_state());
             }
-            Action::Tamper { pick, position, bit } if !pending.is_empty() => {
+            Action::Tamper {
+                pick,
+                position,
+                bit,
+            } if !pending.is_empty() => {
                 let item = &pending[pick % pending.len()];
                 let mut bytes = item.message.serialized().to_vec();
                 let at = position % bytes.len();
                 bytes[at] ^= 1 << bit;
-                let Some(tampered) = reparse(&item.message, &bytes) else { continue };
+                let Some(tampered) = reparse(&item.message, &bytes) else {
+                    continue;
+                };
                 let receiver = if item.to_alice { &mut alice } else { &mut bob };
                 let from = if item.to_alice { &b_addr } else { &a_addr };
                 let before = receiver.record.to_state();
                 match receiver.decrypt(from, &tampered, &mut r) {
-                    Err(_) => prop_assert_eq!(&*before, &*receiver.record.to_state(), "failed decrypt changed state"),
+                    Err(_) => prop_assert_eq!(
+                        &*before,
+                        &*receiver.record.to_state(),
+                        "failed decrypt changed state"
+                    ),
                     // Only unauthenticated outer fields of a PreKey message for
                     // an existing session can change without failing; the
                     // plaintext is then the original one.
                     Ok(plaintext) => {
-                        prop_assert!(matches!(item.message, CiphertextMessage::PreKey(_)), "tampered Whisper message decrypted");
+                        prop_assert!(
+                            matches!(item.message, CiphertextMessage::PreKey(_)),
+                            "tampered Whisper message decrypted"
+                        );
                         prop_assert_eq!(&plaintext, &item.plaintext);
                         let item = pending.remove(pick % pending.len());
-                        let known = if item.to_alice { &mut alice_known } else { &mut bob_known };
-                        let ever = if item.to_alice { &mut alice_ever } else { &mut bob_ever };
+                        let known = if item.to_alice {
+                            &mut alice_known
+                        } else {
+                            &mut bob_known
+                        };
+                        let ever = if item.to_alice {
+                            &mut alice_ever
+                        } else {
+                            &mut bob_ever
+                        };
                         known.saw(item.ratchet_key, ever);
                         delivered.push(item);
                     }

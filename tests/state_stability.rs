@@ -17,7 +17,10 @@ use hush::state::{StateError, FORMAT_VERSION};
 use serde_json::{json, Value};
 
 fn path(version: u8) -> String {
-    format!("{}/test-vectors/state/v{version}.json", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/test-vectors/state/v{version}.json",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 fn h(bytes: &[u8]) -> String {
@@ -33,7 +36,10 @@ fn b(v: &Value) -> Vec<u8> {
 #[ignore = "generator: writes test-vectors/state/v<N>.json for a new format version"]
 fn write_samples() {
     let target = path(FORMAT_VERSION);
-    assert!(!std::path::Path::new(&target).exists(), "{target} exists; samples of a released format are never rewritten");
+    assert!(
+        !std::path::Path::new(&target).exists(),
+        "{target} exists; samples of a released format are never rewritten"
+    );
     let mut r = rng(2026);
     let mut alice = Party::new("9d0652a3-dcc3-4d11-975f-74d61598733f", 11, &mut r);
     let mut bob = Party::new("796abedb-ca4e-4f18-8803-1fde5b921f9f", 22, &mut r);
@@ -64,7 +70,9 @@ fn write_samples() {
 fn every_committed_format_version_still_loads_and_works() {
     let mut versions = 0;
     for version in 1..=FORMAT_VERSION {
-        let Ok(text) = std::fs::read_to_string(path(version)) else { continue };
+        let Ok(text) = std::fs::read_to_string(path(version)) else {
+            continue;
+        };
         versions += 1;
         let v: Value = serde_json::from_str(&text).unwrap();
         let alice_id = IdentityKeyPair::from_state(&b(&v["alice"]["identity"])).unwrap();
@@ -73,26 +81,66 @@ fn every_committed_format_version_still_loads_and_works() {
         let mut bob = SessionRecord::from_state(&b(&v["bob"]["session"])).unwrap();
         assert_eq!(alice.remote_identity(), Some(bob_id.identity_key()));
         assert_eq!(bob.remote_identity(), Some(alice_id.identity_key()));
-        assert_eq!((alice.local_registration_id(), alice.remote_registration_id()), (Some(11), Some(22)));
+        assert_eq!(
+            (
+                alice.local_registration_id(),
+                alice.remote_registration_id()
+            ),
+            (Some(11), Some(22))
+        );
 
         let signed = SignedPreKeyRecord::from_state(&b(&v["bob"]["signed_prekey"])).unwrap();
-        assert!(bob_id.identity_key().public_key().verify_signature(&signed.public_key().serialize(), signed.signature()));
-        assert_eq!(signed.serialize().to_vec(), b(&v["bob"]["signed_prekey_libsignal"]));
+        assert!(bob_id
+            .identity_key()
+            .public_key()
+            .verify_signature(&signed.public_key().serialize(), signed.signature()));
+        assert_eq!(
+            signed.serialize().to_vec(),
+            b(&v["bob"]["signed_prekey_libsignal"])
+        );
         let kyber = KyberPreKeyRecord::from_state(&b(&v["bob"]["kyber_prekey"])).unwrap();
-        assert!(bob_id.identity_key().public_key().verify_signature(&kyber.public_key().serialize(), kyber.signature()));
+        assert!(bob_id
+            .identity_key()
+            .public_key()
+            .verify_signature(&kyber.public_key().serialize(), kyber.signature()));
         PreKeyRecord::from_state(&b(&v["bob"]["prekey"])).unwrap();
 
         let name = |who: &str| v[who]["address"].as_str().unwrap().to_owned();
-        let a_addr = hush::address::ProtocolAddress::new(name("alice"), hush::address::DeviceId::new(1).unwrap());
-        let b_addr = hush::address::ProtocolAddress::new(name("bob"), hush::address::DeviceId::new(1).unwrap());
-        let to_alice = Addresses { local: &b_addr, remote: &a_addr };
-        let to_bob = Addresses { local: &a_addr, remote: &b_addr };
+        let a_addr = hush::address::ProtocolAddress::new(
+            name("alice"),
+            hush::address::DeviceId::new(1).unwrap(),
+        );
+        let b_addr = hush::address::ProtocolAddress::new(
+            name("bob"),
+            hush::address::DeviceId::new(1).unwrap(),
+        );
+        let to_alice = Addresses {
+            local: &b_addr,
+            remote: &a_addr,
+        };
+        let to_bob = Addresses {
+            local: &a_addr,
+            remote: &b_addr,
+        };
         let mut r = rng(7);
         let pending = SignalMessage::deserialize(&b(&v["pending_for_bob"]["ciphertext"])).unwrap();
-        assert_eq!(bob.decrypt(&pending, to_alice, &mut r).unwrap(), b(&v["pending_for_bob"]["plaintext"]));
-        let CiphertextMessage::Whisper(m) = bob.encrypt(b"after reload", to_alice, common::NOW, &mut r).unwrap() else { panic!() };
+        assert_eq!(
+            bob.decrypt(&pending, to_alice, &mut r).unwrap(),
+            b(&v["pending_for_bob"]["plaintext"])
+        );
+        let CiphertextMessage::Whisper(m) = bob
+            .encrypt(b"after reload", to_alice, common::NOW, &mut r)
+            .unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(alice.decrypt(&m, to_bob, &mut r).unwrap(), b"after reload");
-        let CiphertextMessage::Whisper(m) = alice.encrypt(b"and back", to_bob, common::NOW, &mut r).unwrap() else { panic!() };
+        let CiphertextMessage::Whisper(m) = alice
+            .encrypt(b"and back", to_bob, common::NOW, &mut r)
+            .unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(bob.decrypt(&m, to_alice, &mut r).unwrap(), b"and back");
     }
     assert!(versions >= 1, "no committed state samples found");
@@ -104,10 +152,21 @@ fn headers_are_checked() {
     let identity = IdentityKeyPair::generate(&mut r);
     let state = identity.to_state();
     assert_eq!(state[0], FORMAT_VERSION);
-    assert!(matches!(SessionRecord::from_state(&state), Err(StateError::WrongKind { .. })));
-    assert_eq!(SessionRecord::from_state(&[FORMAT_VERSION]).unwrap_err(), StateError::Truncated);
+    assert!(matches!(
+        SessionRecord::from_state(&state),
+        Err(StateError::WrongKind { .. })
+    ));
+    assert_eq!(
+        SessionRecord::from_state(&[FORMAT_VERSION]).unwrap_err(),
+        StateError::Truncated
+    );
     let mut future = state.to_vec();
     future[0] = 0xee;
-    assert_eq!(IdentityKeyPair::from_state(&future).unwrap_err(), StateError::UnsupportedVersion(0xee));
-    assert!(!SessionRecord::from_state(&SessionRecord::new().to_state()).unwrap().has_current_state());
+    assert_eq!(
+        IdentityKeyPair::from_state(&future).unwrap_err(),
+        StateError::UnsupportedVersion(0xee)
+    );
+    assert!(!SessionRecord::from_state(&SessionRecord::new().to_state())
+        .unwrap()
+        .has_current_state());
 }

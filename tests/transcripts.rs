@@ -18,10 +18,6 @@ use hush::session::{Addresses, DecryptError, LocalIdentity, PreKeys, SessionReco
 use rand::{rngs::StdRng, SeedableRng};
 use serde_json::Value;
 
-
-
-
-
 /// A receiver as an application would keep it: stores and one session record.
 struct Receiver {
     local: LocalIdentity,
@@ -37,17 +33,28 @@ impl Receiver {
     fn from_transcript(r: &Value) -> Self {
         let private = PrivateKey::deserialize(&bytes(&r["identity"]["private"])).unwrap();
         let key_pair = IdentityKeyPair::from(private);
-        assert_eq!(key_pair.identity_key().serialize().to_vec(), bytes(&r["identity"]["public"]));
+        assert_eq!(
+            key_pair.identity_key().serialize().to_vec(),
+            bytes(&r["identity"]["public"])
+        );
         let signed = r["signed_prekeys"].as_array().unwrap().iter().map(|k| {
-            let pair = KeyPair::from_private(PrivateKey::deserialize(&bytes(&k["private"])).unwrap());
+            let pair =
+                KeyPair::from_private(PrivateKey::deserialize(&bytes(&k["private"])).unwrap());
             assert_eq!(pair.public_key.serialize().to_vec(), bytes(&k["public"]));
             let signature: [u8; 64] = bytes(&k["signature"]).try_into().unwrap();
             let ts = Timestamp::from_millis(k["timestamp"].as_u64().unwrap());
-            (id(&k["id"]), SignedPreKeyRecord::new(SignedPreKeyId(id(&k["id"])), ts, pair, signature))
+            (
+                id(&k["id"]),
+                SignedPreKeyRecord::new(SignedPreKeyId(id(&k["id"])), ts, pair, signature),
+            )
         });
         let one_time = r["prekeys"].as_array().unwrap().iter().map(|k| {
-            let pair = KeyPair::from_private(PrivateKey::deserialize(&bytes(&k["private"])).unwrap());
-            (id(&k["id"]), PreKeyRecord::new(PreKeyId(id(&k["id"])), pair))
+            let pair =
+                KeyPair::from_private(PrivateKey::deserialize(&bytes(&k["private"])).unwrap());
+            (
+                id(&k["id"]),
+                PreKeyRecord::new(PreKeyId(id(&k["id"])), pair),
+            )
         });
         let kyber = r["kyber_prekeys"].as_array().unwrap().iter().map(|k| {
             let pair = KemKeyPair::from_parts(
@@ -61,7 +68,10 @@ impl Receiver {
             (id(&k["id"]), (record, k["last_resort"].as_bool().unwrap()))
         });
         Self {
-            local: LocalIdentity { key_pair, registration_id: id(&r["registration_id"]) },
+            local: LocalIdentity {
+                key_pair,
+                registration_id: id(&r["registration_id"]),
+            },
             address: address(&r["address"]),
             signed: signed.collect(),
             one_time: one_time.collect(),
@@ -71,15 +81,31 @@ impl Receiver {
         }
     }
 
-    fn decrypt(&mut self, sender: &ProtocolAddress, kind: u64, ciphertext: &[u8], rng: &mut StdRng) -> Result<Vec<u8>, String> {
-        let addresses = Addresses { local: &self.address, remote: sender };
+    fn decrypt(
+        &mut self,
+        sender: &ProtocolAddress,
+        kind: u64,
+        ciphertext: &[u8],
+        rng: &mut StdRng,
+    ) -> Result<Vec<u8>, String> {
+        let addresses = Addresses {
+            local: &self.address,
+            remote: sender,
+        };
         if kind == 2 {
             let message = SignalMessage::deserialize(ciphertext).map_err(|e| e.to_string())?;
-            return self.record.decrypt(&message, addresses, rng).map_err(describe);
+            return self
+                .record
+                .decrypt(&message, addresses, rng)
+                .map_err(describe);
         }
         let message = PreKeySignalMessage::deserialize(ciphertext).map_err(|e| e.to_string())?;
         let kyber_id = message.kyber_pre_key_id().map(|k| k.0);
-        let triple = (kyber_id.unwrap_or(0), message.signed_pre_key_id().0, message.base_key().serialize().to_vec());
+        let triple = (
+            kyber_id.unwrap_or(0),
+            message.signed_pre_key_id().0,
+            message.base_key().serialize().to_vec(),
+        );
         let creates_session = !self.record.has_session_for(&message);
         if creates_session && self.kyber_used.contains(&triple) {
             return Err("reused base key".into());
@@ -89,11 +115,18 @@ impl Receiver {
             kyber: kyber_id.and_then(|k| self.kyber.get(&k)).map(|(r, _)| r),
             one_time: message.pre_key_id().and_then(|k| self.one_time.get(&k.0)),
         };
-        let result = self.record.decrypt_prekey(&message, &self.local, pre_keys, addresses, rng).map_err(describe)?;
+        let result = self
+            .record
+            .decrypt_prekey(&message, &self.local, pre_keys, addresses, rng)
+            .map_err(describe)?;
         if let Some(consumed) = result.consumed {
             assert_eq!(triple.0, consumed.kyber.0);
             self.kyber_used.insert(triple);
-            if self.kyber.get(&consumed.kyber.0).is_some_and(|(_, last_resort)| !last_resort) {
+            if self
+                .kyber
+                .get(&consumed.kyber.0)
+                .is_some_and(|(_, last_resort)| !last_resort)
+            {
                 self.kyber.remove(&consumed.kyber.0);
             }
             if let Some(one_time) = consumed.one_time {
@@ -120,25 +153,50 @@ fn replay(name: &str) -> usize {
     for step in steps {
         let label = format!("{name} {} ({})", step["id"], step["variant"]);
         let before = receiver.record.to_state();
-        let outcome = receiver.decrypt(&sender, step["type"].as_u64().unwrap(), &bytes(&step["ciphertext"]), &mut rng);
+        let outcome = receiver.decrypt(
+            &sender,
+            step["type"].as_u64().unwrap(),
+            &bytes(&step["ciphertext"]),
+            &mut rng,
+        );
         match (step["expect"].as_str().unwrap(), outcome) {
             ("ok", Ok(plaintext)) => assert_eq!(plaintext, bytes(&step["plaintext"]), "{label}"),
             ("duplicate", Err(e)) => {
                 assert_eq!(e, "duplicate", "{label}");
-                assert_eq!(*before, *receiver.record.to_state(), "{label}: state changed");
+                assert_eq!(
+                    *before,
+                    *receiver.record.to_state(),
+                    "{label}: state changed"
+                );
             }
             ("invalid", Err(e)) => {
                 assert_ne!(e, "duplicate", "{label}");
-                assert_eq!(*before, *receiver.record.to_state(), "{label}: state changed");
+                assert_eq!(
+                    *before,
+                    *receiver.record.to_state(),
+                    "{label}: state changed"
+                );
             }
             (expected, got) => panic!("{label}: expected {expected}, got {got:?}"),
         }
     }
     let after = &file["expected_after"];
     let ids = |v: &Value| v.as_array().unwrap().iter().map(id).collect::<Vec<_>>();
-    assert_eq!(receiver.one_time.keys().copied().collect::<Vec<_>>(), ids(&after["remaining_prekey_ids"]), "{name}");
-    assert_eq!(receiver.signed.keys().copied().collect::<Vec<_>>(), ids(&after["remaining_signed_prekey_ids"]), "{name}");
-    assert_eq!(receiver.kyber.keys().copied().collect::<Vec<_>>(), ids(&after["remaining_kyber_prekey_ids"]), "{name}");
+    assert_eq!(
+        receiver.one_time.keys().copied().collect::<Vec<_>>(),
+        ids(&after["remaining_prekey_ids"]),
+        "{name}"
+    );
+    assert_eq!(
+        receiver.signed.keys().copied().collect::<Vec<_>>(),
+        ids(&after["remaining_signed_prekey_ids"]),
+        "{name}"
+    );
+    assert_eq!(
+        receiver.kyber.keys().copied().collect::<Vec<_>>(),
+        ids(&after["remaining_kyber_prekey_ids"]),
+        "{name}"
+    );
     steps.len()
 }
 

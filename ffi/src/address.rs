@@ -55,7 +55,10 @@ pub unsafe extern "C" fn hush_protocol_address_new(
 /// # Safety
 /// `address` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_protocol_address_get_name(address: *const hush_protocol_address, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_protocol_address_get_name(
+    address: *const hush_protocol_address,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(address, out => {
         // SAFETY: `address` is a live handle by contract.
         let address = unsafe { borrow(address, "address") }?;
@@ -72,7 +75,10 @@ pub unsafe extern "C" fn hush_protocol_address_get_name(address: *const hush_pro
 /// # Safety
 /// `address` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_protocol_address_get_device_id(address: *const hush_protocol_address, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_protocol_address_get_device_id(
+    address: *const hush_protocol_address,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(address, out => {
         // SAFETY: `address` is a live handle by contract.
         let address = unsafe { borrow(address, "address") }?;
@@ -105,19 +111,46 @@ mod tests {
         // SAFETY: every data pointer is valid for its length or NULL with a
         // length that the function must reject before reading.
         unsafe {
-            assert_eq!(hush_protocol_address_new(b"alice".as_ptr(), 5, 0, &mut out), HUSH_RESULT_INVALID_DEVICE_ID);
-            assert_eq!(hush_protocol_address_new(b"alice".as_ptr(), 5, 128, &mut out), HUSH_RESULT_INVALID_DEVICE_ID);
-            assert_eq!(hush_protocol_address_new(b"\xff".as_ptr(), 1, 1, &mut out), HUSH_RESULT_INVALID_ARGUMENT);
-            assert_eq!(hush_protocol_address_new(null(), 3, 1, &mut out), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_protocol_address_new(b"a".as_ptr(), 1, 1, null_mut()), HUSH_RESULT_NULL_ARGUMENT);
+            assert_eq!(
+                hush_protocol_address_new(b"alice".as_ptr(), 5, 0, &mut out),
+                HUSH_RESULT_INVALID_DEVICE_ID
+            );
+            assert_eq!(
+                hush_protocol_address_new(b"alice".as_ptr(), 5, 128, &mut out),
+                HUSH_RESULT_INVALID_DEVICE_ID
+            );
+            assert_eq!(
+                hush_protocol_address_new(b"\xff".as_ptr(), 1, 1, &mut out),
+                HUSH_RESULT_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                hush_protocol_address_new(null(), 3, 1, &mut out),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_protocol_address_new(b"a".as_ptr(), 1, 1, null_mut()),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
             assert_eq!(out, sentinel, "output written on failure");
 
-            assert_eq!(hush_protocol_address_new(b"alice".as_ptr(), 5, 127, &mut out), HUSH_RESULT_OK);
-            let mut name = hush_buffer { ptr: null_mut(), len: 0 };
+            assert_eq!(
+                hush_protocol_address_new(b"alice".as_ptr(), 5, 127, &mut out),
+                HUSH_RESULT_OK
+            );
+            let mut name = hush_buffer {
+                ptr: null_mut(),
+                len: 0,
+            };
             let mut device = 0u32;
-            assert_eq!(hush_protocol_address_get_name(out, &mut name), HUSH_RESULT_OK);
+            assert_eq!(
+                hush_protocol_address_get_name(out, &mut name),
+                HUSH_RESULT_OK
+            );
             assert_eq!(std::slice::from_raw_parts(name.ptr, name.len), b"alice");
-            assert_eq!(hush_protocol_address_get_device_id(out, &mut device), HUSH_RESULT_OK);
+            assert_eq!(
+                hush_protocol_address_get_device_id(out, &mut device),
+                HUSH_RESULT_OK
+            );
             assert_eq!(device, 127);
             crate::buffer::hush_buffer_free(&mut name);
             hush_protocol_address_free(out);

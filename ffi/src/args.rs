@@ -27,7 +27,10 @@ pub(crate) unsafe fn borrow<'a, T>(ptr: *const T, name: &'static str) -> Result<
 /// # Safety
 /// `ptr` must be NULL or point to a live value of type `T` made by this
 /// library, not accessed elsewhere for the duration of the call.
-pub(crate) unsafe fn borrow_mut<'a, T>(ptr: *mut T, name: &'static str) -> Result<&'a mut T, Failure> {
+pub(crate) unsafe fn borrow_mut<'a, T>(
+    ptr: *mut T,
+    name: &'static str,
+) -> Result<&'a mut T, Failure> {
     // SAFETY: the caller guarantees `ptr` is NULL or valid and unaliased;
     // `as_mut` maps NULL to None.
     unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null_argument(name))
@@ -39,7 +42,11 @@ pub(crate) unsafe fn borrow_mut<'a, T>(ptr: *mut T, name: &'static str) -> Resul
 /// # Safety
 /// Unless `len` is 0, `ptr` must be NULL or valid for reads of `len` bytes
 /// that are not written during the call.
-pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: usize, name: &'static str) -> Result<&'a [u8], Failure> {
+pub(crate) unsafe fn bytes<'a>(
+    ptr: *const u8,
+    len: usize,
+    name: &'static str,
+) -> Result<&'a [u8], Failure> {
     if len == 0 {
         return Ok(&[]);
     }
@@ -47,7 +54,10 @@ pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: usize, name: &'static str) -
         return Err(Failure::null_argument(name));
     }
     if len > isize::MAX as usize {
-        return Err(Failure::new(HUSH_RESULT_INVALID_ARGUMENT, format!("length of `{name}` exceeds PTRDIFF_MAX")));
+        return Err(Failure::new(
+            HUSH_RESULT_INVALID_ARGUMENT,
+            format!("length of `{name}` exceeds PTRDIFF_MAX"),
+        ));
     }
     // SAFETY: `ptr` is non-NULL and, by the caller's guarantee, valid for
     // `len` bytes; `len` fits in isize as `from_raw_parts` requires.

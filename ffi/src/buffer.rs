@@ -26,11 +26,17 @@ impl hush_buffer {
     /// ever left behind by a reallocation).
     fn copy_of(bytes: &[u8]) -> Self {
         if bytes.is_empty() {
-            return Self { ptr: std::ptr::null_mut(), len: 0 };
+            return Self {
+                ptr: std::ptr::null_mut(),
+                len: 0,
+            };
         }
         let boxed: Box<[u8]> = Box::from(bytes);
         let len = boxed.len();
-        Self { ptr: Box::into_raw(boxed).cast::<u8>(), len }
+        Self {
+            ptr: Box::into_raw(boxed).cast::<u8>(),
+            len,
+        }
     }
 }
 
@@ -58,7 +64,9 @@ pub(crate) unsafe fn write_buffer(out: *mut hush_buffer, bytes: &[u8]) -> Result
 pub unsafe extern "C" fn hush_buffer_free(buf: *mut hush_buffer) {
     crate::panic::run_or((), || {
         // SAFETY: the caller guarantees `buf` is NULL or a valid hush_buffer.
-        let Some(buf) = (unsafe { buf.as_mut() }) else { return };
+        let Some(buf) = (unsafe { buf.as_mut() }) else {
+            return;
+        };
         if !buf.ptr.is_null() {
             let raw = std::ptr::slice_from_raw_parts_mut(buf.ptr, buf.len);
             // SAFETY: `ptr` and `len` came from `Box::<[u8]>::into_raw` in
@@ -77,12 +85,18 @@ mod tests {
 
     #[test]
     fn round_trip_and_double_free() {
-        let mut buf = hush_buffer { ptr: std::ptr::null_mut(), len: 0 };
+        let mut buf = hush_buffer {
+            ptr: std::ptr::null_mut(),
+            len: 0,
+        };
         // SAFETY: `buf` is a live hush_buffer.
         unsafe { write_buffer(&mut buf, b"secret") }.unwrap();
         assert_eq!(buf.len, 6);
         // SAFETY: the buffer holds 6 initialised bytes.
-        assert_eq!(unsafe { std::slice::from_raw_parts(buf.ptr, buf.len) }, b"secret");
+        assert_eq!(
+            unsafe { std::slice::from_raw_parts(buf.ptr, buf.len) },
+            b"secret"
+        );
         // SAFETY: `buf` was filled by write_buffer; freeing twice is allowed.
         unsafe {
             hush_buffer_free(&mut buf);
@@ -94,7 +108,10 @@ mod tests {
 
     #[test]
     fn empty_input_gives_the_empty_buffer() {
-        let mut buf = hush_buffer { ptr: std::ptr::null_mut(), len: 9 };
+        let mut buf = hush_buffer {
+            ptr: std::ptr::null_mut(),
+            len: 9,
+        };
         // SAFETY: `buf` is a live hush_buffer.
         unsafe { write_buffer(&mut buf, b"") }.unwrap();
         assert!(buf.ptr.is_null());

@@ -88,7 +88,9 @@ pub unsafe extern "C" fn hush_prekey_bundle_new(
 /// # Safety
 /// `bundle` is a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_bundle_verify(bundle: *const hush_prekey_bundle) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_bundle_verify(
+    bundle: *const hush_prekey_bundle,
+) -> hush_result {
     ffi_boundary!(bundle => {
         // SAFETY: `bundle` is a live handle by contract.
         let bundle = unsafe { borrow(bundle, "bundle") }?;
@@ -105,7 +107,10 @@ pub unsafe extern "C" fn hush_prekey_bundle_verify(bundle: *const hush_prekey_bu
 /// # Safety
 /// `bundle` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_bundle_get_registration_id(bundle: *const hush_prekey_bundle, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_bundle_get_registration_id(
+    bundle: *const hush_prekey_bundle,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(bundle, out => {
         // SAFETY: `bundle` is a live handle by contract.
         let bundle = unsafe { borrow(bundle, "bundle") }?;
@@ -122,7 +127,10 @@ pub unsafe extern "C" fn hush_prekey_bundle_get_registration_id(bundle: *const h
 /// # Safety
 /// `bundle` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_bundle_get_device_id(bundle: *const hush_prekey_bundle, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_bundle_get_device_id(
+    bundle: *const hush_prekey_bundle,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(bundle, out => {
         // SAFETY: `bundle` is a live handle by contract.
         let bundle = unsafe { borrow(bundle, "bundle") }?;

@@ -163,53 +163,140 @@ pub const HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED: hush_result = hush_result(80
 /// `hush_result_str` can hand them out as C strings.
 const DESCRIPTIONS: &[(hush_result, &str)] = &[
     (HUSH_RESULT_OK, "success\0"),
-    (HUSH_RESULT_NULL_ARGUMENT, "a required pointer argument was NULL\0"),
-    (HUSH_RESULT_INVALID_ARGUMENT, "an argument is out of range\0"),
+    (
+        HUSH_RESULT_NULL_ARGUMENT,
+        "a required pointer argument was NULL\0",
+    ),
+    (
+        HUSH_RESULT_INVALID_ARGUMENT,
+        "an argument is out of range\0",
+    ),
     (HUSH_RESULT_PANIC, "hush panicked (a bug in hush)\0"),
-    (HUSH_RESULT_RANDOM_SOURCE_FAILURE, "the random source failed\0"),
-    (HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER, "no key type identifier\0"),
+    (
+        HUSH_RESULT_RANDOM_SOURCE_FAILURE,
+        "the random source failed\0",
+    ),
+    (
+        HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER,
+        "no key type identifier\0",
+    ),
     (HUSH_RESULT_BAD_KEY_TYPE, "bad key type\0"),
     (HUSH_RESULT_BAD_KEY_LENGTH, "bad key length\0"),
     (HUSH_RESULT_BAD_KEM_KEY_TYPE, "bad KEM key type\0"),
     (HUSH_RESULT_BAD_KEM_KEY_LENGTH, "bad KEM key length\0"),
-    (HUSH_RESULT_BAD_KEM_CIPHERTEXT_LENGTH, "bad KEM ciphertext length\0"),
+    (
+        HUSH_RESULT_BAD_KEM_CIPHERTEXT_LENGTH,
+        "bad KEM ciphertext length\0",
+    ),
     (HUSH_RESULT_INVALID_KEY_AGREEMENT, "invalid key agreement\0"),
-    (HUSH_RESULT_KEY_PAIR_MISMATCH, "public key does not match private key\0"),
-    (HUSH_RESULT_INVALID_PROTOBUF, "protobuf encoding was invalid\0"),
+    (
+        HUSH_RESULT_KEY_PAIR_MISMATCH,
+        "public key does not match private key\0",
+    ),
+    (
+        HUSH_RESULT_INVALID_PROTOBUF,
+        "protobuf encoding was invalid\0",
+    ),
     (HUSH_RESULT_BAD_SIGNATURE_LENGTH, "bad signature length\0"),
-    (HUSH_RESULT_SIGNATURE_VALIDATION_FAILED, "signature validation failed\0"),
+    (
+        HUSH_RESULT_SIGNATURE_VALIDATION_FAILED,
+        "signature validation failed\0",
+    ),
     (HUSH_RESULT_INVALID_DEVICE_ID, "invalid device ID\0"),
-    (HUSH_RESULT_FINGERPRINT_INVALID_ITERATION_COUNT, "invalid fingerprint iteration count\0"),
-    (HUSH_RESULT_FINGERPRINT_PARSING, "fingerprint parsing error\0"),
-    (HUSH_RESULT_FINGERPRINT_VERSION_MISMATCH, "fingerprint version number mismatch\0"),
-    (HUSH_RESULT_FINGERPRINT_MISMATCH, "fingerprints do not match\0"),
+    (
+        HUSH_RESULT_FINGERPRINT_INVALID_ITERATION_COUNT,
+        "invalid fingerprint iteration count\0",
+    ),
+    (
+        HUSH_RESULT_FINGERPRINT_PARSING,
+        "fingerprint parsing error\0",
+    ),
+    (
+        HUSH_RESULT_FINGERPRINT_VERSION_MISMATCH,
+        "fingerprint version number mismatch\0",
+    ),
+    (
+        HUSH_RESULT_FINGERPRINT_MISMATCH,
+        "fingerprints do not match\0",
+    ),
     (HUSH_RESULT_SESSION_NOT_FOUND, "session not found\0"),
     (HUSH_RESULT_DUPLICATED_MESSAGE, "duplicated message\0"),
     (HUSH_RESULT_DECRYPTION_FAILED, "decryption failed\0"),
-    (HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED, "X3DH no longer supported\0"),
+    (
+        HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED,
+        "X3DH no longer supported\0",
+    ),
     (HUSH_RESULT_INVALID_BASE_KEY, "invalid base key\0"),
-    (HUSH_RESULT_MISSING_SIGNED_PREKEY, "signed pre-key not supplied\0"),
-    (HUSH_RESULT_MISSING_KYBER_PREKEY, "Kyber pre-key not supplied\0"),
-    (HUSH_RESULT_MISSING_PREKEY, "one-time pre-key not supplied\0"),
-    (HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION, "unacknowledged session is stale\0"),
+    (
+        HUSH_RESULT_MISSING_SIGNED_PREKEY,
+        "signed pre-key not supplied\0",
+    ),
+    (
+        HUSH_RESULT_MISSING_KYBER_PREKEY,
+        "Kyber pre-key not supplied\0",
+    ),
+    (
+        HUSH_RESULT_MISSING_PREKEY,
+        "one-time pre-key not supplied\0",
+    ),
+    (
+        HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION,
+        "unacknowledged session is stale\0",
+    ),
     (HUSH_RESULT_INVALID_SESSION_STATE, "invalid session state\0"),
     (HUSH_RESULT_UNTRUSTED_IDENTITY, "untrusted identity\0"),
     (HUSH_RESULT_MESSAGE_TOO_SHORT, "message too short\0"),
-    (HUSH_RESULT_MESSAGE_LEGACY_VERSION, "message version too old\0"),
-    (HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION, "message version unrecognized\0"),
-    (HUSH_RESULT_MESSAGE_KYBER_MISSING, "PreKey message lacks Kyber fields\0"),
-    (HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT, "PreKey message has inconsistent Kyber fields\0"),
-    (HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE, "unsupported message type\0"),
+    (
+        HUSH_RESULT_MESSAGE_LEGACY_VERSION,
+        "message version too old\0",
+    ),
+    (
+        HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION,
+        "message version unrecognized\0",
+    ),
+    (
+        HUSH_RESULT_MESSAGE_KYBER_MISSING,
+        "PreKey message lacks Kyber fields\0",
+    ),
+    (
+        HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT,
+        "PreKey message has inconsistent Kyber fields\0",
+    ),
+    (
+        HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE,
+        "unsupported message type\0",
+    ),
     (HUSH_RESULT_STATE_TRUNCATED, "stored state is truncated\0"),
-    (HUSH_RESULT_STATE_UNSUPPORTED_VERSION, "unsupported stored state version\0"),
-    (HUSH_RESULT_STATE_WRONG_KIND, "stored state is of another kind\0"),
+    (
+        HUSH_RESULT_STATE_UNSUPPORTED_VERSION,
+        "unsupported stored state version\0",
+    ),
+    (
+        HUSH_RESULT_STATE_WRONG_KIND,
+        "stored state is of another kind\0",
+    ),
     (HUSH_RESULT_STATE_INVALID, "invalid stored state\0"),
     (HUSH_RESULT_NO_SENDER_KEY_STATE, "no sender key state\0"),
-    (HUSH_RESULT_INVALID_SENDER_KEY_SESSION, "invalid sender key session\0"),
-    (HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED, "sender key chain exhausted\0"),
-    (HUSH_RESULT_SENDER_KEY_VERSION_MISMATCH, "sender key message version mismatch\0"),
-    (HUSH_RESULT_SENDER_KEY_TOO_FAR_IN_FUTURE, "sender key message too far in the future\0"),
-    (HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED, "sender key message decryption failed\0"),
+    (
+        HUSH_RESULT_INVALID_SENDER_KEY_SESSION,
+        "invalid sender key session\0",
+    ),
+    (
+        HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED,
+        "sender key chain exhausted\0",
+    ),
+    (
+        HUSH_RESULT_SENDER_KEY_VERSION_MISMATCH,
+        "sender key message version mismatch\0",
+    ),
+    (
+        HUSH_RESULT_SENDER_KEY_TOO_FAR_IN_FUTURE,
+        "sender key message too far in the future\0",
+    ),
+    (
+        HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED,
+        "sender key message decryption failed\0",
+    ),
 ];
 
 const UNKNOWN: &str = "unknown hush_result\0";
@@ -242,15 +329,24 @@ pub(crate) struct Failure {
 
 impl Failure {
     pub(crate) fn new(code: hush_result, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn null_argument(name: &'static str) -> Self {
-        Self::new(HUSH_RESULT_NULL_ARGUMENT, format!("argument `{name}` is NULL"))
+        Self::new(
+            HUSH_RESULT_NULL_ARGUMENT,
+            format!("argument `{name}` is NULL"),
+        )
     }
 
     pub(crate) fn random_source() -> Self {
-        Self::new(HUSH_RESULT_RANDOM_SOURCE_FAILURE, "the random source failed")
+        Self::new(
+            HUSH_RESULT_RANDOM_SOURCE_FAILURE,
+            "the random source failed",
+        )
     }
 }
 
@@ -274,9 +370,13 @@ impl From<KeyError> for Failure {
 impl From<RecordError> for Failure {
     fn from(error: RecordError) -> Self {
         match error {
-            RecordError::InvalidProtobufEncoding => Self::new(HUSH_RESULT_INVALID_PROTOBUF, error.to_string()),
+            RecordError::InvalidProtobufEncoding => {
+                Self::new(HUSH_RESULT_INVALID_PROTOBUF, error.to_string())
+            }
             RecordError::Key(key) => key.into(),
-            RecordError::BadSignatureLength(_) => Self::new(HUSH_RESULT_BAD_SIGNATURE_LENGTH, error.to_string()),
+            RecordError::BadSignatureLength(_) => {
+                Self::new(HUSH_RESULT_BAD_SIGNATURE_LENGTH, error.to_string())
+            }
         }
     }
 }
@@ -284,7 +384,9 @@ impl From<RecordError> for Failure {
 impl From<BundleError> for Failure {
     fn from(error: BundleError) -> Self {
         match error {
-            BundleError::SignatureValidationFailed(_) => Self::new(HUSH_RESULT_SIGNATURE_VALIDATION_FAILED, error.to_string()),
+            BundleError::SignatureValidationFailed(_) => {
+                Self::new(HUSH_RESULT_SIGNATURE_VALIDATION_FAILED, error.to_string())
+            }
         }
     }
 }
@@ -298,7 +400,9 @@ impl From<InvalidDeviceId> for Failure {
 impl From<FingerprintError> for Failure {
     fn from(error: FingerprintError) -> Self {
         let code = match error {
-            FingerprintError::InvalidIterationCount(_) => HUSH_RESULT_FINGERPRINT_INVALID_ITERATION_COUNT,
+            FingerprintError::InvalidIterationCount(_) => {
+                HUSH_RESULT_FINGERPRINT_INVALID_ITERATION_COUNT
+            }
             FingerprintError::Parsing(_) => HUSH_RESULT_FINGERPRINT_PARSING,
             FingerprintError::VersionMismatch { .. } => HUSH_RESULT_FINGERPRINT_VERSION_MISMATCH,
         };
@@ -339,7 +443,9 @@ impl From<MessageError> for Failure {
         let code = match &error {
             MessageError::CiphertextMessageTooShort(_) => HUSH_RESULT_MESSAGE_TOO_SHORT,
             MessageError::LegacyCiphertextVersion(_) => HUSH_RESULT_MESSAGE_LEGACY_VERSION,
-            MessageError::UnrecognizedCiphertextVersion(_) => HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION,
+            MessageError::UnrecognizedCiphertextVersion(_) => {
+                HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION
+            }
             MessageError::InvalidProtobufEncoding => HUSH_RESULT_INVALID_PROTOBUF,
             MessageError::KyberPreKeyMissing => HUSH_RESULT_MESSAGE_KYBER_MISSING,
             MessageError::KyberFieldsInconsistent => HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT,
@@ -432,22 +538,48 @@ mod tests {
     #[test]
     fn result_str_handles_unknown_values() {
         // SAFETY: hush_result_str always returns a static NUL-terminated string.
-        let text = |r| unsafe { CStr::from_ptr(hush_result_str(r)) }.to_str().unwrap().to_owned();
+        let text = |r| {
+            unsafe { CStr::from_ptr(hush_result_str(r)) }
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
         assert_eq!(text(HUSH_RESULT_OK), "success");
-        assert_eq!(text(HUSH_RESULT_SIGNATURE_VALIDATION_FAILED), "signature validation failed");
+        assert_eq!(
+            text(HUSH_RESULT_SIGNATURE_VALIDATION_FAILED),
+            "signature validation failed"
+        );
         assert_eq!(text(hush_result(9999)), "unknown hush_result");
         assert_eq!(text(hush_result(u32::MAX)), "unknown hush_result");
     }
 
     #[test]
     fn core_errors_map_to_their_codes() {
-        assert_eq!(Failure::from(KeyError::BadKeyType(7)).code, HUSH_RESULT_BAD_KEY_TYPE);
-        assert_eq!(Failure::from(RecordError::Key(KeyError::KeyPairMismatch)).code, HUSH_RESULT_KEY_PAIR_MISMATCH);
-        assert_eq!(Failure::from(RecordError::InvalidProtobufEncoding).code, HUSH_RESULT_INVALID_PROTOBUF);
-        assert_eq!(Failure::from(RecordError::BadSignatureLength(3)).code, HUSH_RESULT_BAD_SIGNATURE_LENGTH);
-        assert_eq!(Failure::from(InvalidDeviceId(0)).code, HUSH_RESULT_INVALID_DEVICE_ID);
+        assert_eq!(
+            Failure::from(KeyError::BadKeyType(7)).code,
+            HUSH_RESULT_BAD_KEY_TYPE
+        );
+        assert_eq!(
+            Failure::from(RecordError::Key(KeyError::KeyPairMismatch)).code,
+            HUSH_RESULT_KEY_PAIR_MISMATCH
+        );
+        assert_eq!(
+            Failure::from(RecordError::InvalidProtobufEncoding).code,
+            HUSH_RESULT_INVALID_PROTOBUF
+        );
+        assert_eq!(
+            Failure::from(RecordError::BadSignatureLength(3)).code,
+            HUSH_RESULT_BAD_SIGNATURE_LENGTH
+        );
+        assert_eq!(
+            Failure::from(InvalidDeviceId(0)).code,
+            HUSH_RESULT_INVALID_DEVICE_ID
+        );
         let mismatch = FingerprintError::VersionMismatch { theirs: 1, ours: 2 };
-        assert_eq!(Failure::from(mismatch).code, HUSH_RESULT_FINGERPRINT_VERSION_MISMATCH);
+        assert_eq!(
+            Failure::from(mismatch).code,
+            HUSH_RESULT_FINGERPRINT_VERSION_MISMATCH
+        );
     }
 
     #[test]
@@ -457,35 +589,92 @@ mod tests {
         use hush::session::FailureReason;
         use hush::state::StateKind;
 
-        let failed = DecryptError::DecryptionFailed { message_type: CiphertextMessageType::Whisper, reason: FailureReason::MacMismatch };
+        let failed = DecryptError::DecryptionFailed {
+            message_type: CiphertextMessageType::Whisper,
+            reason: FailureReason::MacMismatch,
+        };
         let decrypt = [
             (DecryptError::SessionNotFound, HUSH_RESULT_SESSION_NOT_FOUND),
-            (DecryptError::DuplicatedMessage { chain_index: 3, counter: 1 }, HUSH_RESULT_DUPLICATED_MESSAGE),
+            (
+                DecryptError::DuplicatedMessage {
+                    chain_index: 3,
+                    counter: 1,
+                },
+                HUSH_RESULT_DUPLICATED_MESSAGE,
+            ),
             (failed, HUSH_RESULT_DECRYPTION_FAILED),
-            (DecryptError::X3dhNoLongerSupported, HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED),
+            (
+                DecryptError::X3dhNoLongerSupported,
+                HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED,
+            ),
             (DecryptError::InvalidBaseKey, HUSH_RESULT_INVALID_BASE_KEY),
-            (DecryptError::MissingSignedPreKey(SignedPreKeyId(1)), HUSH_RESULT_MISSING_SIGNED_PREKEY),
-            (DecryptError::MissingKyberPreKey(KyberPreKeyId(1)), HUSH_RESULT_MISSING_KYBER_PREKEY),
-            (DecryptError::MissingPreKey(PreKeyId(1)), HUSH_RESULT_MISSING_PREKEY),
-            (DecryptError::Key(KeyError::BadKemCiphertextLength(3)), HUSH_RESULT_BAD_KEM_CIPHERTEXT_LENGTH),
+            (
+                DecryptError::MissingSignedPreKey(SignedPreKeyId(1)),
+                HUSH_RESULT_MISSING_SIGNED_PREKEY,
+            ),
+            (
+                DecryptError::MissingKyberPreKey(KyberPreKeyId(1)),
+                HUSH_RESULT_MISSING_KYBER_PREKEY,
+            ),
+            (
+                DecryptError::MissingPreKey(PreKeyId(1)),
+                HUSH_RESULT_MISSING_PREKEY,
+            ),
+            (
+                DecryptError::Key(KeyError::BadKemCiphertextLength(3)),
+                HUSH_RESULT_BAD_KEM_CIPHERTEXT_LENGTH,
+            ),
         ];
         for (error, code) in decrypt {
             assert_eq!(Failure::from(error).code, code);
         }
-        let failure = Failure::from(DecryptError::DuplicatedMessage { chain_index: 3, counter: 1 });
+        let failure = Failure::from(DecryptError::DuplicatedMessage {
+            chain_index: 3,
+            counter: 1,
+        });
         assert_eq!(failure.message, "message with old counter 3 / 1");
-        assert_eq!(Failure::from(EncryptError::SessionNotFound).code, HUSH_RESULT_SESSION_NOT_FOUND);
-        assert_eq!(Failure::from(EncryptError::StaleUnacknowledgedSession).code, HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION);
-        assert_eq!(Failure::from(EncryptError::InvalidSessionState("x")).code, HUSH_RESULT_INVALID_SESSION_STATE);
+        assert_eq!(
+            Failure::from(EncryptError::SessionNotFound).code,
+            HUSH_RESULT_SESSION_NOT_FOUND
+        );
+        assert_eq!(
+            Failure::from(EncryptError::StaleUnacknowledgedSession).code,
+            HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION
+        );
+        assert_eq!(
+            Failure::from(EncryptError::InvalidSessionState("x")).code,
+            HUSH_RESULT_INVALID_SESSION_STATE
+        );
 
         let message = [
-            (MessageError::CiphertextMessageTooShort(2), HUSH_RESULT_MESSAGE_TOO_SHORT),
-            (MessageError::LegacyCiphertextVersion(2), HUSH_RESULT_MESSAGE_LEGACY_VERSION),
-            (MessageError::UnrecognizedCiphertextVersion(5), HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION),
-            (MessageError::InvalidProtobufEncoding, HUSH_RESULT_INVALID_PROTOBUF),
-            (MessageError::KyberPreKeyMissing, HUSH_RESULT_MESSAGE_KYBER_MISSING),
-            (MessageError::KyberFieldsInconsistent, HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT),
-            (MessageError::Key(KeyError::BadKeyType(6)), HUSH_RESULT_BAD_KEY_TYPE),
+            (
+                MessageError::CiphertextMessageTooShort(2),
+                HUSH_RESULT_MESSAGE_TOO_SHORT,
+            ),
+            (
+                MessageError::LegacyCiphertextVersion(2),
+                HUSH_RESULT_MESSAGE_LEGACY_VERSION,
+            ),
+            (
+                MessageError::UnrecognizedCiphertextVersion(5),
+                HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION,
+            ),
+            (
+                MessageError::InvalidProtobufEncoding,
+                HUSH_RESULT_INVALID_PROTOBUF,
+            ),
+            (
+                MessageError::KyberPreKeyMissing,
+                HUSH_RESULT_MESSAGE_KYBER_MISSING,
+            ),
+            (
+                MessageError::KyberFieldsInconsistent,
+                HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT,
+            ),
+            (
+                MessageError::Key(KeyError::BadKeyType(6)),
+                HUSH_RESULT_BAD_KEY_TYPE,
+            ),
         ];
         for (error, code) in message {
             assert_eq!(Failure::from(error).code, code);
@@ -493,8 +682,17 @@ mod tests {
 
         let state = [
             (StateError::Truncated, HUSH_RESULT_STATE_TRUNCATED),
-            (StateError::UnsupportedVersion(9), HUSH_RESULT_STATE_UNSUPPORTED_VERSION),
-            (StateError::WrongKind { expected: StateKind::SessionRecord, found: 3 }, HUSH_RESULT_STATE_WRONG_KIND),
+            (
+                StateError::UnsupportedVersion(9),
+                HUSH_RESULT_STATE_UNSUPPORTED_VERSION,
+            ),
+            (
+                StateError::WrongKind {
+                    expected: StateKind::SessionRecord,
+                    found: 3,
+                },
+                HUSH_RESULT_STATE_WRONG_KIND,
+            ),
             (StateError::Invalid("root key"), HUSH_RESULT_STATE_INVALID),
         ];
         for (error, code) in state {
@@ -510,12 +708,21 @@ mod tests {
         let n = unsafe { hush_last_error_message(buf.as_mut_ptr(), buf.len()) };
         assert_eq!(n, "bad key length <3>".len());
         // SAFETY: the function NUL-terminated `buf`.
-        assert_eq!(unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap(), "bad key");
+        assert_eq!(
+            unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap(),
+            "bad key"
+        );
         // SAFETY: NULL with length 0 is allowed and writes nothing.
-        assert_eq!(unsafe { hush_last_error_message(std::ptr::null_mut(), 0) }, n);
+        assert_eq!(
+            unsafe { hush_last_error_message(std::ptr::null_mut(), 0) },
+            n
+        );
         set_last_error("");
         // SAFETY: as above.
-        assert_eq!(unsafe { hush_last_error_message(buf.as_mut_ptr(), buf.len()) }, 0);
+        assert_eq!(
+            unsafe { hush_last_error_message(buf.as_mut_ptr(), buf.len()) },
+            0
+        );
         assert_eq!(buf[0], 0);
     }
 }

@@ -68,7 +68,10 @@ pub unsafe extern "C" fn hush_fingerprint_new(
 /// # Safety
 /// `fingerprint` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_fingerprint_display_string(fingerprint: *const hush_fingerprint, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_fingerprint_display_string(
+    fingerprint: *const hush_fingerprint,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(fingerprint, out => {
         // SAFETY: `fingerprint` is a live handle by contract.
         let fingerprint = unsafe { borrow(fingerprint, "fingerprint") }?;
@@ -86,7 +89,10 @@ pub unsafe extern "C" fn hush_fingerprint_display_string(fingerprint: *const hus
 /// # Safety
 /// `fingerprint` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_fingerprint_serialize_scannable(fingerprint: *const hush_fingerprint, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_fingerprint_serialize_scannable(
+    fingerprint: *const hush_fingerprint,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(fingerprint, out => {
         // SAFETY: `fingerprint` is a live handle by contract.
         let fingerprint = unsafe { borrow(fingerprint, "fingerprint") }?;
@@ -99,7 +105,10 @@ fn verdict(same: bool) -> Result<(), Failure> {
     if same {
         Ok(())
     } else {
-        Err(Failure::new(HUSH_RESULT_FINGERPRINT_MISMATCH, "fingerprints do not match"))
+        Err(Failure::new(
+            HUSH_RESULT_FINGERPRINT_MISMATCH,
+            "fingerprints do not match",
+        ))
     }
 }
 

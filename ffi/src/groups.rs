@@ -15,17 +15,20 @@
 //! `hush_sender_key_record_serialize` together with the operation's output.
 
 use hush::groups::{
-    create_distribution_message, group_decrypt, group_encrypt, process_distribution_message, DistributionError, DistributionId,
-    GroupDecryptError, GroupEncryptError, SenderKeyDistributionMessage, SenderKeyMessage, SenderKeyRecord,
+    create_distribution_message, group_decrypt, group_encrypt, process_distribution_message,
+    DistributionError, DistributionId, GroupDecryptError, GroupEncryptError,
+    SenderKeyDistributionMessage, SenderKeyMessage, SenderKeyRecord,
 };
 use zeroize::Zeroizing;
 
 use crate::args::{borrow, borrow_mut, bytes, free_handle, write_handle, write_value};
 use crate::buffer::{hush_buffer, write_buffer};
 use crate::error::{
-    hush_result, Failure, HUSH_RESULT_DUPLICATED_MESSAGE, HUSH_RESULT_INVALID_ARGUMENT, HUSH_RESULT_INVALID_SENDER_KEY_SESSION,
-    HUSH_RESULT_NO_SENDER_KEY_STATE, HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED, HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED,
-    HUSH_RESULT_SENDER_KEY_TOO_FAR_IN_FUTURE, HUSH_RESULT_SENDER_KEY_VERSION_MISMATCH, HUSH_RESULT_SIGNATURE_VALIDATION_FAILED,
+    hush_result, Failure, HUSH_RESULT_DUPLICATED_MESSAGE, HUSH_RESULT_INVALID_ARGUMENT,
+    HUSH_RESULT_INVALID_SENDER_KEY_SESSION, HUSH_RESULT_NO_SENDER_KEY_STATE,
+    HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED, HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED,
+    HUSH_RESULT_SENDER_KEY_TOO_FAR_IN_FUTURE, HUSH_RESULT_SENDER_KEY_VERSION_MISMATCH,
+    HUSH_RESULT_SIGNATURE_VALIDATION_FAILED,
 };
 use crate::keys::hush_public_key;
 use crate::messages::hush_message_type;
@@ -55,7 +58,9 @@ impl From<hush_distribution_id> for DistributionId {
 
 impl From<DistributionId> for hush_distribution_id {
     fn from(id: DistributionId) -> Self {
-        Self { bytes: *id.as_bytes() }
+        Self {
+            bytes: *id.as_bytes(),
+        }
     }
 }
 
@@ -81,7 +86,9 @@ pub struct hush_sender_key_message(pub(crate) SenderKeyMessage);
 impl From<DistributionError> for Failure {
     fn from(error: DistributionError) -> Self {
         let code = match error {
-            DistributionError::InvalidSenderKeySession { .. } => HUSH_RESULT_INVALID_SENDER_KEY_SESSION,
+            DistributionError::InvalidSenderKeySession { .. } => {
+                HUSH_RESULT_INVALID_SENDER_KEY_SESSION
+            }
         };
         Self::new(code, error.to_string())
     }
@@ -91,7 +98,9 @@ impl From<GroupEncryptError> for Failure {
     fn from(error: GroupEncryptError) -> Self {
         let code = match error {
             GroupEncryptError::NoSenderKeyState { .. } => HUSH_RESULT_NO_SENDER_KEY_STATE,
-            GroupEncryptError::InvalidSenderKeySession { .. } => HUSH_RESULT_INVALID_SENDER_KEY_SESSION,
+            GroupEncryptError::InvalidSenderKeySession { .. } => {
+                HUSH_RESULT_INVALID_SENDER_KEY_SESSION
+            }
             GroupEncryptError::ChainExhausted => HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED,
         };
         Self::new(code, error.to_string())
@@ -103,7 +112,9 @@ impl From<GroupDecryptError> for Failure {
         let code = match error {
             GroupDecryptError::Message(message) => return message.into(),
             GroupDecryptError::NoSenderKeyState { .. } => HUSH_RESULT_NO_SENDER_KEY_STATE,
-            GroupDecryptError::UnrecognizedMessageVersion(_) => HUSH_RESULT_SENDER_KEY_VERSION_MISMATCH,
+            GroupDecryptError::UnrecognizedMessageVersion(_) => {
+                HUSH_RESULT_SENDER_KEY_VERSION_MISMATCH
+            }
             GroupDecryptError::SignatureValidationFailed => HUSH_RESULT_SIGNATURE_VALIDATION_FAILED,
             GroupDecryptError::DuplicatedMessage { .. } => HUSH_RESULT_DUPLICATED_MESSAGE,
             GroupDecryptError::TooFarInFuture { .. } => HUSH_RESULT_SENDER_KEY_TOO_FAR_IN_FUTURE,
@@ -128,7 +139,11 @@ impl From<GroupDecryptError> for Failure {
 /// `text` is valid for `len` bytes; `out` is valid for a
 /// `hush_distribution_id` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_distribution_id_parse(text: *const u8, len: usize, out: *mut hush_distribution_id) -> hush_result {
+pub unsafe extern "C" fn hush_distribution_id_parse(
+    text: *const u8,
+    len: usize,
+    out: *mut hush_distribution_id,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `text` is valid for `len` bytes by contract.
         let text = unsafe { bytes(text, len, "text") }?;
@@ -152,7 +167,9 @@ pub unsafe extern "C" fn hush_distribution_id_parse(text: *const u8, len: usize,
 /// # Safety
 /// `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_key_record_new(out: *mut *mut hush_sender_key_record) -> hush_result {
+pub unsafe extern "C" fn hush_sender_key_record_new(
+    out: *mut *mut hush_sender_key_record,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `out` is non-NULL and writable by contract.
         unsafe { write_handle(out, hush_sender_key_record(SenderKeyRecord::new())) }
@@ -170,7 +187,10 @@ pub unsafe extern "C" fn hush_sender_key_record_new(out: *mut *mut hush_sender_k
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_key_record_serialize(record: *const hush_sender_key_record, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_sender_key_record_serialize(
+    record: *const hush_sender_key_record,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -194,7 +214,11 @@ pub unsafe extern "C" fn hush_sender_key_record_serialize(record: *const hush_se
 /// # Safety
 /// `data` is valid for `len` bytes; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_key_record_deserialize(data: *const u8, len: usize, out: *mut *mut hush_sender_key_record) -> hush_result {
+pub unsafe extern "C" fn hush_sender_key_record_deserialize(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut hush_sender_key_record,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -212,7 +236,10 @@ pub unsafe extern "C" fn hush_sender_key_record_deserialize(data: *const u8, len
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `size_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_key_record_get_state_count(record: *const hush_sender_key_record, out: *mut usize) -> hush_result {
+pub unsafe extern "C" fn hush_sender_key_record_get_state_count(
+    record: *const hush_sender_key_record,
+    out: *mut usize,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -239,7 +266,7 @@ pub unsafe extern "C" fn hush_sender_key_record_free(record: *mut hush_sender_ke
 ///
 /// Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
 /// `HUSH_RESULT_MESSAGE_TOO_SHORT` (under 65 bytes);
-/// `HUSH_RESULT_MESSAGE_LEGACY_VERSION` / 
+/// `HUSH_RESULT_MESSAGE_LEGACY_VERSION` /
 /// `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION` (version below / above 3);
 /// `HUSH_RESULT_INVALID_PROTOBUF` (bad protobuf, a missing field, or a
 /// distribution ID, chain key or signing key that is not 16, 32 or 33 bytes
@@ -374,7 +401,9 @@ pub unsafe extern "C" fn hush_sender_key_distribution_message_get_signing_key(
 /// # Safety
 /// `message` is NULL or a live handle, not used afterwards.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_key_distribution_message_free(message: *mut hush_sender_key_distribution_message) {
+pub unsafe extern "C" fn hush_sender_key_distribution_message_free(
+    message: *mut hush_sender_key_distribution_message,
+) {
     // SAFETY: forwarded caller guarantee.
     unsafe { free_handle(message) }
 }
@@ -396,7 +425,11 @@ pub unsafe extern "C" fn hush_sender_key_distribution_message_free(message: *mut
 /// # Safety
 /// `data` is valid for `len` bytes; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_key_message_deserialize(data: *const u8, len: usize, out: *mut *mut hush_sender_key_message) -> hush_result {
+pub unsafe extern "C" fn hush_sender_key_message_deserialize(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut hush_sender_key_message,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -436,7 +469,10 @@ pub unsafe extern "C" fn hush_sender_key_message_get_distribution_id(
 /// # Safety
 /// `message` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_key_message_get_chain_id(message: *const hush_sender_key_message, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_sender_key_message_get_chain_id(
+    message: *const hush_sender_key_message,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(message, out => {
         // SAFETY: `message` is a live handle by contract.
         let message = unsafe { borrow(message, "message") }?;
@@ -453,7 +489,10 @@ pub unsafe extern "C" fn hush_sender_key_message_get_chain_id(message: *const hu
 /// # Safety
 /// `message` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_key_message_get_iteration(message: *const hush_sender_key_message, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_sender_key_message_get_iteration(
+    message: *const hush_sender_key_message,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(message, out => {
         // SAFETY: `message` is a live handle by contract.
         let message = unsafe { borrow(message, "message") }?;
@@ -637,14 +676,21 @@ mod tests {
     fn take(mut buf: hush_buffer) -> Vec<u8> {
         // SAFETY: `buf` was filled by the library (or is empty).
         unsafe {
-            let bytes = if buf.ptr.is_null() { Vec::new() } else { std::slice::from_raw_parts(buf.ptr, buf.len).to_vec() };
+            let bytes = if buf.ptr.is_null() {
+                Vec::new()
+            } else {
+                std::slice::from_raw_parts(buf.ptr, buf.len).to_vec()
+            };
             hush_buffer_free(&mut buf);
             bytes
         }
     }
 
     fn serialized(record: *const hush_sender_key_record) -> Vec<u8> {
-        let mut out = hush_buffer { ptr: null_mut(), len: 0 };
+        let mut out = hush_buffer {
+            ptr: null_mut(),
+            len: 0,
+        };
         // SAFETY: `record` is live; `out` is writable.
         ok(unsafe { hush_sender_key_record_serialize(record, &mut out) });
         take(out)
@@ -656,24 +702,78 @@ mod tests {
         use hush::primitives::CipherError;
         let id = DistributionId::from_bytes([1; 16]);
         let decrypt = [
-            (GroupDecryptError::Message(MessageError::CiphertextMessageTooShort(3)), HUSH_RESULT_MESSAGE_TOO_SHORT),
-            (GroupDecryptError::NoSenderKeyState { distribution_id: id, chain_id: 1 }, HUSH_RESULT_NO_SENDER_KEY_STATE),
-            (GroupDecryptError::UnrecognizedMessageVersion(3), HUSH_RESULT_SENDER_KEY_VERSION_MISMATCH),
-            (GroupDecryptError::SignatureValidationFailed, HUSH_RESULT_SIGNATURE_VALIDATION_FAILED),
-            (GroupDecryptError::DuplicatedMessage { current: 2, received: 1 }, HUSH_RESULT_DUPLICATED_MESSAGE),
-            (GroupDecryptError::TooFarInFuture { current: 0, received: 25_001 }, HUSH_RESULT_SENDER_KEY_TOO_FAR_IN_FUTURE),
-            (GroupDecryptError::DecryptionFailed(CipherError::BadPadding), HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED),
-            (GroupDecryptError::ChainExhausted, HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED),
+            (
+                GroupDecryptError::Message(MessageError::CiphertextMessageTooShort(3)),
+                HUSH_RESULT_MESSAGE_TOO_SHORT,
+            ),
+            (
+                GroupDecryptError::NoSenderKeyState {
+                    distribution_id: id,
+                    chain_id: 1,
+                },
+                HUSH_RESULT_NO_SENDER_KEY_STATE,
+            ),
+            (
+                GroupDecryptError::UnrecognizedMessageVersion(3),
+                HUSH_RESULT_SENDER_KEY_VERSION_MISMATCH,
+            ),
+            (
+                GroupDecryptError::SignatureValidationFailed,
+                HUSH_RESULT_SIGNATURE_VALIDATION_FAILED,
+            ),
+            (
+                GroupDecryptError::DuplicatedMessage {
+                    current: 2,
+                    received: 1,
+                },
+                HUSH_RESULT_DUPLICATED_MESSAGE,
+            ),
+            (
+                GroupDecryptError::TooFarInFuture {
+                    current: 0,
+                    received: 25_001,
+                },
+                HUSH_RESULT_SENDER_KEY_TOO_FAR_IN_FUTURE,
+            ),
+            (
+                GroupDecryptError::DecryptionFailed(CipherError::BadPadding),
+                HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED,
+            ),
+            (
+                GroupDecryptError::ChainExhausted,
+                HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED,
+            ),
         ];
         for (error, code) in decrypt {
             assert_eq!(Failure::from(error).code, code);
         }
-        assert_eq!(Failure::from(GroupEncryptError::NoSenderKeyState { distribution_id: id }).code, HUSH_RESULT_NO_SENDER_KEY_STATE);
-        let invalid = GroupEncryptError::InvalidSenderKeySession { distribution_id: id, reason: "x" };
-        assert_eq!(Failure::from(invalid).code, HUSH_RESULT_INVALID_SENDER_KEY_SESSION);
-        assert_eq!(Failure::from(GroupEncryptError::ChainExhausted).code, HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED);
-        let invalid = DistributionError::InvalidSenderKeySession { distribution_id: id, reason: "x" };
-        assert_eq!(Failure::from(invalid).code, HUSH_RESULT_INVALID_SENDER_KEY_SESSION);
+        assert_eq!(
+            Failure::from(GroupEncryptError::NoSenderKeyState {
+                distribution_id: id
+            })
+            .code,
+            HUSH_RESULT_NO_SENDER_KEY_STATE
+        );
+        let invalid = GroupEncryptError::InvalidSenderKeySession {
+            distribution_id: id,
+            reason: "x",
+        };
+        assert_eq!(
+            Failure::from(invalid).code,
+            HUSH_RESULT_INVALID_SENDER_KEY_SESSION
+        );
+        assert_eq!(
+            Failure::from(GroupEncryptError::ChainExhausted).code,
+            HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED
+        );
+        let invalid = DistributionError::InvalidSenderKeySession {
+            distribution_id: id,
+            reason: "x",
+        };
+        assert_eq!(
+            Failure::from(invalid).code,
+            HUSH_RESULT_INVALID_SENDER_KEY_SESSION
+        );
     }
 
     #[test]
@@ -683,55 +783,126 @@ mod tests {
             let (mut own, mut theirs, mut skdm) = (null_mut(), null_mut(), null_mut());
             ok(hush_sender_key_record_new(&mut own));
             ok(hush_sender_key_record_new(&mut theirs));
-            let mut empty = hush_buffer { ptr: null_mut(), len: 0 };
-            assert_eq!(hush_group_encrypt(own, GROUP, b"x".as_ptr(), 1, null_mut(), &mut empty), HUSH_RESULT_NO_SENDER_KEY_STATE);
+            let mut empty = hush_buffer {
+                ptr: null_mut(),
+                len: 0,
+            };
+            assert_eq!(
+                hush_group_encrypt(own, GROUP, b"x".as_ptr(), 1, null_mut(), &mut empty),
+                HUSH_RESULT_NO_SENDER_KEY_STATE
+            );
             assert!(empty.ptr.is_null());
-            ok(hush_group_create_distribution(own, GROUP, null_mut(), &mut skdm));
-            let mut wire = hush_buffer { ptr: null_mut(), len: 0 };
-            ok(hush_sender_key_distribution_message_serialize(skdm, &mut wire));
+            ok(hush_group_create_distribution(
+                own,
+                GROUP,
+                null_mut(),
+                &mut skdm,
+            ));
+            let mut wire = hush_buffer {
+                ptr: null_mut(),
+                len: 0,
+            };
+            ok(hush_sender_key_distribution_message_serialize(
+                skdm, &mut wire,
+            ));
             let wire = take(wire);
             let mut parsed = null_mut();
-            ok(hush_sender_key_distribution_message_deserialize(wire.as_ptr(), wire.len(), &mut parsed));
+            ok(hush_sender_key_distribution_message_deserialize(
+                wire.as_ptr(),
+                wire.len(),
+                &mut parsed,
+            ));
             let mut id = hush_distribution_id { bytes: [0; 16] };
-            ok(hush_sender_key_distribution_message_get_distribution_id(parsed, &mut id));
+            ok(hush_sender_key_distribution_message_get_distribution_id(
+                parsed, &mut id,
+            ));
             assert_eq!(id, GROUP);
             ok(hush_group_process_distribution(theirs, parsed));
 
-            let mut ct = hush_buffer { ptr: null_mut(), len: 0 };
-            ok(hush_group_encrypt(own, GROUP, b"hello".as_ptr(), 5, null_mut(), &mut ct));
+            let mut ct = hush_buffer {
+                ptr: null_mut(),
+                len: 0,
+            };
+            ok(hush_group_encrypt(
+                own,
+                GROUP,
+                b"hello".as_ptr(),
+                5,
+                null_mut(),
+                &mut ct,
+            ));
             let ct = take(ct);
             let mut message = null_mut();
-            ok(hush_sender_key_message_deserialize(ct.as_ptr(), ct.len(), &mut message));
+            ok(hush_sender_key_message_deserialize(
+                ct.as_ptr(),
+                ct.len(),
+                &mut message,
+            ));
             let (mut iteration, mut chain) = (9, 0);
-            ok(hush_sender_key_message_get_iteration(message, &mut iteration));
+            ok(hush_sender_key_message_get_iteration(
+                message,
+                &mut iteration,
+            ));
             ok(hush_sender_key_message_get_chain_id(message, &mut chain));
-            ok(hush_sender_key_distribution_message_get_chain_id(parsed, &mut iteration));
+            ok(hush_sender_key_distribution_message_get_chain_id(
+                parsed,
+                &mut iteration,
+            ));
             assert_eq!(iteration, chain);
-            let mut pt = hush_buffer { ptr: null_mut(), len: 0 };
+            let mut pt = hush_buffer {
+                ptr: null_mut(),
+                len: 0,
+            };
             ok(hush_group_decrypt(theirs, ct.as_ptr(), ct.len(), &mut pt));
             assert_eq!(take(pt), b"hello");
             let before = serialized(theirs);
-            let mut pt = hush_buffer { ptr: null_mut(), len: 0 };
-            assert_eq!(hush_group_decrypt(theirs, ct.as_ptr(), ct.len(), &mut pt), HUSH_RESULT_DUPLICATED_MESSAGE);
+            let mut pt = hush_buffer {
+                ptr: null_mut(),
+                len: 0,
+            };
+            assert_eq!(
+                hush_group_decrypt(theirs, ct.as_ptr(), ct.len(), &mut pt),
+                HUSH_RESULT_DUPLICATED_MESSAGE
+            );
             assert!(pt.ptr.is_null());
             assert_eq!(serialized(theirs), before);
-            assert_eq!(hush_group_decrypt(theirs, null(), 3, &mut pt), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_group_decrypt(null_mut(), ct.as_ptr(), ct.len(), &mut pt), HUSH_RESULT_NULL_ARGUMENT);
+            assert_eq!(
+                hush_group_decrypt(theirs, null(), 3, &mut pt),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_group_decrypt(null_mut(), ct.as_ptr(), ct.len(), &mut pt),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
 
             // Reload both records.
             let stored = serialized(own);
             let mut reloaded = null_mut();
-            ok(hush_sender_key_record_deserialize(stored.as_ptr(), stored.len(), &mut reloaded));
+            ok(hush_sender_key_record_deserialize(
+                stored.as_ptr(),
+                stored.len(),
+                &mut reloaded,
+            ));
             assert_eq!(serialized(reloaded), stored);
             let mut count = 0;
             ok(hush_sender_key_record_get_state_count(reloaded, &mut count));
             assert_eq!(count, 1);
-            assert_eq!(hush_sender_key_record_deserialize(stored.as_ptr(), 1, &mut reloaded), HUSH_RESULT_STATE_TRUNCATED);
+            assert_eq!(
+                hush_sender_key_record_deserialize(stored.as_ptr(), 1, &mut reloaded),
+                HUSH_RESULT_STATE_TRUNCATED
+            );
 
             let text = "D1D1D1D1-7000-11eb-b32a-33b8a8a487a6";
-            ok(hush_distribution_id_parse(text.as_ptr(), text.len(), &mut id));
+            ok(hush_distribution_id_parse(
+                text.as_ptr(),
+                text.len(),
+                &mut id,
+            ));
             assert_eq!(id.bytes[..5], [0xd1, 0xd1, 0xd1, 0xd1, 0x70]);
-            assert_eq!(hush_distribution_id_parse(text.as_ptr(), 35, &mut id), HUSH_RESULT_INVALID_ARGUMENT);
+            assert_eq!(
+                hush_distribution_id_parse(text.as_ptr(), 35, &mut id),
+                HUSH_RESULT_INVALID_ARGUMENT
+            );
 
             hush_sender_key_message_free(message);
             hush_sender_key_distribution_message_free(parsed);

@@ -28,7 +28,10 @@ pub struct hush_kem_public_key(pub(crate) KemPublicKey);
 /// `rng` is NULL (OS randomness) or a live `hush_rng`; `out` is valid for a
 /// pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_kem_key_pair_generate(rng: *mut hush_rng, out: *mut *mut hush_kem_key_pair) -> hush_result {
+pub unsafe extern "C" fn hush_kem_key_pair_generate(
+    rng: *mut hush_rng,
+    out: *mut *mut hush_kem_key_pair,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `rng` is NULL or live by contract.
         let pair = unsafe { with_rng(rng, KemKeyPair::generate) }?;
@@ -78,7 +81,10 @@ pub unsafe extern "C" fn hush_kem_key_pair_deserialize(
 /// # Safety
 /// `pair` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_kem_key_pair_serialize_secret_key(pair: *const hush_kem_key_pair, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_kem_key_pair_serialize_secret_key(
+    pair: *const hush_kem_key_pair,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(pair, out => {
         // SAFETY: `pair` is a live handle by contract.
         let pair = unsafe { borrow(pair, "pair") }?;
@@ -96,7 +102,10 @@ pub unsafe extern "C" fn hush_kem_key_pair_serialize_secret_key(pair: *const hus
 /// # Safety
 /// `pair` is a live handle; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_kem_key_pair_get_public_key(pair: *const hush_kem_key_pair, out: *mut *mut hush_kem_public_key) -> hush_result {
+pub unsafe extern "C" fn hush_kem_key_pair_get_public_key(
+    pair: *const hush_kem_key_pair,
+    out: *mut *mut hush_kem_public_key,
+) -> hush_result {
     ffi_boundary!(pair, out => {
         // SAFETY: `pair` is a live handle by contract.
         let pair = unsafe { borrow(pair, "pair") }?;
@@ -155,7 +164,11 @@ pub unsafe extern "C" fn hush_kem_key_pair_free(pair: *mut hush_kem_key_pair) {
 /// # Safety
 /// `data` is valid for `len` bytes; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_kem_public_key_deserialize(data: *const u8, len: usize, out: *mut *mut hush_kem_public_key) -> hush_result {
+pub unsafe extern "C" fn hush_kem_public_key_deserialize(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut hush_kem_public_key,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -173,7 +186,10 @@ pub unsafe extern "C" fn hush_kem_public_key_deserialize(data: *const u8, len: u
 /// # Safety
 /// `key` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_kem_public_key_serialize(key: *const hush_kem_public_key, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_kem_public_key_serialize(
+    key: *const hush_kem_public_key,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(key, out => {
         // SAFETY: `key` is a live handle by contract.
         let key = unsafe { borrow(key, "key") }?;

@@ -6,7 +6,7 @@
 use hush::keys::{IdentityKey, IdentityKeyPair, PrivateKey, PublicKey};
 
 use crate::args::{borrow, bytes, free_handle, write_handle};
-use crate::buffer::{write_buffer, hush_buffer};
+use crate::buffer::{hush_buffer, write_buffer};
 use crate::error::{hush_result, Failure, HUSH_RESULT_SIGNATURE_VALIDATION_FAILED};
 use crate::panic::ffi_boundary;
 use crate::rng::{hush_rng, with_rng};
@@ -34,7 +34,10 @@ pub struct hush_identity_key_pair(pub(crate) IdentityKeyPair);
 /// `rng` is NULL (OS randomness) or a live `hush_rng`; `out` is valid for a
 /// pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_private_key_generate(rng: *mut hush_rng, out: *mut *mut hush_private_key) -> hush_result {
+pub unsafe extern "C" fn hush_private_key_generate(
+    rng: *mut hush_rng,
+    out: *mut *mut hush_private_key,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `rng` is NULL or live by contract.
         let key = unsafe { with_rng(rng, PrivateKey::generate) }?;
@@ -53,7 +56,11 @@ pub unsafe extern "C" fn hush_private_key_generate(rng: *mut hush_rng, out: *mut
 /// # Safety
 /// `data` is valid for `len` bytes; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_private_key_deserialize(data: *const u8, len: usize, out: *mut *mut hush_private_key) -> hush_result {
+pub unsafe extern "C" fn hush_private_key_deserialize(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut hush_private_key,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -72,7 +79,10 @@ pub unsafe extern "C" fn hush_private_key_deserialize(data: *const u8, len: usiz
 /// # Safety
 /// `key` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_private_key_serialize(key: *const hush_private_key, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_private_key_serialize(
+    key: *const hush_private_key,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(key, out => {
         // SAFETY: `key` is a live handle by contract.
         let key = unsafe { borrow(key, "key") }?;
@@ -90,7 +100,10 @@ pub unsafe extern "C" fn hush_private_key_serialize(key: *const hush_private_key
 /// # Safety
 /// `key` is a live handle; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_private_key_get_public_key(key: *const hush_private_key, out: *mut *mut hush_public_key) -> hush_result {
+pub unsafe extern "C" fn hush_private_key_get_public_key(
+    key: *const hush_private_key,
+    out: *mut *mut hush_public_key,
+) -> hush_result {
     ffi_boundary!(key, out => {
         // SAFETY: `key` is a live handle by contract.
         let key = unsafe { borrow(key, "key") }?;
@@ -175,7 +188,11 @@ pub unsafe extern "C" fn hush_private_key_free(key: *mut hush_private_key) {
 /// # Safety
 /// `data` is valid for `len` bytes; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_public_key_deserialize(data: *const u8, len: usize, out: *mut *mut hush_public_key) -> hush_result {
+pub unsafe extern "C" fn hush_public_key_deserialize(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut hush_public_key,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -193,7 +210,10 @@ pub unsafe extern "C" fn hush_public_key_deserialize(data: *const u8, len: usize
 /// # Safety
 /// `key` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_public_key_serialize(key: *const hush_public_key, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_public_key_serialize(
+    key: *const hush_public_key,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(key, out => {
         // SAFETY: `key` is a live handle by contract.
         let key = unsafe { borrow(key, "key") }?;
@@ -288,7 +308,10 @@ pub unsafe extern "C" fn hush_public_key_free(key: *mut hush_public_key) {
 /// `rng` is NULL (OS randomness) or a live `hush_rng`; `out` is valid for a
 /// pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_identity_key_pair_generate(rng: *mut hush_rng, out: *mut *mut hush_identity_key_pair) -> hush_result {
+pub unsafe extern "C" fn hush_identity_key_pair_generate(
+    rng: *mut hush_rng,
+    out: *mut *mut hush_identity_key_pair,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `rng` is NULL or live by contract.
         let pair = unsafe { with_rng(rng, IdentityKeyPair::generate) }?;
@@ -334,7 +357,10 @@ pub unsafe extern "C" fn hush_identity_key_pair_deserialize(
 /// # Safety
 /// `pair` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_identity_key_pair_serialize(pair: *const hush_identity_key_pair, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_identity_key_pair_serialize(
+    pair: *const hush_identity_key_pair,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(pair, out => {
         // SAFETY: `pair` is a live handle by contract.
         let pair = unsafe { borrow(pair, "pair") }?;
@@ -457,12 +483,18 @@ mod tests {
     use std::ptr::{null, null_mut};
 
     use super::*;
-    use crate::error::{HUSH_RESULT_BAD_KEY_TYPE, HUSH_RESULT_INVALID_KEY_AGREEMENT, HUSH_RESULT_NULL_ARGUMENT, HUSH_RESULT_OK};
+    use crate::error::{
+        HUSH_RESULT_BAD_KEY_TYPE, HUSH_RESULT_INVALID_KEY_AGREEMENT, HUSH_RESULT_NULL_ARGUMENT,
+        HUSH_RESULT_OK,
+    };
 
     fn public(bytes: &[u8]) -> *mut hush_public_key {
         let mut key = null_mut();
         // SAFETY: `bytes` is a live slice and `key` a writable pointer.
-        assert_eq!(unsafe { hush_public_key_deserialize(bytes.as_ptr(), bytes.len(), &mut key) }, HUSH_RESULT_OK);
+        assert_eq!(
+            unsafe { hush_public_key_deserialize(bytes.as_ptr(), bytes.len(), &mut key) },
+            HUSH_RESULT_OK
+        );
         key
     }
 
@@ -470,17 +502,35 @@ mod tests {
     fn agreement_checks_every_pointer_and_writes_only_on_success() {
         let mut private = null_mut();
         // SAFETY: NULL rng selects the OS; `private` is writable.
-        assert_eq!(unsafe { hush_private_key_generate(null_mut(), &mut private) }, HUSH_RESULT_OK);
+        assert_eq!(
+            unsafe { hush_private_key_generate(null_mut(), &mut private) },
+            HUSH_RESULT_OK
+        );
         let mut low_order = [0u8; 33];
         low_order[0] = 0x05;
         let zero = public(&low_order);
-        let mut out = hush_buffer { ptr: null_mut(), len: 99 };
+        let mut out = hush_buffer {
+            ptr: null_mut(),
+            len: 99,
+        };
         // SAFETY: handles are live or NULL; `out` is a live hush_buffer.
         unsafe {
-            assert_eq!(hush_private_key_agree(null(), zero, &mut out), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_private_key_agree(private, null(), &mut out), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_private_key_agree(private, zero, null_mut()), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_private_key_agree(private, zero, &mut out), HUSH_RESULT_INVALID_KEY_AGREEMENT);
+            assert_eq!(
+                hush_private_key_agree(null(), zero, &mut out),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_private_key_agree(private, null(), &mut out),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_private_key_agree(private, zero, null_mut()),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_private_key_agree(private, zero, &mut out),
+                HUSH_RESULT_INVALID_KEY_AGREEMENT
+            );
             assert_eq!(out.len, 99, "output written on failure");
             hush_public_key_free(zero);
             hush_private_key_free(private);
@@ -494,9 +544,18 @@ mod tests {
         bytes[0] = 0x06;
         // SAFETY: `bytes` is live; NULL with a non-zero length is reported.
         unsafe {
-            assert_eq!(hush_public_key_deserialize(bytes.as_ptr(), 33, &mut key), HUSH_RESULT_BAD_KEY_TYPE);
-            assert_eq!(hush_public_key_deserialize(null(), 33, &mut key), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_public_key_deserialize(bytes.as_ptr(), 33, null_mut()), HUSH_RESULT_NULL_ARGUMENT);
+            assert_eq!(
+                hush_public_key_deserialize(bytes.as_ptr(), 33, &mut key),
+                HUSH_RESULT_BAD_KEY_TYPE
+            );
+            assert_eq!(
+                hush_public_key_deserialize(null(), 33, &mut key),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_public_key_deserialize(bytes.as_ptr(), 33, null_mut()),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
         }
         assert!(key.is_null());
     }

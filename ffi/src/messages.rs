@@ -60,7 +60,11 @@ pub struct hush_prekey_message(pub(crate) PreKeySignalMessage);
 /// `data` is valid for `len` bytes; `out` is valid for a
 /// `hush_message_type` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_message_detect_type(data: *const u8, len: usize, out: *mut hush_message_type) -> hush_result {
+pub unsafe extern "C" fn hush_message_detect_type(
+    data: *const u8,
+    len: usize,
+    out: *mut hush_message_type,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -93,7 +97,11 @@ fn detect_type(data: &[u8]) -> Result<hush_message_type, MessageError> {
 /// # Safety
 /// `data` is valid for `len` bytes; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_message_deserialize(data: *const u8, len: usize, out: *mut *mut hush_prekey_message) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_message_deserialize(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut hush_prekey_message,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -111,7 +119,10 @@ pub unsafe extern "C" fn hush_prekey_message_deserialize(data: *const u8, len: u
 /// # Safety
 /// `message` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_message_serialize(message: *const hush_prekey_message, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_message_serialize(
+    message: *const hush_prekey_message,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(message, out => {
         // SAFETY: `message` is a live handle by contract.
         let message = unsafe { borrow(message, "message") }?;
@@ -128,7 +139,10 @@ pub unsafe extern "C" fn hush_prekey_message_serialize(message: *const hush_prek
 /// # Safety
 /// `message` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_message_get_version(message: *const hush_prekey_message, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_message_get_version(
+    message: *const hush_prekey_message,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(message, out => {
         // SAFETY: `message` is a live handle by contract.
         let message = unsafe { borrow(message, "message") }?;
@@ -169,7 +183,10 @@ pub unsafe extern "C" fn hush_prekey_message_get_identity_key(
 /// # Safety
 /// `message` is a live handle; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_message_get_base_key(message: *const hush_prekey_message, out: *mut *mut hush_public_key) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_message_get_base_key(
+    message: *const hush_prekey_message,
+    out: *mut *mut hush_public_key,
+) -> hush_result {
     ffi_boundary!(message, out => {
         // SAFETY: `message` is a live handle by contract.
         let message = unsafe { borrow(message, "message") }?;
@@ -187,7 +204,10 @@ pub unsafe extern "C" fn hush_prekey_message_get_base_key(message: *const hush_p
 /// # Safety
 /// `message` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_message_get_registration_id(message: *const hush_prekey_message, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_message_get_registration_id(
+    message: *const hush_prekey_message,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(message, out => {
         // SAFETY: `message` is a live handle by contract.
         let message = unsafe { borrow(message, "message") }?;
@@ -230,7 +250,10 @@ pub unsafe extern "C" fn hush_prekey_message_get_pre_key_id(
 /// # Safety
 /// `message` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_message_get_signed_pre_key_id(message: *const hush_prekey_message, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_message_get_signed_pre_key_id(
+    message: *const hush_prekey_message,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(message, out => {
         // SAFETY: `message` is a live handle by contract.
         let message = unsafe { borrow(message, "message") }?;
@@ -282,8 +305,9 @@ mod tests {
 
     use super::*;
     use crate::error::{
-        HUSH_RESULT_INVALID_PROTOBUF, HUSH_RESULT_MESSAGE_LEGACY_VERSION, HUSH_RESULT_MESSAGE_TOO_SHORT,
-        HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION, HUSH_RESULT_NULL_ARGUMENT,
+        HUSH_RESULT_INVALID_PROTOBUF, HUSH_RESULT_MESSAGE_LEGACY_VERSION,
+        HUSH_RESULT_MESSAGE_TOO_SHORT, HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION,
+        HUSH_RESULT_NULL_ARGUMENT,
     };
 
     fn parse(data: &[u8]) -> hush_result {
@@ -307,9 +331,16 @@ mod tests {
     fn malformed_prekey_messages_map_to_message_codes() {
         assert_eq!(parse(b""), HUSH_RESULT_MESSAGE_TOO_SHORT);
         assert_eq!(parse(&[0x22, 0x00]), HUSH_RESULT_MESSAGE_LEGACY_VERSION);
-        assert_eq!(parse(&[0x54, 0x00]), HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION);
+        assert_eq!(
+            parse(&[0x54, 0x00]),
+            HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION
+        );
         assert_eq!(parse(&[0x44, 0xff, 0xff]), HUSH_RESULT_INVALID_PROTOBUF);
-        assert_eq!(parse(&[0x44]), HUSH_RESULT_INVALID_PROTOBUF, "required fields missing");
+        assert_eq!(
+            parse(&[0x44]),
+            HUSH_RESULT_INVALID_PROTOBUF,
+            "required fields missing"
+        );
     }
 
     #[test]
@@ -319,8 +350,14 @@ mod tests {
         assert_eq!(detect(&[0x44; 20]), HUSH_RESULT_INVALID_PROTOBUF);
         // SAFETY: NULL with a length is rejected before reading.
         unsafe {
-            assert_eq!(hush_message_detect_type(null(), 4, &mut hush_message_type(0)), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_message_detect_type(b"x".as_ptr(), 1, null_mut()), HUSH_RESULT_NULL_ARGUMENT);
+            assert_eq!(
+                hush_message_detect_type(null(), 4, &mut hush_message_type(0)),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_message_detect_type(b"x".as_ptr(), 1, null_mut()),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
         }
     }
 
@@ -330,9 +367,18 @@ mod tests {
         let mut id = 7u32;
         // SAFETY: NULL handles are rejected before use.
         unsafe {
-            assert_eq!(hush_prekey_message_get_pre_key_id(null(), &mut has, &mut id), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_prekey_message_get_kyber_pre_key_id(null(), &mut has, &mut id), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_prekey_message_get_signed_pre_key_id(null(), &mut id), HUSH_RESULT_NULL_ARGUMENT);
+            assert_eq!(
+                hush_prekey_message_get_pre_key_id(null(), &mut has, &mut id),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_prekey_message_get_kyber_pre_key_id(null(), &mut has, &mut id),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_prekey_message_get_signed_pre_key_id(null(), &mut id),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
             hush_prekey_message_free(null_mut());
         }
         assert_eq!((has, id), (false, 7));
@@ -340,7 +386,13 @@ mod tests {
 
     #[test]
     fn message_type_numbers_match_the_core() {
-        assert_eq!(hush_message_type::from(CiphertextMessageType::Whisper), HUSH_MESSAGE_TYPE_WHISPER);
-        assert_eq!(hush_message_type::from(CiphertextMessageType::PreKey), HUSH_MESSAGE_TYPE_PREKEY);
+        assert_eq!(
+            hush_message_type::from(CiphertextMessageType::Whisper),
+            HUSH_MESSAGE_TYPE_WHISPER
+        );
+        assert_eq!(
+            hush_message_type::from(CiphertextMessageType::PreKey),
+            HUSH_MESSAGE_TYPE_PREKEY
+        );
     }
 }

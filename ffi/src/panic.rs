@@ -72,7 +72,10 @@ pub(crate) fn run<F: FnOnce() -> Result<(), Failure>>(body: F) -> hush_result {
             failure.code
         }
         Err(payload) => {
-            set_last_error(&format!("hush panicked: {}", panic_message(payload.as_ref())));
+            set_last_error(&format!(
+                "hush panicked: {}",
+                panic_message(payload.as_ref())
+            ));
             // Dropping a panic payload can itself panic (a payload type with a
             // panicking Drop); keep that on this side of the boundary too.
             let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
@@ -108,14 +111,18 @@ mod tests {
     use std::ffi::c_void;
 
     use super::*;
-    use crate::error::{hush_last_error_message, HUSH_RESULT_BAD_KEY_LENGTH, HUSH_RESULT_NULL_ARGUMENT};
+    use crate::error::{
+        hush_last_error_message, HUSH_RESULT_BAD_KEY_LENGTH, HUSH_RESULT_NULL_ARGUMENT,
+    };
 
     fn last_message() -> String {
         let mut buf = [0 as std::ffi::c_char; 128];
         // SAFETY: `buf` is 128 writable bytes.
         unsafe { hush_last_error_message(buf.as_mut_ptr(), buf.len()) };
         // SAFETY: hush_last_error_message NUL-terminates `buf`.
-        unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
+        unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
     }
 
     /// An export-shaped function whose body panics, fails or succeeds on demand.
@@ -145,7 +152,10 @@ mod tests {
     #[test]
     fn failure_code_and_message_pass_through() {
         let mut out = 0u32;
-        assert_eq!(probe(b"x".as_ptr(), &mut out, 1), HUSH_RESULT_BAD_KEY_LENGTH);
+        assert_eq!(
+            probe(b"x".as_ptr(), &mut out, 1),
+            HUSH_RESULT_BAD_KEY_LENGTH
+        );
         assert_eq!(out, 0);
         assert_eq!(last_message(), "bad key length <3>");
     }
@@ -164,9 +174,15 @@ mod tests {
     fn null_arguments_are_rejected_before_the_body_runs() {
         let mut out = 0u32;
         // Mode 2 would panic if the body ran.
-        assert_eq!(probe(std::ptr::null(), &mut out, 2), HUSH_RESULT_NULL_ARGUMENT);
+        assert_eq!(
+            probe(std::ptr::null(), &mut out, 2),
+            HUSH_RESULT_NULL_ARGUMENT
+        );
         assert_eq!(last_message(), "argument `input` is NULL");
-        assert_eq!(probe(b"x".as_ptr(), std::ptr::null_mut(), 2), HUSH_RESULT_NULL_ARGUMENT);
+        assert_eq!(
+            probe(b"x".as_ptr(), std::ptr::null_mut(), 2),
+            HUSH_RESULT_NULL_ARGUMENT
+        );
         assert_eq!(last_message(), "argument `out` is NULL");
     }
 

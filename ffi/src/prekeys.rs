@@ -3,7 +3,8 @@
 //! and Kyber pre-keys (`hush_kyber_prekey_record`).
 
 use hush::keys::{
-    KeyPair, KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord, SignedPreKeyId, SignedPreKeyRecord, Timestamp,
+    KeyPair, KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord, SignedPreKeyId,
+    SignedPreKeyRecord, Timestamp,
 };
 
 use crate::args::{borrow, bytes, free_handle, write_handle, write_value};
@@ -38,7 +39,11 @@ pub struct hush_kyber_prekey_record(pub(crate) KyberPreKeyRecord);
 /// `rng` is NULL (OS randomness) or a live `hush_rng`; `out` is valid for a
 /// pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_record_generate(id: u32, rng: *mut hush_rng, out: *mut *mut hush_prekey_record) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_record_generate(
+    id: u32,
+    rng: *mut hush_rng,
+    out: *mut *mut hush_prekey_record,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `rng` is NULL or live by contract.
         let record = unsafe { with_rng(rng, |rng| PreKeyRecord::generate(PreKeyId(id), rng)) }?;
@@ -82,7 +87,11 @@ pub unsafe extern "C" fn hush_prekey_record_new(
 /// # Safety
 /// `data` is valid for `len` bytes; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_record_deserialize(data: *const u8, len: usize, out: *mut *mut hush_prekey_record) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_record_deserialize(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut hush_prekey_record,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -101,7 +110,10 @@ pub unsafe extern "C" fn hush_prekey_record_deserialize(data: *const u8, len: us
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_record_serialize(record: *const hush_prekey_record, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_record_serialize(
+    record: *const hush_prekey_record,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -118,7 +130,10 @@ pub unsafe extern "C" fn hush_prekey_record_serialize(record: *const hush_prekey
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_record_get_id(record: *const hush_prekey_record, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_record_get_id(
+    record: *const hush_prekey_record,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -136,7 +151,10 @@ pub unsafe extern "C" fn hush_prekey_record_get_id(record: *const hush_prekey_re
 /// # Safety
 /// `record` is a live handle; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_prekey_record_get_public_key(record: *const hush_prekey_record, out: *mut *mut hush_public_key) -> hush_result {
+pub unsafe extern "C" fn hush_prekey_record_get_public_key(
+    record: *const hush_prekey_record,
+    out: *mut *mut hush_public_key,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -245,7 +263,10 @@ pub unsafe extern "C" fn hush_signed_prekey_record_deserialize(
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_signed_prekey_record_serialize(record: *const hush_signed_prekey_record, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_signed_prekey_record_serialize(
+    record: *const hush_signed_prekey_record,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -262,7 +283,10 @@ pub unsafe extern "C" fn hush_signed_prekey_record_serialize(record: *const hush
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_signed_prekey_record_get_id(record: *const hush_signed_prekey_record, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_signed_prekey_record_get_id(
+    record: *const hush_signed_prekey_record,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -279,7 +303,10 @@ pub unsafe extern "C" fn hush_signed_prekey_record_get_id(record: *const hush_si
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `uint64_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_signed_prekey_record_get_timestamp(record: *const hush_signed_prekey_record, out: *mut u64) -> hush_result {
+pub unsafe extern "C" fn hush_signed_prekey_record_get_timestamp(
+    record: *const hush_signed_prekey_record,
+    out: *mut u64,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -431,7 +458,10 @@ pub unsafe extern "C" fn hush_kyber_prekey_record_deserialize(
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_kyber_prekey_record_serialize(record: *const hush_kyber_prekey_record, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_kyber_prekey_record_serialize(
+    record: *const hush_kyber_prekey_record,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -448,7 +478,10 @@ pub unsafe extern "C" fn hush_kyber_prekey_record_serialize(record: *const hush_
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_kyber_prekey_record_get_id(record: *const hush_kyber_prekey_record, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_kyber_prekey_record_get_id(
+    record: *const hush_kyber_prekey_record,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -465,7 +498,10 @@ pub unsafe extern "C" fn hush_kyber_prekey_record_get_id(record: *const hush_kyb
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `uint64_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_kyber_prekey_record_get_timestamp(record: *const hush_kyber_prekey_record, out: *mut u64) -> hush_result {
+pub unsafe extern "C" fn hush_kyber_prekey_record_get_timestamp(
+    record: *const hush_kyber_prekey_record,
+    out: *mut u64,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;

@@ -18,7 +18,8 @@ use crate::panic::ffi_boundary;
 /// `ctx` is the pointer given to `hush_rng_new`. It is called on the thread
 /// that made the hush call, never after `hush_rng_free`.
 #[allow(non_camel_case_types)]
-pub type hush_fill_random_callback = Option<unsafe extern "C" fn(ctx: *mut c_void, buf: *mut u8, len: usize) -> c_int>;
+pub type hush_fill_random_callback =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, buf: *mut u8, len: usize) -> c_int>;
 
 /// A caller-supplied random source (a callback and its context).
 ///
@@ -43,7 +44,11 @@ pub struct hush_rng {
 /// `fill` must be safe to call with `ctx` and a buffer for as long as the
 /// handle lives; `out` must be valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_rng_new(fill: hush_fill_random_callback, ctx: *mut c_void, out: *mut *mut hush_rng) -> hush_result {
+pub unsafe extern "C" fn hush_rng_new(
+    fill: hush_fill_random_callback,
+    ctx: *mut c_void,
+    out: *mut *mut hush_rng,
+) -> hush_result {
     ffi_boundary!(fill, out => {
         let fill = fill.ok_or_else(|| Failure::null_argument("fill"))?;
         // SAFETY: `out` is non-NULL (checked above) and valid by contract.
@@ -69,7 +74,10 @@ pub unsafe extern "C" fn hush_rng_free(rng: *mut hush_rng) {
 /// or changed (`HUSH_RESULT_RANDOM_SOURCE_FAILURE`), and operations need no
 /// copy of their state to roll back: the core draws all randomness before it
 /// commits anything, and after the seed nothing here can fail.
-pub(crate) unsafe fn with_rng<T>(rng: *mut hush_rng, f: impl FnOnce(&mut ChaCha20Rng) -> T) -> Result<T, Failure> {
+pub(crate) unsafe fn with_rng<T>(
+    rng: *mut hush_rng,
+    f: impl FnOnce(&mut ChaCha20Rng) -> T,
+) -> Result<T, Failure> {
     // SAFETY: the caller guarantees `rng` is NULL or live; the handle is only
     // read, so a shared reference suffices.
     let callback = unsafe { rng.cast_const().as_ref() };
@@ -102,7 +110,12 @@ mod tests {
     unsafe extern "C" fn counting(ctx: *mut c_void, buf: *mut u8, len: usize) -> c_int {
         // SAFETY: the tests pass a live `Counter` as ctx and hush passes a
         // valid buffer of `len` bytes.
-        let (counter, buf) = unsafe { (&mut *ctx.cast::<Counter>(), std::slice::from_raw_parts_mut(buf, len)) };
+        let (counter, buf) = unsafe {
+            (
+                &mut *ctx.cast::<Counter>(),
+                std::slice::from_raw_parts_mut(buf, len),
+            )
+        };
         counter.calls += 1;
         if counter.calls == counter.fail_on_call {
             buf.fill(0xee); // a partial write the library must not use
@@ -115,27 +128,38 @@ mod tests {
     fn make(counter: &mut Counter) -> *mut hush_rng {
         let mut rng = std::ptr::null_mut();
         // SAFETY: `counting` is sound for a live Counter ctx; `rng` is writable.
-        let rc = unsafe { hush_rng_new(Some(counting), std::ptr::from_mut(counter).cast(), &mut rng) };
+        let rc =
+            unsafe { hush_rng_new(Some(counting), std::ptr::from_mut(counter).cast(), &mut rng) };
         assert_eq!(rc, HUSH_RESULT_OK);
         rng
     }
 
     #[test]
     fn one_seed_from_the_callback_keys_the_generator() {
-        let mut counter = Counter { calls: 0, fail_on_call: 0 };
+        let mut counter = Counter {
+            calls: 0,
+            fail_on_call: 0,
+        };
         let rng = make(&mut counter);
         // SAFETY: `rng` is live until freed below.
-        let drawn = unsafe { with_rng(rng, |source| (source.next_u32(), source.next_u64())) }.unwrap();
+        let drawn =
+            unsafe { with_rng(rng, |source| (source.next_u32(), source.next_u64())) }.unwrap();
         let mut expected = ChaCha20Rng::from_seed([1u8; 32]);
         assert_eq!(drawn, (expected.next_u32(), expected.next_u64()));
         // SAFETY: freed once.
         unsafe { hush_rng_free(rng) };
-        assert_eq!(counter.calls, 1, "one seed per call, however much the operation draws");
+        assert_eq!(
+            counter.calls, 1,
+            "one seed per call, however much the operation draws"
+        );
     }
 
     #[test]
     fn a_failing_callback_fails_before_the_operation_runs() {
-        let mut counter = Counter { calls: 0, fail_on_call: 1 };
+        let mut counter = Counter {
+            calls: 0,
+            fail_on_call: 1,
+        };
         let rng = make(&mut counter);
         let mut ran = false;
         // SAFETY: `rng` is live until freed below.
@@ -149,7 +173,8 @@ mod tests {
     #[test]
     fn os_randomness_is_the_default() {
         // SAFETY: NULL selects the OS generator.
-        let (a, b) = unsafe { with_rng(std::ptr::null_mut(), |s| (s.next_u64(), s.next_u64())) }.unwrap();
+        let (a, b) =
+            unsafe { with_rng(std::ptr::null_mut(), |s| (s.next_u64(), s.next_u64())) }.unwrap();
         assert_ne!(a, b);
     }
 
@@ -158,9 +183,15 @@ mod tests {
         let mut rng = std::ptr::null_mut();
         // SAFETY: NULL arguments are reported, never used.
         unsafe {
-            assert_eq!(hush_rng_new(None, std::ptr::null_mut(), &mut rng), HUSH_RESULT_NULL_ARGUMENT);
+            assert_eq!(
+                hush_rng_new(None, std::ptr::null_mut(), &mut rng),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
             assert!(rng.is_null());
-            assert_eq!(hush_rng_new(Some(counting), std::ptr::null_mut(), std::ptr::null_mut()), HUSH_RESULT_NULL_ARGUMENT);
+            assert_eq!(
+                hush_rng_new(Some(counting), std::ptr::null_mut(), std::ptr::null_mut()),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
             hush_rng_free(std::ptr::null_mut());
         }
     }

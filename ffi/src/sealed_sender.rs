@@ -20,9 +20,10 @@ use hush::address::{DeviceId, ProtocolAddress, ServiceId};
 use hush::keys::{IdentityKey, Timestamp};
 use hush::messages::{CiphertextMessage, CiphertextMessageType};
 use hush::sealed_sender::{
-    self, CertificateError, ContentHint, LocalAccount, ReceiveError, SealError, Sender, SenderCertificate, SentMessage,
-    SentMessageError, ServerCertificate, Signer, UnidentifiedSenderMessageContent, UnknownServerCertificateId, UnsealError,
-    ValidationError, VerifiedContent,
+    self, CertificateError, ContentHint, LocalAccount, ReceiveError, SealError, Sender,
+    SenderCertificate, SentMessage, SentMessageError, ServerCertificate, Signer,
+    UnidentifiedSenderMessageContent, UnknownServerCertificateId, UnsealError, ValidationError,
+    VerifiedContent,
 };
 use hush::session::{ConsumedPreKeys, PreKeys};
 use zeroize::Zeroizing;
@@ -31,15 +32,17 @@ use crate::address::hush_protocol_address;
 use crate::args::{borrow, borrow_mut, bytes, free_handle, write_handle, write_value};
 use crate::buffer::{hush_buffer, write_buffer};
 use crate::error::{
-    hush_result, Failure, HUSH_RESULT_INVALID_ARGUMENT, HUSH_RESULT_INVALID_PROTOBUF, HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE,
-    HUSH_RESULT_SESSION_NOT_FOUND,
+    hush_result, Failure, HUSH_RESULT_INVALID_ARGUMENT, HUSH_RESULT_INVALID_PROTOBUF,
+    HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE, HUSH_RESULT_SESSION_NOT_FOUND,
 };
 use crate::keys::{hush_identity_key_pair, hush_private_key, hush_public_key};
 use crate::messages::{hush_message_type, hush_prekey_message};
 use crate::panic::ffi_boundary;
 use crate::prekeys::{hush_kyber_prekey_record, hush_prekey_record, hush_signed_prekey_record};
 use crate::rng::{hush_rng, with_rng};
-use crate::session::{hush_consumed_prekeys, hush_local_identity, hush_session_record, HUSH_PUBLIC_KEY_LENGTH};
+use crate::session::{
+    hush_consumed_prekeys, hush_local_identity, hush_session_record, HUSH_PUBLIC_KEY_LENGTH,
+};
 
 // ------------------------------------------------------------ result codes
 
@@ -102,33 +105,98 @@ pub const HUSH_RESULT_SEALED_SENDER_SELF_SEND: hush_result = hush_result(930);
 
 /// The descriptions of the codes above, for `hush_result_str`.
 pub(crate) const DESCRIPTIONS: &[(hush_result, &str)] = &[
-    (HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID, "unknown server certificate ID\0"),
-    (HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE, "server certificate is revoked\0"),
-    (HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE, "server certificate is not signed by a trust root\0"),
-    (HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE, "sender certificate signature is invalid\0"),
-    (HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED, "sender certificate expired\0"),
-    (HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE, "sealed sender message is empty\0"),
-    (HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION, "unknown sealed sender message version\0"),
-    (HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED, "failed to decrypt sealed sender v1 message key\0"),
-    (HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED, "failed to decrypt sealed sender v1 message contents\0"),
-    (HUSH_RESULT_SEALED_SENDER_V1_SENDER_KEY_MISMATCH, "sender certificate key does not match message key\0"),
-    (HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH, "derived ephemeral key did not match key provided in message\0"),
-    (HUSH_RESULT_SEALED_SENDER_V2_DECRYPTION_FAILED, "failed to decrypt sealed sender v2 message\0"),
-    (HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH, "sender certificate key does not match authentication tag\0"),
-    (HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT, "recipient redundantly encoded as empty\0"),
-    (HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS, "too many recipients\0"),
-    (HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT, "recipient has no devices or too many\0"),
-    (HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID, "registration ID does not fit in 14 bits\0"),
-    (HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID, "not a service ID\0"),
-    (HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH, "sender identity does not match the sender certificate\0"),
-    (HUSH_RESULT_SEALED_SENDER_CONTENT_TOO_LARGE, "content too large to seal\0"),
-    (HUSH_RESULT_SEALED_SENDER_SELF_SEND, "sealed sender message from this device\0"),
+    (
+        HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID,
+        "unknown server certificate ID\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE,
+        "server certificate is revoked\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE,
+        "server certificate is not signed by a trust root\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE,
+        "sender certificate signature is invalid\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED,
+        "sender certificate expired\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE,
+        "sealed sender message is empty\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION,
+        "unknown sealed sender message version\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED,
+        "failed to decrypt sealed sender v1 message key\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED,
+        "failed to decrypt sealed sender v1 message contents\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V1_SENDER_KEY_MISMATCH,
+        "sender certificate key does not match message key\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH,
+        "derived ephemeral key did not match key provided in message\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V2_DECRYPTION_FAILED,
+        "failed to decrypt sealed sender v2 message\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH,
+        "sender certificate key does not match authentication tag\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT,
+        "recipient redundantly encoded as empty\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS,
+        "too many recipients\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT,
+        "recipient has no devices or too many\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID,
+        "registration ID does not fit in 14 bits\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID,
+        "not a service ID\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH,
+        "sender identity does not match the sender certificate\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_CONTENT_TOO_LARGE,
+        "content too large to seal\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_SELF_SEND,
+        "sealed sender message from this device\0",
+    ),
 ];
 
 impl From<CertificateError> for Failure {
     fn from(error: CertificateError) -> Self {
         match error {
-            CertificateError::InvalidProtobufEncoding => Self::new(HUSH_RESULT_INVALID_PROTOBUF, error.to_string()),
+            CertificateError::InvalidProtobufEncoding => {
+                Self::new(HUSH_RESULT_INVALID_PROTOBUF, error.to_string())
+            }
             CertificateError::Key(key) => key.into(),
         }
     }
@@ -136,17 +204,28 @@ impl From<CertificateError> for Failure {
 
 impl From<UnknownServerCertificateId> for Failure {
     fn from(error: UnknownServerCertificateId) -> Self {
-        Self::new(HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID, error.to_string())
+        Self::new(
+            HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID,
+            error.to_string(),
+        )
     }
 }
 
 impl From<ValidationError> for Failure {
     fn from(error: ValidationError) -> Self {
         let code = match error {
-            ValidationError::UnknownServerCertificateId(_) => HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID,
-            ValidationError::RevokedServerCertificate(_) => HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE,
-            ValidationError::UntrustedServerCertificate(_) => HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE,
-            ValidationError::InvalidSenderSignature => HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE,
+            ValidationError::UnknownServerCertificateId(_) => {
+                HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID
+            }
+            ValidationError::RevokedServerCertificate(_) => {
+                HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE
+            }
+            ValidationError::UntrustedServerCertificate(_) => {
+                HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE
+            }
+            ValidationError::InvalidSenderSignature => {
+                HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE
+            }
             ValidationError::Expired { .. } => HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED,
         };
         Self::new(code, error.to_string())
@@ -160,12 +239,20 @@ impl From<UnsealError> for Failure {
             UnsealError::UnknownVersion(_) => HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION,
             UnsealError::InvalidProtobufEncoding => HUSH_RESULT_INVALID_PROTOBUF,
             UnsealError::Key(key) => return key.into(),
-            UnsealError::V1KeyDecryptionFailed => HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED,
-            UnsealError::V1ContentsDecryptionFailed => HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED,
+            UnsealError::V1KeyDecryptionFailed => {
+                HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED
+            }
+            UnsealError::V1ContentsDecryptionFailed => {
+                HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED
+            }
             UnsealError::V1SenderKeyMismatch => HUSH_RESULT_SEALED_SENDER_V1_SENDER_KEY_MISMATCH,
-            UnsealError::V2EphemeralKeyMismatch => HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH,
+            UnsealError::V2EphemeralKeyMismatch => {
+                HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH
+            }
             UnsealError::V2DecryptionFailed => HUSH_RESULT_SEALED_SENDER_V2_DECRYPTION_FAILED,
-            UnsealError::V2AuthenticationTagMismatch => HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH,
+            UnsealError::V2AuthenticationTagMismatch => {
+                HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH
+            }
         };
         Self::new(code, error.to_string())
     }
@@ -177,8 +264,12 @@ impl From<SentMessageError> for Failure {
             SentMessageError::EmptyMessage => HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE,
             SentMessageError::UnknownVersion(_) => HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION,
             SentMessageError::InvalidProtobufEncoding(_) => HUSH_RESULT_INVALID_PROTOBUF,
-            SentMessageError::RedundantEmptyRecipient => HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT,
-            SentMessageError::TooManyRecipients { .. } => HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS,
+            SentMessageError::RedundantEmptyRecipient => {
+                HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT
+            }
+            SentMessageError::TooManyRecipients { .. } => {
+                HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS
+            }
             SentMessageError::TooManyDevices { .. } => HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT,
         };
         Self::new(code, error.to_string())
@@ -193,8 +284,12 @@ impl From<SealError> for Failure {
             SealError::SenderIdentityMismatch => HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH,
             SealError::TooManyRecipients { .. } => HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS,
             SealError::BadDeviceCount { .. } => HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT,
-            SealError::InvalidRegistrationId { .. } => HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID,
-            SealError::RedundantExcludedRecipient(_) => HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT,
+            SealError::InvalidRegistrationId { .. } => {
+                HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID
+            }
+            SealError::RedundantExcludedRecipient(_) => {
+                HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT
+            }
             SealError::InvalidServiceId(_) => HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID,
             SealError::SessionNotFound(_) => HUSH_RESULT_SESSION_NOT_FOUND,
         };
@@ -206,10 +301,16 @@ impl From<ReceiveError> for Failure {
     fn from(error: ReceiveError) -> Self {
         match error {
             ReceiveError::Unseal(e) => e.into(),
-            ReceiveError::UnknownServerCertificateId(id) => ValidationError::UnknownServerCertificateId(id).into(),
+            ReceiveError::UnknownServerCertificateId(id) => {
+                ValidationError::UnknownServerCertificateId(id).into()
+            }
             ReceiveError::Untrusted(e) => e.into(),
-            ReceiveError::SelfSend => Self::new(HUSH_RESULT_SEALED_SENDER_SELF_SEND, error.to_string()),
-            ReceiveError::UnexpectedMessageType(_) => Self::new(HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE, error.to_string()),
+            ReceiveError::SelfSend => {
+                Self::new(HUSH_RESULT_SEALED_SENDER_SELF_SEND, error.to_string())
+            }
+            ReceiveError::UnexpectedMessageType(_) => {
+                Self::new(HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE, error.to_string())
+            }
             ReceiveError::Message(e) => e.into(),
             ReceiveError::Decrypt(e) => e.into(),
         }
@@ -225,7 +326,11 @@ impl From<ReceiveError> for Failure {
 /// # Safety
 /// Unless `len` is 0, `ptr` is NULL or valid for reads of `len` pointers,
 /// each NULL or a live handle of type `T`.
-unsafe fn handles<'a, T>(ptr: *const *const T, len: usize, name: &'static str) -> Result<Vec<&'a T>, Failure> {
+unsafe fn handles<'a, T>(
+    ptr: *const *const T,
+    len: usize,
+    name: &'static str,
+) -> Result<Vec<&'a T>, Failure> {
     if len == 0 {
         return Ok(Vec::new());
     }
@@ -233,7 +338,10 @@ unsafe fn handles<'a, T>(ptr: *const *const T, len: usize, name: &'static str) -
         return Err(Failure::null_argument(name));
     }
     if len > isize::MAX as usize / std::mem::size_of::<*const T>() {
-        return Err(Failure::new(HUSH_RESULT_INVALID_ARGUMENT, format!("length of `{name}` is too large")));
+        return Err(Failure::new(
+            HUSH_RESULT_INVALID_ARGUMENT,
+            format!("length of `{name}` is too large"),
+        ));
     }
     // SAFETY: `ptr` is non-NULL and valid for `len` pointer reads by the
     // caller's guarantee; the byte size fits in isize (checked above).
@@ -248,15 +356,26 @@ unsafe fn handles<'a, T>(ptr: *const *const T, len: usize, name: &'static str) -
 
 /// Views bytes as UTF-8 text.
 fn utf8<'a>(data: &'a [u8], name: &'static str) -> Result<&'a str, Failure> {
-    std::str::from_utf8(data)
-        .map_err(|e| Failure::new(HUSH_RESULT_INVALID_ARGUMENT, format!("`{name}` is not UTF-8 (invalid byte at offset {})", e.valid_up_to())))
+    std::str::from_utf8(data).map_err(|e| {
+        Failure::new(
+            HUSH_RESULT_INVALID_ARGUMENT,
+            format!(
+                "`{name}` is not UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })
 }
 
 /// Optional bytes: NULL means absent; otherwise `len` bytes (possibly none).
 ///
 /// # Safety
 /// Unless `ptr` is NULL or `len` is 0, `ptr` is valid for `len` bytes.
-unsafe fn optional_bytes<'a>(ptr: *const u8, len: usize, name: &'static str) -> Result<Option<&'a [u8]>, Failure> {
+unsafe fn optional_bytes<'a>(
+    ptr: *const u8,
+    len: usize,
+    name: &'static str,
+) -> Result<Option<&'a [u8]>, Failure> {
     if ptr.is_null() {
         return Ok(None);
     }
@@ -269,7 +388,10 @@ fn public_keys(roots: &[&hush_public_key]) -> Vec<hush::keys::PublicKey> {
 }
 
 fn out_of_range(what: &str, index: usize, count: usize) -> Failure {
-    Failure::new(HUSH_RESULT_INVALID_ARGUMENT, format!("{what} index {index} is out of range (count {count})"))
+    Failure::new(
+        HUSH_RESULT_INVALID_ARGUMENT,
+        format!("{what} index {index} is out of range (count {count})"),
+    )
 }
 
 // ------------------------------------------------------- server certificate
@@ -318,7 +440,11 @@ pub unsafe extern "C" fn hush_server_certificate_new(
 /// # Safety
 /// `data` is valid for `len` bytes; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_server_certificate_deserialize(data: *const u8, len: usize, out: *mut *mut hush_server_certificate) -> hush_result {
+pub unsafe extern "C" fn hush_server_certificate_deserialize(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut hush_server_certificate,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -336,7 +462,10 @@ pub unsafe extern "C" fn hush_server_certificate_deserialize(data: *const u8, le
 /// # Safety
 /// `cert` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_server_certificate_serialize(cert: *const hush_server_certificate, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_server_certificate_serialize(
+    cert: *const hush_server_certificate,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(cert, out => {
         // SAFETY: live handle by contract; `out` is writable.
         unsafe { write_buffer(out, borrow(cert, "cert")?.0.serialized()) }
@@ -351,7 +480,10 @@ pub unsafe extern "C" fn hush_server_certificate_serialize(cert: *const hush_ser
 /// # Safety
 /// `cert` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_server_certificate_get_key_id(cert: *const hush_server_certificate, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_server_certificate_get_key_id(
+    cert: *const hush_server_certificate,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(cert, out => {
         // SAFETY: live handle by contract; `out` is writable.
         unsafe { write_value(out, borrow(cert, "cert")?.0.key_id()) }
@@ -367,7 +499,10 @@ pub unsafe extern "C" fn hush_server_certificate_get_key_id(cert: *const hush_se
 /// # Safety
 /// `cert` is a live handle; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_server_certificate_get_key(cert: *const hush_server_certificate, out: *mut *mut hush_public_key) -> hush_result {
+pub unsafe extern "C" fn hush_server_certificate_get_key(
+    cert: *const hush_server_certificate,
+    out: *mut *mut hush_public_key,
+) -> hush_result {
     ffi_boundary!(cert, out => {
         // SAFETY: live handle by contract; `out` is writable.
         unsafe { write_handle(out, hush_public_key(*borrow(cert, "cert")?.0.key())) }
@@ -487,7 +622,11 @@ pub unsafe extern "C" fn hush_sender_certificate_new(
 /// # Safety
 /// `data` is valid for `len` bytes; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_certificate_deserialize(data: *const u8, len: usize, out: *mut *mut hush_sender_certificate) -> hush_result {
+pub unsafe extern "C" fn hush_sender_certificate_deserialize(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut hush_sender_certificate,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -505,7 +644,10 @@ pub unsafe extern "C" fn hush_sender_certificate_deserialize(data: *const u8, le
 /// # Safety
 /// `cert` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_certificate_serialize(cert: *const hush_sender_certificate, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_sender_certificate_serialize(
+    cert: *const hush_sender_certificate,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(cert, out => {
         // SAFETY: live handle by contract; `out` is writable.
         unsafe { write_buffer(out, borrow(cert, "cert")?.0.serialized()) }
@@ -520,7 +662,10 @@ pub unsafe extern "C" fn hush_sender_certificate_serialize(cert: *const hush_sen
 /// # Safety
 /// `cert` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_certificate_get_sender_uuid(cert: *const hush_sender_certificate, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_sender_certificate_get_sender_uuid(
+    cert: *const hush_sender_certificate,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(cert, out => {
         // SAFETY: live handle by contract; `out` is writable.
         unsafe { write_buffer(out, borrow(cert, "cert")?.0.sender_uuid().as_bytes()) }
@@ -561,7 +706,10 @@ pub unsafe extern "C" fn hush_sender_certificate_get_sender_e164(
 /// # Safety
 /// `cert` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_certificate_get_device_id(cert: *const hush_sender_certificate, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_sender_certificate_get_device_id(
+    cert: *const hush_sender_certificate,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(cert, out => {
         // SAFETY: live handle by contract; `out` is writable.
         unsafe { write_value(out, borrow(cert, "cert")?.0.sender_device_id().get()) }
@@ -576,7 +724,10 @@ pub unsafe extern "C" fn hush_sender_certificate_get_device_id(cert: *const hush
 /// # Safety
 /// `cert` is a live handle; `out` is valid for a `uint64_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sender_certificate_get_expiration(cert: *const hush_sender_certificate, out: *mut u64) -> hush_result {
+pub unsafe extern "C" fn hush_sender_certificate_get_expiration(
+    cert: *const hush_sender_certificate,
+    out: *mut u64,
+) -> hush_result {
     ffi_boundary!(cert, out => {
         // SAFETY: live handle by contract; `out` is writable.
         unsafe { write_value(out, borrow(cert, "cert")?.0.expiration().as_millis()) }
@@ -687,7 +838,12 @@ fn parse_message_type(kind: hush_message_type) -> Result<CiphertextMessageType, 
     u8::try_from(kind.0)
         .ok()
         .and_then(CiphertextMessageType::from_u8)
-        .ok_or_else(|| Failure::new(HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE, format!("message type {} is not 2, 3, 7 or 8", kind.0)))
+        .ok_or_else(|| {
+            Failure::new(
+                HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE,
+                format!("message type {} is not 2, 3, 7 or 8", kind.0),
+            )
+        })
 }
 
 /// Wraps an inner message for sealing: its type (2 whisper, 3 PreKey, 7
@@ -747,7 +903,11 @@ pub unsafe extern "C" fn hush_unidentified_content_new(
 /// # Safety
 /// `data` is valid for `len` bytes; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_unidentified_content_deserialize(data: *const u8, len: usize, out: *mut *mut hush_unidentified_content) -> hush_result {
+pub unsafe extern "C" fn hush_unidentified_content_deserialize(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut hush_unidentified_content,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -765,7 +925,10 @@ pub unsafe extern "C" fn hush_unidentified_content_deserialize(data: *const u8, 
 /// # Safety
 /// `content` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_unidentified_content_serialize(content: *const hush_unidentified_content, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_unidentified_content_serialize(
+    content: *const hush_unidentified_content,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(content, out => {
         // SAFETY: live handle by contract; `out` is writable.
         unsafe { write_buffer(out, borrow(content, "content")?.0.serialized()) }
@@ -799,7 +962,10 @@ pub unsafe extern "C" fn hush_unidentified_content_get_message_type(
 /// # Safety
 /// `content` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_unidentified_content_get_contents(content: *const hush_unidentified_content, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_unidentified_content_get_contents(
+    content: *const hush_unidentified_content,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(content, out => {
         // SAFETY: live handle by contract; `out` is writable.
         unsafe { write_buffer(out, borrow(content, "content")?.0.contents()) }
@@ -815,7 +981,10 @@ pub unsafe extern "C" fn hush_unidentified_content_get_contents(content: *const 
 /// # Safety
 /// `content` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_unidentified_content_get_content_hint(content: *const hush_unidentified_content, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_unidentified_content_get_content_hint(
+    content: *const hush_unidentified_content,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(content, out => {
         // SAFETY: live handle by contract; `out` is writable.
         unsafe { write_value(out, borrow(content, "content")?.0.content_hint().to_u32()) }
@@ -1016,7 +1185,11 @@ pub struct hush_sent_message(pub(crate) SentMessage);
 /// # Safety
 /// `data` is valid for `len` bytes; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sent_message_parse(data: *const u8, len: usize, out: *mut *mut hush_sent_message) -> hush_result {
+pub unsafe extern "C" fn hush_sent_message_parse(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut hush_sent_message,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -1034,7 +1207,10 @@ pub unsafe extern "C" fn hush_sent_message_parse(data: *const u8, len: usize, ou
 /// # Safety
 /// `message` is a live handle; `out` is valid for a `size_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sent_message_get_recipient_count(message: *const hush_sent_message, out: *mut usize) -> hush_result {
+pub unsafe extern "C" fn hush_sent_message_get_recipient_count(
+    message: *const hush_sent_message,
+    out: *mut usize,
+) -> hush_result {
     ffi_boundary!(message, out => {
         // SAFETY: live handle by contract; `out` is writable.
         unsafe { write_value(out, borrow(message, "message")?.0.recipients().len()) }
@@ -1151,7 +1327,10 @@ pub unsafe extern "C" fn hush_sent_message_get_received_message(
 /// # Safety
 /// `message` is a live handle; `out` is valid for a `size_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_sent_message_get_excluded_count(message: *const hush_sent_message, out: *mut usize) -> hush_result {
+pub unsafe extern "C" fn hush_sent_message_get_excluded_count(
+    message: *const hush_sent_message,
+    out: *mut usize,
+) -> hush_result {
     ffi_boundary!(message, out => {
         // SAFETY: live handle by contract; `out` is writable.
         unsafe { write_value(out, borrow(message, "message")?.0.excluded().len()) }
@@ -1456,7 +1635,11 @@ mod tests {
     use super::*;
     use crate::buffer::hush_buffer_free;
     use crate::error::{hush_result_str, HUSH_RESULT_NULL_ARGUMENT, HUSH_RESULT_OK};
-    use crate::keys::{hush_identity_key_pair_free, hush_identity_key_pair_generate, hush_identity_key_pair_get_public_key, hush_private_key_free, hush_private_key_generate, hush_private_key_get_public_key, hush_public_key_free};
+    use crate::keys::{
+        hush_identity_key_pair_free, hush_identity_key_pair_generate,
+        hush_identity_key_pair_get_public_key, hush_private_key_free, hush_private_key_generate,
+        hush_private_key_get_public_key, hush_public_key_free,
+    };
 
     fn ok(rc: hush_result) {
         assert_eq!(rc, HUSH_RESULT_OK);
@@ -1465,14 +1648,21 @@ mod tests {
     fn take(mut buf: hush_buffer) -> Vec<u8> {
         // SAFETY: `buf` was filled by the library (or is empty).
         unsafe {
-            let bytes = if buf.ptr.is_null() { Vec::new() } else { std::slice::from_raw_parts(buf.ptr, buf.len).to_vec() };
+            let bytes = if buf.ptr.is_null() {
+                Vec::new()
+            } else {
+                std::slice::from_raw_parts(buf.ptr, buf.len).to_vec()
+            };
             hush_buffer_free(&mut buf);
             bytes
         }
     }
 
     fn empty() -> hush_buffer {
-        hush_buffer { ptr: null_mut(), len: 0 }
+        hush_buffer {
+            ptr: null_mut(),
+            len: 0,
+        }
     }
 
     /// The codes are in 900–949, distinct from each other and from every
@@ -1484,17 +1674,35 @@ mod tests {
             assert!(text.ends_with('\0') && text.find('\0') == Some(text.len() - 1));
             assert!(DESCRIPTIONS[i + 1..].iter().all(|(other, _)| other != code));
             // SAFETY: hush_result_str returns a static C string.
-            let described = unsafe { std::ffi::CStr::from_ptr(hush_result_str(*code)) }.to_str().unwrap();
+            let described = unsafe { std::ffi::CStr::from_ptr(hush_result_str(*code)) }
+                .to_str()
+                .unwrap();
             assert_eq!(described, &text[..text.len() - 1]);
         }
-        assert_eq!(Failure::from(ReceiveError::SelfSend).code, HUSH_RESULT_SEALED_SENDER_SELF_SEND);
         assert_eq!(
-            Failure::from(ReceiveError::Untrusted(ValidationError::Expired { expiration: 1, now: 2 })).code,
+            Failure::from(ReceiveError::SelfSend).code,
+            HUSH_RESULT_SEALED_SENDER_SELF_SEND
+        );
+        assert_eq!(
+            Failure::from(ReceiveError::Untrusted(ValidationError::Expired {
+                expiration: 1,
+                now: 2
+            }))
+            .code,
             HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED
         );
-        assert_eq!(Failure::from(ReceiveError::UnknownServerCertificateId(5)).code, HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID);
-        assert_eq!(Failure::from(UnsealError::Key(hush::keys::KeyError::InvalidKeyAgreement)).code, crate::error::HUSH_RESULT_INVALID_KEY_AGREEMENT);
-        assert_eq!(Failure::from(SentMessageError::InvalidProtobufEncoding("x")).code, HUSH_RESULT_INVALID_PROTOBUF);
+        assert_eq!(
+            Failure::from(ReceiveError::UnknownServerCertificateId(5)).code,
+            HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID
+        );
+        assert_eq!(
+            Failure::from(UnsealError::Key(hush::keys::KeyError::InvalidKeyAgreement)).code,
+            crate::error::HUSH_RESULT_INVALID_KEY_AGREEMENT
+        );
+        assert_eq!(
+            Failure::from(SentMessageError::InvalidProtobufEncoding("x")).code,
+            HUSH_RESULT_INVALID_PROTOBUF
+        );
     }
 
     /// Certificates, v1 seal and the receive path through the C functions;
@@ -1503,58 +1711,149 @@ mod tests {
     fn certificates_and_v1_round_trip() {
         // SAFETY: every handle below is made by the library and freed once.
         unsafe {
-            let (mut root, mut server_private, mut root_public, mut server_public) = (null_mut(), null_mut(), null_mut(), null_mut());
+            let (mut root, mut server_private, mut root_public, mut server_public) =
+                (null_mut(), null_mut(), null_mut(), null_mut());
             ok(hush_private_key_generate(null_mut(), &mut root));
             ok(hush_private_key_generate(null_mut(), &mut server_private));
             ok(hush_private_key_get_public_key(root, &mut root_public));
-            ok(hush_private_key_get_public_key(server_private, &mut server_public));
+            ok(hush_private_key_get_public_key(
+                server_private,
+                &mut server_public,
+            ));
             let mut server = null_mut();
-            ok(hush_server_certificate_new(7, server_public, root, null_mut(), &mut server));
+            ok(hush_server_certificate_new(
+                7,
+                server_public,
+                root,
+                null_mut(),
+                &mut server,
+            ));
             let mut valid = false;
             let roots = [root_public.cast_const()];
-            ok(hush_server_certificate_validate(server, roots.as_ptr(), 1, &mut valid));
+            ok(hush_server_certificate_validate(
+                server,
+                roots.as_ptr(),
+                1,
+                &mut valid,
+            ));
             assert!(valid);
 
-            let (mut alice, mut bob, mut alice_key, mut bob_key) = (null_mut(), null_mut(), null_mut(), null_mut());
+            let (mut alice, mut bob, mut alice_key, mut bob_key) =
+                (null_mut(), null_mut(), null_mut(), null_mut());
             ok(hush_identity_key_pair_generate(null_mut(), &mut alice));
             ok(hush_identity_key_pair_generate(null_mut(), &mut bob));
             ok(hush_identity_key_pair_get_public_key(alice, &mut alice_key));
             ok(hush_identity_key_pair_get_public_key(bob, &mut bob_key));
             let uuid = "9d0652a3-dcc3-4d11-975f-74d61598733f";
             let mut cert = null_mut();
-            ok(hush_sender_certificate_new(uuid.as_ptr(), uuid.len(), b"+1".as_ptr(), 2, 3, alice_key, 1000, server, server_private, null_mut(), &mut cert));
-            ok(hush_sender_certificate_validate(cert, roots.as_ptr(), 1, 1000));
-            assert_eq!(hush_sender_certificate_validate(cert, roots.as_ptr(), 1, 1001), HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED);
-            assert_eq!(hush_sender_certificate_validate(cert, null(), 0, 0), HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE);
-            assert_eq!(hush_sender_certificate_validate(cert, null(), 1, 0), HUSH_RESULT_NULL_ARGUMENT);
+            ok(hush_sender_certificate_new(
+                uuid.as_ptr(),
+                uuid.len(),
+                b"+1".as_ptr(),
+                2,
+                3,
+                alice_key,
+                1000,
+                server,
+                server_private,
+                null_mut(),
+                &mut cert,
+            ));
+            ok(hush_sender_certificate_validate(
+                cert,
+                roots.as_ptr(),
+                1,
+                1000,
+            ));
+            assert_eq!(
+                hush_sender_certificate_validate(cert, roots.as_ptr(), 1, 1001),
+                HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED
+            );
+            assert_eq!(
+                hush_sender_certificate_validate(cert, null(), 0, 0),
+                HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE
+            );
+            assert_eq!(
+                hush_sender_certificate_validate(cert, null(), 1, 0),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
             let (mut present, mut e164) = (false, empty());
-            ok(hush_sender_certificate_get_sender_e164(cert, &mut present, &mut e164));
+            ok(hush_sender_certificate_get_sender_e164(
+                cert,
+                &mut present,
+                &mut e164,
+            ));
             assert!(present);
             assert_eq!(take(e164), b"+1");
 
             let mut content = null_mut();
-            ok(hush_unidentified_content_new(hush_message_type(8), cert, [0xc0, 0x80].as_ptr(), 2, 1, b"g".as_ptr(), 1, &mut content));
+            ok(hush_unidentified_content_new(
+                hush_message_type(8),
+                cert,
+                [0xc0, 0x80].as_ptr(),
+                2,
+                1,
+                b"g".as_ptr(),
+                1,
+                &mut content,
+            ));
             let mut sealed = empty();
-            ok(hush_sealed_sender_seal_v1(bob_key, content, alice, null_mut(), &mut sealed));
+            ok(hush_sealed_sender_seal_v1(
+                bob_key,
+                content,
+                alice,
+                null_mut(),
+                &mut sealed,
+            ));
             let sealed = take(sealed);
             assert_eq!(sealed[0], 0x11);
             // Sealing with the wrong identity is refused and writes nothing.
             let mut nothing = empty();
-            assert_eq!(hush_sealed_sender_seal_v1(bob_key, content, bob, null_mut(), &mut nothing), HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH);
+            assert_eq!(
+                hush_sealed_sender_seal_v1(bob_key, content, bob, null_mut(), &mut nothing),
+                HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH
+            );
             assert!(nothing.ptr.is_null());
 
             let bob_name = "796abedb-ca4e-4f18-8803-1fde5b921f9f";
             let mut bob_address = null_mut();
-            ok(crate::address::hush_protocol_address_new(bob_name.as_ptr(), bob_name.len(), 1, &mut bob_address));
+            ok(crate::address::hush_protocol_address_new(
+                bob_name.as_ptr(),
+                bob_name.len(),
+                1,
+                &mut bob_address,
+            ));
             let mut verified = null_mut();
-            ok(hush_sealed_sender_receive(sealed.as_ptr(), sealed.len(), bob, roots.as_ptr(), 1, 999, bob_address, null(), 0, &mut verified));
+            ok(hush_sealed_sender_receive(
+                sealed.as_ptr(),
+                sealed.len(),
+                bob,
+                roots.as_ptr(),
+                1,
+                999,
+                bob_address,
+                null(),
+                0,
+                &mut verified,
+            ));
             let mut got = null_mut();
             ok(hush_verified_content_get_content(verified, &mut got));
             let mut contents = empty();
             ok(hush_unidentified_content_get_contents(got, &mut contents));
             assert_eq!(take(contents), [0xc0, 0x80]);
             let mut unverified = std::ptr::dangling_mut::<hush_verified_content>();
-            let rc = hush_sealed_sender_receive(sealed.as_ptr(), sealed.len(), bob, roots.as_ptr(), 1, 1001, bob_address, null(), 0, &mut unverified);
+            let rc = hush_sealed_sender_receive(
+                sealed.as_ptr(),
+                sealed.len(),
+                bob,
+                roots.as_ptr(),
+                1,
+                1001,
+                bob_address,
+                null(),
+                0,
+                &mut unverified,
+            );
             assert_eq!(rc, HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED);
             assert_eq!(unverified, std::ptr::dangling_mut());
 

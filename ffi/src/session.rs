@@ -23,10 +23,13 @@ use crate::args::{borrow, borrow_mut, bytes, free_handle, write_handle, write_va
 use crate::buffer::{hush_buffer, write_buffer};
 use crate::bundle::hush_prekey_bundle;
 use crate::error::{
-    hush_result, Failure, HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE, HUSH_RESULT_SESSION_NOT_FOUND, HUSH_RESULT_UNTRUSTED_IDENTITY,
+    hush_result, Failure, HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE, HUSH_RESULT_SESSION_NOT_FOUND,
+    HUSH_RESULT_UNTRUSTED_IDENTITY,
 };
 use crate::keys::{hush_identity_key_pair, hush_public_key};
-use crate::messages::{hush_message_type, hush_prekey_message, HUSH_MESSAGE_TYPE_PREKEY, HUSH_MESSAGE_TYPE_WHISPER};
+use crate::messages::{
+    hush_message_type, hush_prekey_message, HUSH_MESSAGE_TYPE_PREKEY, HUSH_MESSAGE_TYPE_WHISPER,
+};
 use crate::panic::ffi_boundary;
 use crate::prekeys::{hush_kyber_prekey_record, hush_prekey_record, hush_signed_prekey_record};
 use crate::rng::{hush_rng, with_rng};
@@ -130,7 +133,10 @@ pub unsafe extern "C" fn hush_local_identity_new(
 /// # Safety
 /// `local` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_local_identity_get_registration_id(local: *const hush_local_identity, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_local_identity_get_registration_id(
+    local: *const hush_local_identity,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(local, out => {
         // SAFETY: `local` is a live handle by contract.
         let local = unsafe { borrow(local, "local") }?;
@@ -180,7 +186,9 @@ pub unsafe extern "C" fn hush_local_identity_free(local: *mut hush_local_identit
 /// # Safety
 /// `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_session_record_new(out: *mut *mut hush_session_record) -> hush_result {
+pub unsafe extern "C" fn hush_session_record_new(
+    out: *mut *mut hush_session_record,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `out` is non-NULL and writable by contract.
         unsafe { write_handle(out, hush_session_record(SessionRecord::new())) }
@@ -198,7 +206,10 @@ pub unsafe extern "C" fn hush_session_record_new(out: *mut *mut hush_session_rec
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `hush_buffer` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_session_record_serialize(record: *const hush_session_record, out: *mut hush_buffer) -> hush_result {
+pub unsafe extern "C" fn hush_session_record_serialize(
+    record: *const hush_session_record,
+    out: *mut hush_buffer,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -222,7 +233,11 @@ pub unsafe extern "C" fn hush_session_record_serialize(record: *const hush_sessi
 /// # Safety
 /// `data` is valid for `len` bytes; `out` is valid for a pointer write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_session_record_deserialize(data: *const u8, len: usize, out: *mut *mut hush_session_record) -> hush_result {
+pub unsafe extern "C" fn hush_session_record_deserialize(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut hush_session_record,
+) -> hush_result {
     ffi_boundary!(out => {
         // SAFETY: `data` is valid for `len` bytes by contract.
         let data = unsafe { bytes(data, len, "data") }?;
@@ -243,7 +258,10 @@ pub unsafe extern "C" fn hush_session_record_deserialize(data: *const u8, len: u
 /// `record` is a live handle not used elsewhere during the call; `out` is
 /// valid for a `bool` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_session_record_archive_current_state(record: *mut hush_session_record, out: *mut bool) -> hush_result {
+pub unsafe extern "C" fn hush_session_record_archive_current_state(
+    record: *mut hush_session_record,
+    out: *mut bool,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live, unaliased handle by contract.
         let record = unsafe { borrow_mut(record, "record") }?;
@@ -262,7 +280,10 @@ pub unsafe extern "C" fn hush_session_record_archive_current_state(record: *mut 
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `bool` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_session_record_has_current_state(record: *const hush_session_record, out: *mut bool) -> hush_result {
+pub unsafe extern "C" fn hush_session_record_has_current_state(
+    record: *const hush_session_record,
+    out: *mut bool,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -281,7 +302,11 @@ pub unsafe extern "C" fn hush_session_record_has_current_state(record: *const hu
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `bool` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_session_record_is_usable(record: *const hush_session_record, now_ms: u64, out: *mut bool) -> hush_result {
+pub unsafe extern "C" fn hush_session_record_is_usable(
+    record: *const hush_session_record,
+    now_ms: u64,
+    out: *mut bool,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -300,7 +325,10 @@ pub unsafe extern "C" fn hush_session_record_is_usable(record: *const hush_sessi
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `bool` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_session_record_is_unacknowledged(record: *const hush_session_record, out: *mut bool) -> hush_result {
+pub unsafe extern "C" fn hush_session_record_is_unacknowledged(
+    record: *const hush_session_record,
+    out: *mut bool,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -317,7 +345,10 @@ pub unsafe extern "C" fn hush_session_record_is_unacknowledged(record: *const hu
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `size_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_session_record_get_archived_count(record: *const hush_session_record, out: *mut usize) -> hush_result {
+pub unsafe extern "C" fn hush_session_record_get_archived_count(
+    record: *const hush_session_record,
+    out: *mut usize,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -327,11 +358,17 @@ pub unsafe extern "C" fn hush_session_record_get_archived_count(record: *const h
 }
 
 fn untrusted_identity() -> Failure {
-    Failure::new(HUSH_RESULT_UNTRUSTED_IDENTITY, "the message comes from an identity other than the trusted one")
+    Failure::new(
+        HUSH_RESULT_UNTRUSTED_IDENTITY,
+        "the message comes from an identity other than the trusted one",
+    )
 }
 
 fn no_current_state() -> Failure {
-    Failure::new(HUSH_RESULT_SESSION_NOT_FOUND, "the record has no current session state")
+    Failure::new(
+        HUSH_RESULT_SESSION_NOT_FOUND,
+        "the record has no current session state",
+    )
 }
 
 /// Copies out the peer's identity key in the current state. After
@@ -390,7 +427,10 @@ pub unsafe extern "C" fn hush_session_record_get_local_identity_key(
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_session_record_get_remote_registration_id(record: *const hush_session_record, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_session_record_get_remote_registration_id(
+    record: *const hush_session_record,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -409,7 +449,10 @@ pub unsafe extern "C" fn hush_session_record_get_remote_registration_id(record: 
 /// # Safety
 /// `record` is a live handle; `out` is valid for a `uint32_t` write.
 #[no_mangle]
-pub unsafe extern "C" fn hush_session_record_get_local_registration_id(record: *const hush_session_record, out: *mut u32) -> hush_result {
+pub unsafe extern "C" fn hush_session_record_get_local_registration_id(
+    record: *const hush_session_record,
+    out: *mut u32,
+) -> hush_result {
     ffi_boundary!(record, out => {
         // SAFETY: `record` is a live handle by contract.
         let record = unsafe { borrow(record, "record") }?;
@@ -440,8 +483,16 @@ unsafe fn addresses<'a>(
     remote_address: *const hush_protocol_address,
 ) -> Result<Addresses<'a>, Failure> {
     // SAFETY: forwarded caller guarantee.
-    let (local, remote) = unsafe { (borrow(local_address, "local_address")?, borrow(remote_address, "remote_address")?) };
-    Ok(Addresses { local: &local.0, remote: &remote.0 })
+    let (local, remote) = unsafe {
+        (
+            borrow(local_address, "local_address")?,
+            borrow(remote_address, "remote_address")?,
+        )
+    };
+    Ok(Addresses {
+        local: &local.0,
+        remote: &remote.0,
+    })
 }
 
 /// Starts a session with the owner of `bundle`, as initiator (PQXDH): checks
@@ -767,7 +818,9 @@ mod tests {
     use crate::bundle::{hush_prekey_bundle_free, hush_prekey_bundle_new};
     use crate::error::*;
     use crate::kem::hush_kem_public_key_free;
-    use crate::keys::{hush_identity_key_pair_free, hush_identity_key_pair_generate, hush_public_key_free};
+    use crate::keys::{
+        hush_identity_key_pair_free, hush_identity_key_pair_generate, hush_public_key_free,
+    };
     use crate::messages::{hush_prekey_message_deserialize, hush_prekey_message_free};
     use crate::prekeys::*;
     use crate::rng::{hush_rng_free, hush_rng_new};
@@ -781,14 +834,21 @@ mod tests {
     }
 
     fn buffer() -> hush_buffer {
-        hush_buffer { ptr: null_mut(), len: 0 }
+        hush_buffer {
+            ptr: null_mut(),
+            len: 0,
+        }
     }
 
     /// Takes the bytes out of a library buffer and frees it.
     fn take(mut buf: hush_buffer) -> Vec<u8> {
         // SAFETY: `buf` was filled by the library (or is empty).
         unsafe {
-            let bytes = if buf.ptr.is_null() { Vec::new() } else { std::slice::from_raw_parts(buf.ptr, buf.len).to_vec() };
+            let bytes = if buf.ptr.is_null() {
+                Vec::new()
+            } else {
+                std::slice::from_raw_parts(buf.ptr, buf.len).to_vec()
+            };
             hush_buffer_free(&mut buf);
             bytes
         }
@@ -836,20 +896,49 @@ mod tests {
                 let (alice_pair, alice) = identity(1717);
                 let (bob_pair, bob) = identity(4242);
                 let (mut signed, mut kyber, mut one_time) = (null_mut(), null_mut(), null_mut());
-                ok(hush_signed_prekey_record_generate(1, NOW, bob_pair, null_mut(), &mut signed));
-                ok(hush_kyber_prekey_record_generate(2, NOW, bob_pair, null_mut(), &mut kyber));
+                ok(hush_signed_prekey_record_generate(
+                    1,
+                    NOW,
+                    bob_pair,
+                    null_mut(),
+                    &mut signed,
+                ));
+                ok(hush_kyber_prekey_record_generate(
+                    2,
+                    NOW,
+                    bob_pair,
+                    null_mut(),
+                    &mut kyber,
+                ));
                 ok(hush_prekey_record_generate(3, null_mut(), &mut one_time));
-                let (mut spk, mut kpk, mut opk, mut ik) = (null_mut(), null_mut(), null_mut(), null_mut());
+                let (mut spk, mut kpk, mut opk, mut ik) =
+                    (null_mut(), null_mut(), null_mut(), null_mut());
                 let (mut spk_sig, mut kpk_sig) = (buffer(), buffer());
                 ok(hush_signed_prekey_record_get_public_key(signed, &mut spk));
-                ok(hush_signed_prekey_record_get_signature(signed, &mut spk_sig));
+                ok(hush_signed_prekey_record_get_signature(
+                    signed,
+                    &mut spk_sig,
+                ));
                 ok(hush_kyber_prekey_record_get_public_key(kyber, &mut kpk));
                 ok(hush_kyber_prekey_record_get_signature(kyber, &mut kpk_sig));
                 ok(hush_prekey_record_get_public_key(one_time, &mut opk));
                 ok(hush_local_identity_get_identity_key(bob, &mut ik));
                 let mut bundle = null_mut();
                 ok(hush_prekey_bundle_new(
-                    4242, 1, 3, opk, 1, spk, spk_sig.ptr, spk_sig.len, 2, kpk, kpk_sig.ptr, kpk_sig.len, ik, &mut bundle,
+                    4242,
+                    1,
+                    3,
+                    opk,
+                    1,
+                    spk,
+                    spk_sig.ptr,
+                    spk_sig.len,
+                    2,
+                    kpk,
+                    kpk_sig.ptr,
+                    kpk_sig.len,
+                    ik,
+                    &mut bundle,
                 ));
                 take(spk_sig);
                 take(kpk_sig);
@@ -881,7 +970,17 @@ mod tests {
             let (mut kind, mut out) = (hush_message_type(0), buffer());
             // SAFETY: the handles are live; outputs are writable.
             ok(unsafe {
-                hush_session_encrypt(self.alice_record, text.as_ptr(), text.len(), self.alice_addr, self.bob_addr, NOW, null_mut(), &mut kind, &mut out)
+                hush_session_encrypt(
+                    self.alice_record,
+                    text.as_ptr(),
+                    text.len(),
+                    self.alice_addr,
+                    self.bob_addr,
+                    NOW,
+                    null_mut(),
+                    &mut kind,
+                    &mut out,
+                )
             });
             (kind, take(out))
         }
@@ -935,14 +1034,39 @@ mod tests {
         let mut key = std::ptr::dangling_mut::<hush_public_key>();
         // SAFETY: handles are live; outputs are writable.
         unsafe {
-            let rc = hush_session_encrypt(pair.alice_record, b"hi".as_ptr(), 2, pair.alice_addr, pair.bob_addr, NOW, null_mut(), &mut kind, &mut out);
+            let rc = hush_session_encrypt(
+                pair.alice_record,
+                b"hi".as_ptr(),
+                2,
+                pair.alice_addr,
+                pair.bob_addr,
+                NOW,
+                null_mut(),
+                &mut kind,
+                &mut out,
+            );
             assert_eq!(rc, HUSH_RESULT_SESSION_NOT_FOUND);
-            assert_eq!(hush_session_record_get_remote_registration_id(pair.alice_record, &mut id), HUSH_RESULT_SESSION_NOT_FOUND);
-            assert_eq!(hush_session_record_get_local_registration_id(pair.alice_record, &mut id), HUSH_RESULT_SESSION_NOT_FOUND);
-            assert_eq!(hush_session_record_get_remote_identity_key(pair.alice_record, &mut key), HUSH_RESULT_SESSION_NOT_FOUND);
-            assert_eq!(hush_session_record_get_local_identity_key(pair.alice_record, &mut key), HUSH_RESULT_SESSION_NOT_FOUND);
+            assert_eq!(
+                hush_session_record_get_remote_registration_id(pair.alice_record, &mut id),
+                HUSH_RESULT_SESSION_NOT_FOUND
+            );
+            assert_eq!(
+                hush_session_record_get_local_registration_id(pair.alice_record, &mut id),
+                HUSH_RESULT_SESSION_NOT_FOUND
+            );
+            assert_eq!(
+                hush_session_record_get_remote_identity_key(pair.alice_record, &mut key),
+                HUSH_RESULT_SESSION_NOT_FOUND
+            );
+            assert_eq!(
+                hush_session_record_get_local_identity_key(pair.alice_record, &mut key),
+                HUSH_RESULT_SESSION_NOT_FOUND
+            );
             let mut archived = true;
-            ok(hush_session_record_archive_current_state(pair.alice_record, &mut archived));
+            ok(hush_session_record_archive_current_state(
+                pair.alice_record,
+                &mut archived,
+            ));
             assert!(!archived);
         }
         assert_eq!((kind, id, out.len), (hush_message_type(77), 5, 0));
@@ -951,14 +1075,18 @@ mod tests {
 
         // A well-formed SignalMessage for an empty record.
         // SAFETY: live handles.
-        ok(unsafe { hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut()) });
+        ok(unsafe {
+            hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut())
+        });
         let (first, bytes) = pair.alice_sends(b"hi");
         assert_eq!(first, HUSH_MESSAGE_TYPE_PREKEY);
         let message = parse(&bytes);
         let mut inner = buffer();
         // SAFETY: live handles; writable output.
         unsafe {
-            ok(crate::messages::hush_prekey_message_serialize(message, &mut inner));
+            ok(crate::messages::hush_prekey_message_serialize(
+                message, &mut inner,
+            ));
             hush_prekey_message_free(message);
         }
         assert_eq!(take(inner), bytes);
@@ -968,20 +1096,45 @@ mod tests {
     fn decrypt_rejects_unknown_types_and_garbage_without_touching_the_record() {
         let pair = Pair::new();
         // SAFETY: live handles.
-        ok(unsafe { hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut()) });
+        ok(unsafe {
+            hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut())
+        });
         let before = record_bytes(pair.alice_record);
         let mut out = buffer();
         let decrypt = |kind: u32, bytes: &[u8], out: &mut hush_buffer| {
             // SAFETY: live handles; `bytes` is a live slice.
             unsafe {
-                hush_session_decrypt(pair.alice_record, pair.alice, hush_message_type(kind), bytes.as_ptr(), bytes.len(), pair.alice_addr, pair.bob_addr, null(), null_mut(), out)
+                hush_session_decrypt(
+                    pair.alice_record,
+                    pair.alice,
+                    hush_message_type(kind),
+                    bytes.as_ptr(),
+                    bytes.len(),
+                    pair.alice_addr,
+                    pair.bob_addr,
+                    null(),
+                    null_mut(),
+                    out,
+                )
             }
         };
-        assert_eq!(decrypt(7, &[0x44; 40], &mut out), HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE);
-        assert_eq!(decrypt(0, &[], &mut out), HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE);
+        assert_eq!(
+            decrypt(7, &[0x44; 40], &mut out),
+            HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE
+        );
+        assert_eq!(
+            decrypt(0, &[], &mut out),
+            HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE
+        );
         assert_eq!(decrypt(2, b"tiny", &mut out), HUSH_RESULT_MESSAGE_TOO_SHORT);
-        assert_eq!(decrypt(2, &[0x14; 20], &mut out), HUSH_RESULT_MESSAGE_LEGACY_VERSION);
-        assert_eq!(decrypt(3, &[0x64; 20], &mut out), HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION);
+        assert_eq!(
+            decrypt(2, &[0x14; 20], &mut out),
+            HUSH_RESULT_MESSAGE_LEGACY_VERSION
+        );
+        assert_eq!(
+            decrypt(3, &[0x64; 20], &mut out),
+            HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION
+        );
         assert_eq!(decrypt(3, &[], &mut out), HUSH_RESULT_MESSAGE_TOO_SHORT);
         assert!(out.ptr.is_null() && out.len == 0);
         assert_eq!(record_bytes(pair.alice_record), before);
@@ -991,27 +1144,72 @@ mod tests {
     fn prekey_path_reports_missing_keys_then_consumption() {
         let pair = Pair::new();
         // SAFETY: live handles.
-        ok(unsafe { hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut()) });
+        ok(unsafe {
+            hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut())
+        });
         let (_, bytes) = pair.alice_sends(b"first");
         let message = parse(&bytes);
         let empty = record_bytes(pair.bob_record);
-        let sentinel = hush_consumed_prekeys { new_session: true, ..hush_consumed_prekeys::from_core(None) };
+        let sentinel = hush_consumed_prekeys {
+            new_session: true,
+            ..hush_consumed_prekeys::from_core(None)
+        };
         let mut consumed = sentinel;
         let mut out = buffer();
-        let bob = |signed, kyber, one_time, out: &mut hush_buffer, consumed: &mut hush_consumed_prekeys| {
+        let bob = |signed,
+                   kyber,
+                   one_time,
+                   out: &mut hush_buffer,
+                   consumed: &mut hush_consumed_prekeys| {
             // SAFETY: live or NULL handles; writable outputs.
             unsafe {
-                hush_session_decrypt_prekey(pair.bob_record, message, pair.bob, signed, kyber, one_time, pair.bob_addr, pair.alice_addr, null_mut(), out, consumed)
+                hush_session_decrypt_prekey(
+                    pair.bob_record,
+                    message,
+                    pair.bob,
+                    signed,
+                    kyber,
+                    one_time,
+                    pair.bob_addr,
+                    pair.alice_addr,
+                    null_mut(),
+                    out,
+                    consumed,
+                )
             }
         };
-        let (signed, kyber, one_time) = (pair.signed.cast_const(), pair.kyber.cast_const(), pair.one_time.cast_const());
-        assert_eq!(bob(null(), kyber, one_time, &mut out, &mut consumed), HUSH_RESULT_MISSING_SIGNED_PREKEY);
-        assert_eq!(bob(signed, null(), one_time, &mut out, &mut consumed), HUSH_RESULT_MISSING_KYBER_PREKEY);
-        assert_eq!(bob(signed, kyber, null(), &mut out, &mut consumed), HUSH_RESULT_MISSING_PREKEY);
+        let (signed, kyber, one_time) = (
+            pair.signed.cast_const(),
+            pair.kyber.cast_const(),
+            pair.one_time.cast_const(),
+        );
+        assert_eq!(
+            bob(null(), kyber, one_time, &mut out, &mut consumed),
+            HUSH_RESULT_MISSING_SIGNED_PREKEY
+        );
+        assert_eq!(
+            bob(signed, null(), one_time, &mut out, &mut consumed),
+            HUSH_RESULT_MISSING_KYBER_PREKEY
+        );
+        assert_eq!(
+            bob(signed, kyber, null(), &mut out, &mut consumed),
+            HUSH_RESULT_MISSING_PREKEY
+        );
         // The one-call decrypt cannot start a session.
         // SAFETY: live handles.
         let rc = unsafe {
-            hush_session_decrypt(pair.bob_record, pair.bob, HUSH_MESSAGE_TYPE_PREKEY, bytes.as_ptr(), bytes.len(), pair.bob_addr, pair.alice_addr, null(), null_mut(), &mut out)
+            hush_session_decrypt(
+                pair.bob_record,
+                pair.bob,
+                HUSH_MESSAGE_TYPE_PREKEY,
+                bytes.as_ptr(),
+                bytes.len(),
+                pair.bob_addr,
+                pair.alice_addr,
+                null(),
+                null_mut(),
+                &mut out,
+            )
         };
         assert_eq!(rc, HUSH_RESULT_MISSING_SIGNED_PREKEY);
         assert!(out.ptr.is_null());
@@ -1021,14 +1219,24 @@ mod tests {
         ok(bob(signed, kyber, one_time, &mut out, &mut consumed));
         assert_eq!(take(out), b"first");
         assert!(consumed.new_session && consumed.has_one_time_pre_key);
-        assert_eq!((consumed.one_time_pre_key_id, consumed.signed_pre_key_id, consumed.kyber_pre_key_id), (3, 1, 2));
+        assert_eq!(
+            (
+                consumed.one_time_pre_key_id,
+                consumed.signed_pre_key_id,
+                consumed.kyber_pre_key_id
+            ),
+            (3, 1, 2)
+        );
         assert_eq!(consumed.base_key[0], 0x05);
 
         // Again: a duplicate, and nothing is consumed.
         let after = record_bytes(pair.bob_record);
         let mut out = buffer();
         let mut again = sentinel;
-        assert_eq!(bob(signed, kyber, one_time, &mut out, &mut again), HUSH_RESULT_DUPLICATED_MESSAGE);
+        assert_eq!(
+            bob(signed, kyber, one_time, &mut out, &mut again),
+            HUSH_RESULT_DUPLICATED_MESSAGE
+        );
         assert_eq!(again, sentinel);
         assert_eq!(record_bytes(pair.bob_record), after);
 
@@ -1041,7 +1249,19 @@ mod tests {
         assert!(has);
         // SAFETY: live or NULL handles; writable outputs.
         ok(unsafe {
-            hush_session_decrypt_prekey(pair.bob_record, second_message, pair.bob, null(), null(), null(), pair.bob_addr, pair.alice_addr, null_mut(), &mut out, &mut again)
+            hush_session_decrypt_prekey(
+                pair.bob_record,
+                second_message,
+                pair.bob,
+                null(),
+                null(),
+                null(),
+                pair.bob_addr,
+                pair.alice_addr,
+                null_mut(),
+                &mut out,
+                &mut again,
+            )
         });
         assert_eq!(take(out), b"second");
         assert!(!again.new_session && !again.has_one_time_pre_key && again.base_key == [0; 33]);
@@ -1058,31 +1278,69 @@ mod tests {
         let rng = failing_rng();
         let empty = record_bytes(pair.alice_record);
         // SAFETY: live handles.
-        let rc = unsafe { hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, rng) };
+        let rc =
+            unsafe { hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, rng) };
         assert_eq!(rc, HUSH_RESULT_RANDOM_SOURCE_FAILURE);
         assert_eq!(record_bytes(pair.alice_record), empty);
 
         // Bob replies; Alice's decryption ratchets, which needs a new key.
         // SAFETY: live handles.
-        ok(unsafe { hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut()) });
+        ok(unsafe {
+            hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut())
+        });
         let (_, first) = pair.alice_sends(b"first");
         let message = parse(&first);
         let (mut out, mut consumed) = (buffer(), hush_consumed_prekeys::from_core(None));
         // SAFETY: live handles; writable outputs.
         ok(unsafe {
-            hush_session_decrypt_prekey(pair.bob_record, message, pair.bob, pair.signed, pair.kyber, pair.one_time, pair.bob_addr, pair.alice_addr, null_mut(), &mut out, &mut consumed)
+            hush_session_decrypt_prekey(
+                pair.bob_record,
+                message,
+                pair.bob,
+                pair.signed,
+                pair.kyber,
+                pair.one_time,
+                pair.bob_addr,
+                pair.alice_addr,
+                null_mut(),
+                &mut out,
+                &mut consumed,
+            )
         });
         take(out);
         let (mut kind, mut reply) = (hush_message_type(0), buffer());
         // SAFETY: live handles; writable outputs.
-        ok(unsafe { hush_session_encrypt(pair.bob_record, b"re".as_ptr(), 2, pair.bob_addr, pair.alice_addr, NOW, null_mut(), &mut kind, &mut reply) });
+        ok(unsafe {
+            hush_session_encrypt(
+                pair.bob_record,
+                b"re".as_ptr(),
+                2,
+                pair.bob_addr,
+                pair.alice_addr,
+                NOW,
+                null_mut(),
+                &mut kind,
+                &mut reply,
+            )
+        });
         assert_eq!(kind, HUSH_MESSAGE_TYPE_WHISPER);
         let reply = take(reply);
         let before = record_bytes(pair.alice_record);
         let mut plain = buffer();
         // SAFETY: live handles; writable output.
         let decrypt = |rng, plain: &mut hush_buffer| unsafe {
-            hush_session_decrypt(pair.alice_record, pair.alice, kind, reply.as_ptr(), reply.len(), pair.alice_addr, pair.bob_addr, null(), rng, plain)
+            hush_session_decrypt(
+                pair.alice_record,
+                pair.alice,
+                kind,
+                reply.as_ptr(),
+                reply.len(),
+                pair.alice_addr,
+                pair.bob_addr,
+                null(),
+                rng,
+                plain,
+            )
         };
         assert_eq!(decrypt(rng, &mut plain), HUSH_RESULT_RANDOM_SOURCE_FAILURE);
         assert!(plain.ptr.is_null());
@@ -1100,18 +1358,41 @@ mod tests {
     fn stale_sessions_and_bad_bundles() {
         let pair = Pair::new();
         // SAFETY: live handles.
-        ok(unsafe { hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut()) });
+        ok(unsafe {
+            hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut())
+        });
         let (mut usable, mut unacknowledged) = (false, false);
         let thirty_one_days = 31 * 24 * 60 * 60 * 1000;
         // SAFETY: live handles; writable outputs.
         unsafe {
-            ok(hush_session_record_is_usable(pair.alice_record, NOW, &mut usable));
-            ok(hush_session_record_is_unacknowledged(pair.alice_record, &mut unacknowledged));
+            ok(hush_session_record_is_usable(
+                pair.alice_record,
+                NOW,
+                &mut usable,
+            ));
+            ok(hush_session_record_is_unacknowledged(
+                pair.alice_record,
+                &mut unacknowledged,
+            ));
             assert!(usable && unacknowledged);
-            ok(hush_session_record_is_usable(pair.alice_record, NOW + thirty_one_days, &mut usable));
+            ok(hush_session_record_is_usable(
+                pair.alice_record,
+                NOW + thirty_one_days,
+                &mut usable,
+            ));
             assert!(!usable);
             let (mut kind, mut out) = (hush_message_type(0), buffer());
-            let rc = hush_session_encrypt(pair.alice_record, null(), 0, pair.alice_addr, pair.bob_addr, NOW + thirty_one_days, null_mut(), &mut kind, &mut out);
+            let rc = hush_session_encrypt(
+                pair.alice_record,
+                null(),
+                0,
+                pair.alice_addr,
+                pair.bob_addr,
+                NOW + thirty_one_days,
+                null_mut(),
+                &mut kind,
+                &mut out,
+            );
             assert_eq!(rc, HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION);
             assert!(out.ptr.is_null());
         }
@@ -1124,13 +1405,36 @@ mod tests {
         let mut forged = null_mut();
         // SAFETY: live handles; writable outputs.
         unsafe {
-            ok(hush_signed_prekey_record_get_public_key(pair.signed, &mut spk));
+            ok(hush_signed_prekey_record_get_public_key(
+                pair.signed,
+                &mut spk,
+            ));
             ok(hush_kyber_prekey_record_get_signature(pair.kyber, &mut sig));
-            ok(hush_kyber_prekey_record_get_public_key(pair.kyber, &mut kpk));
+            ok(hush_kyber_prekey_record_get_public_key(
+                pair.kyber, &mut kpk,
+            ));
             ok(hush_local_identity_get_identity_key(pair.bob, &mut ik));
-            ok(hush_prekey_bundle_new(1, 1, 0, null(), 1, spk, sig.ptr, sig.len, 2, kpk, sig.ptr, sig.len, ik, &mut forged));
+            ok(hush_prekey_bundle_new(
+                1,
+                1,
+                0,
+                null(),
+                1,
+                spk,
+                sig.ptr,
+                sig.len,
+                2,
+                kpk,
+                sig.ptr,
+                sig.len,
+                ik,
+                &mut forged,
+            ));
             let before = record_bytes(pair.alice_record);
-            assert_eq!(hush_session_initiate(pair.alice_record, forged, pair.alice, NOW, null_mut()), HUSH_RESULT_SIGNATURE_VALIDATION_FAILED);
+            assert_eq!(
+                hush_session_initiate(pair.alice_record, forged, pair.alice, NOW, null_mut()),
+                HUSH_RESULT_SIGNATURE_VALIDATION_FAILED
+            );
             assert_eq!(record_bytes(pair.alice_record), before);
             hush_prekey_bundle_free(forged);
             hush_public_key_free(spk);
@@ -1145,30 +1449,156 @@ mod tests {
         let pair = Pair::new();
         // SAFETY: live or NULL handles; NULLs are rejected before use.
         unsafe {
-            ok(hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut()));
+            ok(hush_session_initiate(
+                pair.alice_record,
+                pair.bundle,
+                pair.alice,
+                NOW,
+                null_mut(),
+            ));
             let before = record_bytes(pair.alice_record);
             let (mut kind, mut out) = (hush_message_type(0), buffer());
             let (r, a, b) = (pair.alice_record, pair.alice_addr, pair.bob_addr);
-            assert_eq!(hush_session_initiate(null_mut(), pair.bundle, pair.alice, NOW, null_mut()), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_initiate(r, null(), pair.alice, NOW, null_mut()), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_initiate(r, pair.bundle, null(), NOW, null_mut()), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_encrypt(r, b"x".as_ptr(), 1, null(), b, NOW, null_mut(), &mut kind, &mut out), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_encrypt(r, b"x".as_ptr(), 1, a, null(), NOW, null_mut(), &mut kind, &mut out), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_encrypt(r, null(), 1, a, b, NOW, null_mut(), &mut kind, &mut out), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_encrypt(r, b"x".as_ptr(), 1, a, b, NOW, null_mut(), null_mut(), &mut out), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_encrypt(r, b"x".as_ptr(), 1, a, b, NOW, null_mut(), &mut kind, null_mut()), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_decrypt(r, null(), HUSH_MESSAGE_TYPE_WHISPER, null(), 0, a, b, null(), null_mut(), &mut out), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_decrypt(r, pair.alice, HUSH_MESSAGE_TYPE_WHISPER, null(), 0, a, b, null(), null_mut(), null_mut()), HUSH_RESULT_NULL_ARGUMENT);
+            assert_eq!(
+                hush_session_initiate(null_mut(), pair.bundle, pair.alice, NOW, null_mut()),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_session_initiate(r, null(), pair.alice, NOW, null_mut()),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_session_initiate(r, pair.bundle, null(), NOW, null_mut()),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_session_encrypt(
+                    r,
+                    b"x".as_ptr(),
+                    1,
+                    null(),
+                    b,
+                    NOW,
+                    null_mut(),
+                    &mut kind,
+                    &mut out
+                ),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_session_encrypt(
+                    r,
+                    b"x".as_ptr(),
+                    1,
+                    a,
+                    null(),
+                    NOW,
+                    null_mut(),
+                    &mut kind,
+                    &mut out
+                ),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_session_encrypt(r, null(), 1, a, b, NOW, null_mut(), &mut kind, &mut out),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_session_encrypt(
+                    r,
+                    b"x".as_ptr(),
+                    1,
+                    a,
+                    b,
+                    NOW,
+                    null_mut(),
+                    null_mut(),
+                    &mut out
+                ),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_session_encrypt(
+                    r,
+                    b"x".as_ptr(),
+                    1,
+                    a,
+                    b,
+                    NOW,
+                    null_mut(),
+                    &mut kind,
+                    null_mut()
+                ),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_session_decrypt(
+                    r,
+                    null(),
+                    HUSH_MESSAGE_TYPE_WHISPER,
+                    null(),
+                    0,
+                    a,
+                    b,
+                    null(),
+                    null_mut(),
+                    &mut out
+                ),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_session_decrypt(
+                    r,
+                    pair.alice,
+                    HUSH_MESSAGE_TYPE_WHISPER,
+                    null(),
+                    0,
+                    a,
+                    b,
+                    null(),
+                    null_mut(),
+                    null_mut()
+                ),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
             let mut consumed = hush_consumed_prekeys::from_core(None);
-            let rc = hush_session_decrypt_prekey(r, null(), pair.alice, null(), null(), null(), a, b, null_mut(), &mut out, &mut consumed);
+            let rc = hush_session_decrypt_prekey(
+                r,
+                null(),
+                pair.alice,
+                null(),
+                null(),
+                null(),
+                a,
+                b,
+                null_mut(),
+                &mut out,
+                &mut consumed,
+            );
             assert_eq!(rc, HUSH_RESULT_NULL_ARGUMENT);
             let mut flag = false;
-            assert_eq!(hush_session_has_session_for(r, null(), &mut flag), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_record_archive_current_state(r, null_mut()), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_session_record_has_current_state(null(), &mut flag), HUSH_RESULT_NULL_ARGUMENT);
-            assert_eq!(hush_local_identity_new(null(), 1, &mut null_mut()), HUSH_RESULT_NULL_ARGUMENT);
+            assert_eq!(
+                hush_session_has_session_for(r, null(), &mut flag),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_session_record_archive_current_state(r, null_mut()),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_session_record_has_current_state(null(), &mut flag),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
+            assert_eq!(
+                hush_local_identity_new(null(), 1, &mut null_mut()),
+                HUSH_RESULT_NULL_ARGUMENT
+            );
             assert_eq!((kind, out.len), (hush_message_type(0), 0));
-            assert_eq!(record_bytes(r), before, "a rejected call changed the record");
+            assert_eq!(
+                record_bytes(r),
+                before,
+                "a rejected call changed the record"
+            );
             hush_session_record_free(null_mut());
             hush_local_identity_free(null_mut());
         }
@@ -1178,13 +1608,16 @@ mod tests {
     fn records_round_trip_and_bad_state_maps_to_state_codes() {
         let pair = Pair::new();
         // SAFETY: live handles.
-        ok(unsafe { hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut()) });
+        ok(unsafe {
+            hush_session_initiate(pair.alice_record, pair.bundle, pair.alice, NOW, null_mut())
+        });
         let bytes = record_bytes(pair.alice_record);
         let load = |data: &[u8]| {
             let sentinel = std::ptr::dangling_mut::<hush_session_record>();
             let mut out = sentinel;
             // SAFETY: `data` is live; `out` is writable.
-            let rc = unsafe { hush_session_record_deserialize(data.as_ptr(), data.len(), &mut out) };
+            let rc =
+                unsafe { hush_session_record_deserialize(data.as_ptr(), data.len(), &mut out) };
             if rc != HUSH_RESULT_OK {
                 assert_eq!(out, sentinel);
             }
@@ -1197,7 +1630,10 @@ mod tests {
         let mut count = 9usize;
         // SAFETY: live handle; writable outputs.
         unsafe {
-            ok(hush_session_record_archive_current_state(copy, &mut archived));
+            ok(hush_session_record_archive_current_state(
+                copy,
+                &mut archived,
+            ));
             ok(hush_session_record_get_archived_count(copy, &mut count));
             hush_session_record_free(copy);
         }
@@ -1208,7 +1644,10 @@ mod tests {
         assert_eq!(load(&[]).0, HUSH_RESULT_STATE_TRUNCATED);
         assert_eq!(load(&[99, 1]).0, HUSH_RESULT_STATE_UNSUPPORTED_VERSION);
         assert_eq!(load(&[bytes[0], 3]).0, HUSH_RESULT_STATE_WRONG_KIND);
-        assert_eq!(load(&[bytes[0], bytes[1], 0xff, 0xff]).0, HUSH_RESULT_STATE_INVALID);
+        assert_eq!(
+            load(&[bytes[0], bytes[1], 0xff, 0xff]).0,
+            HUSH_RESULT_STATE_INVALID
+        );
         assert_eq!(load(&bytes[..bytes.len() - 1]).0, HUSH_RESULT_STATE_INVALID);
     }
 }

@@ -15,7 +15,8 @@ fn header_path() -> PathBuf {
 }
 
 fn generate() -> Vec<u8> {
-    let config = cbindgen::Config::from_file(ffi_dir().join("cbindgen.toml")).expect("ffi/cbindgen.toml parses");
+    let config = cbindgen::Config::from_file(ffi_dir().join("cbindgen.toml"))
+        .expect("ffi/cbindgen.toml parses");
     let bindings = cbindgen::Builder::new()
         .with_crate_and_name(ffi_dir(), "hush-ffi")
         .with_config(config)
@@ -38,7 +39,11 @@ fn header_is_current() {
     if committed != generated {
         let old = String::from_utf8_lossy(&committed);
         let new = String::from_utf8_lossy(&generated);
-        let first = old.lines().zip(new.lines()).position(|(a, b)| a != b).unwrap_or(old.lines().count().min(new.lines().count()));
+        let first = old
+            .lines()
+            .zip(new.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(old.lines().count().min(new.lines().count()));
         panic!(
             "include/hush.h is stale (first difference at line {}).\n  committed: {:?}\n  generated: {:?}\n\
              Regenerate with: HUSH_BLESS_HEADER=1 cargo test -p hush-ffi --test header",
@@ -61,10 +66,22 @@ fn define(header: &str, name: &str) -> String {
 #[test]
 fn version_macros_match_the_crate_version() {
     let header = std::fs::read_to_string(header_path()).expect("read include/hush.h");
-    assert_eq!(define(&header, "HUSH_VERSION_MAJOR"), env!("CARGO_PKG_VERSION_MAJOR"));
-    assert_eq!(define(&header, "HUSH_VERSION_MINOR"), env!("CARGO_PKG_VERSION_MINOR"));
-    assert_eq!(define(&header, "HUSH_VERSION_PATCH"), env!("CARGO_PKG_VERSION_PATCH"));
-    assert_eq!(define(&header, "HUSH_VERSION_STRING"), format!("\"{}\"", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        define(&header, "HUSH_VERSION_MAJOR"),
+        env!("CARGO_PKG_VERSION_MAJOR")
+    );
+    assert_eq!(
+        define(&header, "HUSH_VERSION_MINOR"),
+        env!("CARGO_PKG_VERSION_MINOR")
+    );
+    assert_eq!(
+        define(&header, "HUSH_VERSION_PATCH"),
+        env!("CARGO_PKG_VERSION_PATCH")
+    );
+    assert_eq!(
+        define(&header, "HUSH_VERSION_STRING"),
+        format!("\"{}\"", env!("CARGO_PKG_VERSION"))
+    );
     // hush_version() is checked against the same version by the unit test in
     // src/lib.rs and by the C test program.
 }

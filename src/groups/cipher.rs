@@ -10,7 +10,10 @@ use super::errors::{DistributionError, GroupDecryptError, GroupEncryptError};
 use super::message_keys::SenderMessageKeys;
 use super::record::NewState;
 use super::state::ConsumeError;
-use super::{DistributionId, SenderKeyDistributionMessage, SenderKeyMessage, SenderKeyRecord, SENDER_KEY_VERSION};
+use super::{
+    DistributionId, SenderKeyDistributionMessage, SenderKeyMessage, SenderKeyRecord,
+    SENDER_KEY_VERSION,
+};
 use crate::keys::KeyPair;
 use crate::primitives::{aes256_cbc_decrypt, aes256_cbc_encrypt};
 use crate::ratchet::keys::ChainKey;
@@ -49,8 +52,14 @@ pub fn create_distribution_message<R: CryptoRng + ?Sized>(
             signing_private: Some(signing.private_key),
         });
     }
-    let invalid = |reason| DistributionError::InvalidSenderKeySession { distribution_id, reason };
-    let state = record.states.front().ok_or_else(|| invalid("the record has no state"))?;
+    let invalid = |reason| DistributionError::InvalidSenderKeySession {
+        distribution_id,
+        reason,
+    };
+    let state = record
+        .states
+        .front()
+        .ok_or_else(|| invalid("the record has no state"))?;
     if state.version() != u32::from(SENDER_KEY_VERSION) {
         return Err(invalid("message version is not 3"));
     }
@@ -74,7 +83,10 @@ pub fn create_distribution_message<R: CryptoRng + ?Sized>(
 ///
 /// Check first that the message came from that member over an
 /// authenticated 1:1 session; it is not signed by itself.
-pub fn process_distribution_message(record: &mut SenderKeyRecord, message: &SenderKeyDistributionMessage) {
+pub fn process_distribution_message(
+    record: &mut SenderKeyRecord,
+    message: &SenderKeyDistributionMessage,
+) {
     record.add_state(NewState {
         message_version: u32::from(message.message_version()),
         chain_id: message.chain_id(),
@@ -103,17 +115,36 @@ pub fn group_encrypt<R: CryptoRng + ?Sized>(
     plaintext: &[u8],
     rng: &mut R,
 ) -> Result<SenderKeyMessage, GroupEncryptError> {
-    let state = record.states.front_mut().ok_or(GroupEncryptError::NoSenderKeyState { distribution_id })?;
-    let invalid = |reason| GroupEncryptError::InvalidSenderKeySession { distribution_id, reason };
+    let state = record
+        .states
+        .front_mut()
+        .ok_or(GroupEncryptError::NoSenderKeyState { distribution_id })?;
+    let invalid = |reason| GroupEncryptError::InvalidSenderKeySession {
+        distribution_id,
+        reason,
+    };
     if state.version() != u32::from(SENDER_KEY_VERSION) {
         return Err(invalid("message version is not 3"));
     }
-    let signing_key = state.signing_private.as_ref().ok_or_else(|| invalid("no private signing key"))?;
+    let signing_key = state
+        .signing_private
+        .as_ref()
+        .ok_or_else(|| invalid("no private signing key"))?;
     let iteration = state.chain_key.index();
-    let next = state.chain_key.next().ok_or(GroupEncryptError::ChainExhausted)?;
+    let next = state
+        .chain_key
+        .next()
+        .ok_or(GroupEncryptError::ChainExhausted)?;
     let keys = SenderMessageKeys::derive(&state.chain_key.seed());
     let ciphertext = aes256_cbc_encrypt(&keys.cipher_key, &keys.iv, plaintext);
-    let message = SenderKeyMessage::new(distribution_id, state.chain_id, iteration, ciphertext, signing_key, rng);
+    let message = SenderKeyMessage::new(
+        distribution_id,
+        state.chain_id,
+        iteration,
+        ciphertext,
+        signing_key,
+        rng,
+    );
     state.chain_key = next;
     Ok(message)
 }
@@ -130,26 +161,39 @@ pub fn group_encrypt<R: CryptoRng + ?Sized>(
 ///
 /// # Errors
 /// [`GroupDecryptError`]; the record is then byte-for-byte unchanged.
-pub fn group_decrypt(record: &mut SenderKeyRecord, message: &[u8]) -> Result<Vec<u8>, GroupDecryptError> {
+pub fn group_decrypt(
+    record: &mut SenderKeyRecord,
+    message: &[u8],
+) -> Result<Vec<u8>, GroupDecryptError> {
     let message = SenderKeyMessage::deserialize(message)?;
-    let index = record.state_index(message.chain_id()).ok_or(GroupDecryptError::NoSenderKeyState {
-        distribution_id: message.distribution_id(),
-        chain_id: message.chain_id(),
-    })?;
+    let index =
+        record
+            .state_index(message.chain_id())
+            .ok_or(GroupDecryptError::NoSenderKeyState {
+                distribution_id: message.distribution_id(),
+                chain_id: message.chain_id(),
+            })?;
     let state = &mut record.states[index];
     if u32::from(message.message_version()) != state.version() {
-        return Err(GroupDecryptError::UnrecognizedMessageVersion(message.message_version()));
+        return Err(GroupDecryptError::UnrecognizedMessageVersion(
+            message.message_version(),
+        ));
     }
     if !message.verify_signature(&state.signing_public) {
         return Err(GroupDecryptError::SignatureValidationFailed);
     }
     let consumed = state.consume(message.iteration()).map_err(|e| match e {
-        ConsumeError::Duplicate { current, received } => GroupDecryptError::DuplicatedMessage { current, received },
-        ConsumeError::TooFarInFuture { current, received } => GroupDecryptError::TooFarInFuture { current, received },
+        ConsumeError::Duplicate { current, received } => {
+            GroupDecryptError::DuplicatedMessage { current, received }
+        }
+        ConsumeError::TooFarInFuture { current, received } => {
+            GroupDecryptError::TooFarInFuture { current, received }
+        }
         ConsumeError::ChainExhausted => GroupDecryptError::ChainExhausted,
     })?;
     let keys = SenderMessageKeys::derive(consumed.seed());
-    let plaintext = aes256_cbc_decrypt(&keys.cipher_key, &keys.iv, message.ciphertext()).map_err(GroupDecryptError::DecryptionFailed)?;
+    let plaintext = aes256_cbc_decrypt(&keys.cipher_key, &keys.iv, message.ciphertext())
+        .map_err(GroupDecryptError::DecryptionFailed)?;
     state.apply(consumed);
     Ok(plaintext)
 }

@@ -42,7 +42,11 @@ impl FromStr for DistributionId {
         if bytes.len() != 36 || HYPHENS.iter().any(|&i| bytes[i] != b'-') {
             return Err(InvalidDistributionId);
         }
-        let mut digits = bytes.iter().enumerate().filter(|(i, _)| !HYPHENS.contains(i)).map(|(_, &b)| b);
+        let mut digits = bytes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !HYPHENS.contains(i))
+            .map(|(_, &b)| b);
         let mut out = [0u8; 16];
         for byte in &mut out {
             let high = hex_digit(digits.next())?;
@@ -88,9 +92,15 @@ mod tests {
     #[test]
     fn text_form_round_trips_in_wire_order() {
         let id: DistributionId = "D1D1D1D1-7000-11eb-b32a-33b8a8a487a6".parse().unwrap();
-        assert_eq!(id.as_bytes()[..8], [0xd1, 0xd1, 0xd1, 0xd1, 0x70, 0x00, 0x11, 0xeb]);
+        assert_eq!(
+            id.as_bytes()[..8],
+            [0xd1, 0xd1, 0xd1, 0xd1, 0x70, 0x00, 0x11, 0xeb]
+        );
         assert_eq!(id.to_string(), "d1d1d1d1-7000-11eb-b32a-33b8a8a487a6");
-        assert_eq!(format!("{id:?}"), "DistributionId(d1d1d1d1-7000-11eb-b32a-33b8a8a487a6)");
+        assert_eq!(
+            format!("{id:?}"),
+            "DistributionId(d1d1d1d1-7000-11eb-b32a-33b8a8a487a6)"
+        );
         for bad in [
             "",
             "d1d1d1d1700011ebb32a33b8a8a487a6",
@@ -99,7 +109,11 @@ mod tests {
             "d1d1d1d1-7000-11eb-b32a-33b8a8a487ag",
             "d1d1d1d1+7000-11eb-b32a-33b8a8a487a6",
         ] {
-            assert_eq!(bad.parse::<DistributionId>(), Err(InvalidDistributionId), "{bad}");
+            assert_eq!(
+                bad.parse::<DistributionId>(),
+                Err(InvalidDistributionId),
+                "{bad}"
+            );
         }
     }
 }

@@ -34,7 +34,10 @@ pub struct SenderKeyDistributionMessage {
 /// fields are a function of them.
 impl PartialEq for SenderKeyDistributionMessage {
     fn eq(&self, other: &Self) -> bool {
-        self.serialized.as_slice().ct_eq(other.serialized.as_slice()).into()
+        self.serialized
+            .as_slice()
+            .ct_eq(other.serialized.as_slice())
+            .into()
     }
 }
 impl Eq for SenderKeyDistributionMessage {}
@@ -71,7 +74,8 @@ impl SenderKeyDistributionMessage {
             return Err(MessageError::CiphertextMessageTooShort(bytes.len()));
         }
         let version = check_version(bytes[0])?;
-        let mut proto = SenderKeyDistributionMessageProto::decode(&bytes[1..]).map_err(|_| MessageError::InvalidProtobufEncoding)?;
+        let mut proto = SenderKeyDistributionMessageProto::decode(&bytes[1..])
+            .map_err(|_| MessageError::InvalidProtobufEncoding)?;
         let (Some(uuid), Some(chain_id), Some(iteration), Some(chain_key), Some(signing_key)) = (
             proto.distribution_uuid.take(),
             proto.chain_id,
@@ -81,8 +85,12 @@ impl SenderKeyDistributionMessage {
         ) else {
             return Err(MessageError::InvalidProtobufEncoding);
         };
-        let distribution_id = DistributionId::from_slice(&uuid).ok_or(MessageError::InvalidProtobufEncoding)?;
-        let chain_key: [u8; CHAIN_KEY_LEN] = chain_key.as_slice().try_into().map_err(|_| MessageError::InvalidProtobufEncoding)?;
+        let distribution_id =
+            DistributionId::from_slice(&uuid).ok_or(MessageError::InvalidProtobufEncoding)?;
+        let chain_key: [u8; CHAIN_KEY_LEN] = chain_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| MessageError::InvalidProtobufEncoding)?;
         if signing_key.len() != EC_PUBLIC_KEY_LEN {
             return Err(MessageError::InvalidProtobufEncoding);
         }
@@ -118,7 +126,15 @@ impl SenderKeyDistributionMessage {
         serialized.push(version_byte(version));
         // Encoding into a Vec cannot run out of space.
         let _ = proto.encode(&mut *serialized);
-        Self { version, distribution_id, chain_id, iteration, chain_key: Box::new(*chain_key), signing_key, serialized }
+        Self {
+            version,
+            distribution_id,
+            chain_id,
+            iteration,
+            chain_key: Box::new(*chain_key),
+            signing_key,
+            serialized,
+        }
     }
 
     /// The message version (high nibble of the first byte; always 3).
@@ -183,7 +199,10 @@ mod tests {
     use crate::keys::{KeyError, PrivateKey};
 
     fn h(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     /// sender-keys.md §10.
@@ -201,13 +220,26 @@ mod tests {
         assert_eq!(bytes.len(), 96);
         let m = SenderKeyDistributionMessage::deserialize(&bytes).unwrap();
         assert_eq!(m.message_version(), 3);
-        assert_eq!(m.distribution_id().to_string(), "d1d1d1d1-7000-11eb-b32a-33b8a8a487a6");
+        assert_eq!(
+            m.distribution_id().to_string(),
+            "d1d1d1d1-7000-11eb-b32a-33b8a8a487a6"
+        );
         assert_eq!(m.chain_id(), 0x1234_5678);
         assert_eq!(m.iteration(), 0);
         assert_eq!(m.chain_key().to_vec(), (0u8..32).collect::<Vec<_>>());
-        assert_eq!(*m.signing_key(), PrivateKey::deserialize(&[0x11; 32]).unwrap().public_key());
+        assert_eq!(
+            *m.signing_key(),
+            PrivateKey::deserialize(&[0x11; 32]).unwrap().public_key()
+        );
         assert_eq!(m.serialized(), bytes);
-        let rebuilt = SenderKeyDistributionMessage::new(3, m.distribution_id(), m.chain_id(), 0, m.chain_key(), *m.signing_key());
+        let rebuilt = SenderKeyDistributionMessage::new(
+            3,
+            m.distribution_id(),
+            m.chain_id(),
+            0,
+            m.chain_key(),
+            *m.signing_key(),
+        );
         assert_eq!(rebuilt.serialized(), bytes);
         assert_eq!(rebuilt, m);
     }
@@ -216,8 +248,14 @@ mod tests {
     fn debug_shows_no_chain_key() {
         let m = SenderKeyDistributionMessage::deserialize(&spec_skdm()).unwrap();
         let debug = format!("{m:?}");
-        assert!(debug.contains("chain_id: 305419896") && debug.contains("d1d1d1d1-7000"), "{debug}");
-        assert!(!debug.contains("000102030405") && !debug.contains("chain_key"), "{debug}");
+        assert!(
+            debug.contains("chain_id: 305419896") && debug.contains("d1d1d1d1-7000"),
+            "{debug}"
+        );
+        assert!(
+            !debug.contains("000102030405") && !debug.contains("chain_key"),
+            "{debug}"
+        );
     }
 
     #[test]
@@ -225,27 +263,56 @@ mod tests {
         let good = spec_skdm();
         let body = &good[1..];
         let with = |first: u8, body: &[u8]| [&[first][..], body].concat();
-        let parse = |bytes: &[u8]| SenderKeyDistributionMessage::deserialize(bytes).map(|m| m.iteration());
+        let parse =
+            |bytes: &[u8]| SenderKeyDistributionMessage::deserialize(bytes).map(|m| m.iteration());
         // 1. Length.
         assert_eq!(parse(&[]), Err(MessageError::CiphertextMessageTooShort(0)));
-        assert_eq!(parse(&good[..64]), Err(MessageError::CiphertextMessageTooShort(64)));
-        assert_eq!(parse(&[0x13; 64]), Err(MessageError::CiphertextMessageTooShort(64)));
+        assert_eq!(
+            parse(&good[..64]),
+            Err(MessageError::CiphertextMessageTooShort(64))
+        );
+        assert_eq!(
+            parse(&[0x13; 64]),
+            Err(MessageError::CiphertextMessageTooShort(64))
+        );
         // 2. Version nibble (low nibble ignored).
-        assert_eq!(parse(&with(0x23, body)), Err(MessageError::LegacyCiphertextVersion(2)));
-        assert_eq!(parse(&with(0x43, body)), Err(MessageError::UnrecognizedCiphertextVersion(4)));
+        assert_eq!(
+            parse(&with(0x23, body)),
+            Err(MessageError::LegacyCiphertextVersion(2))
+        );
+        assert_eq!(
+            parse(&with(0x43, body)),
+            Err(MessageError::UnrecognizedCiphertextVersion(4))
+        );
         assert_eq!(parse(&with(0x30, body)), Ok(0));
         // 3. Protobuf: 64 bytes of 0xff are no protobuf.
-        assert_eq!(parse(&with(0x33, &[0xff; 64])), Err(MessageError::InvalidProtobufEncoding));
+        assert_eq!(
+            parse(&with(0x33, &[0xff; 64])),
+            Err(MessageError::InvalidProtobufEncoding)
+        );
         // 4. Each field missing; 5. wrong lengths; 6. key type.
         let uuid = [&[0x0a, 0x10][..], &[7u8; 16]].concat();
         let chain_key = [&[0x22, 0x20][..], &[9u8; 32]].concat();
         let signing = [&[0x2a, 0x21, 0x05][..], &[3u8; 32]].concat();
-        let fields: [Vec<u8>; 5] = [uuid.clone(), vec![0x10, 0x01], vec![0x18, 0x02], chain_key.clone(), signing.clone()];
+        let fields: [Vec<u8>; 5] = [
+            uuid.clone(),
+            vec![0x10, 0x01],
+            vec![0x18, 0x02],
+            chain_key.clone(),
+            signing.clone(),
+        ];
         for missing in 0..5 {
-            let body: Vec<u8> = (0..5).filter(|&i| i != missing).flat_map(|i| fields[i].clone()).collect();
+            let body: Vec<u8> = (0..5)
+                .filter(|&i| i != missing)
+                .flat_map(|i| fields[i].clone())
+                .collect();
             // Pad with an unknown field so the length check passes.
             let body = [body, vec![0x3a, 0x20], vec![0; 32]].concat();
-            assert_eq!(parse(&with(0x33, &body)), Err(MessageError::InvalidProtobufEncoding), "missing field {missing}");
+            assert_eq!(
+                parse(&with(0x33, &body)),
+                Err(MessageError::InvalidProtobufEncoding),
+                "missing field {missing}"
+            );
         }
         let replace = |index: usize, field: Vec<u8>| {
             let mut f = fields.clone();
@@ -253,11 +320,26 @@ mod tests {
             with(0x33, &f.concat())
         };
         assert_eq!(parse(&with(0x33, &fields.concat())), Ok(2));
-        assert_eq!(parse(&replace(0, [&[0x0a, 0x11][..], &[7u8; 17]].concat())), Err(MessageError::InvalidProtobufEncoding));
-        assert_eq!(parse(&replace(3, [&[0x22, 0x1f][..], &[9u8; 31]].concat())), Err(MessageError::InvalidProtobufEncoding));
-        assert_eq!(parse(&replace(3, [&[0x22, 0x21][..], &[9u8; 33]].concat())), Err(MessageError::InvalidProtobufEncoding));
-        assert_eq!(parse(&replace(4, [&[0x2a, 0x20, 0x05][..], &[3u8; 31]].concat())), Err(MessageError::InvalidProtobufEncoding));
-        assert_eq!(parse(&replace(4, [&[0x2a, 0x22, 0x05][..], &[3u8; 33]].concat())), Err(MessageError::InvalidProtobufEncoding));
+        assert_eq!(
+            parse(&replace(0, [&[0x0a, 0x11][..], &[7u8; 17]].concat())),
+            Err(MessageError::InvalidProtobufEncoding)
+        );
+        assert_eq!(
+            parse(&replace(3, [&[0x22, 0x1f][..], &[9u8; 31]].concat())),
+            Err(MessageError::InvalidProtobufEncoding)
+        );
+        assert_eq!(
+            parse(&replace(3, [&[0x22, 0x21][..], &[9u8; 33]].concat())),
+            Err(MessageError::InvalidProtobufEncoding)
+        );
+        assert_eq!(
+            parse(&replace(4, [&[0x2a, 0x20, 0x05][..], &[3u8; 31]].concat())),
+            Err(MessageError::InvalidProtobufEncoding)
+        );
+        assert_eq!(
+            parse(&replace(4, [&[0x2a, 0x22, 0x05][..], &[3u8; 33]].concat())),
+            Err(MessageError::InvalidProtobufEncoding)
+        );
         assert_eq!(
             parse(&replace(4, [&[0x2a, 0x21, 0x06][..], &[3u8; 32]].concat())),
             Err(MessageError::Key(KeyError::BadKeyType(0x06)))

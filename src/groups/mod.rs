@@ -74,7 +74,9 @@ mod record;
 mod sender_key_message;
 mod state;
 
-pub use cipher::{create_distribution_message, group_decrypt, group_encrypt, process_distribution_message};
+pub use cipher::{
+    create_distribution_message, group_decrypt, group_encrypt, process_distribution_message,
+};
 pub use distribution_id::{DistributionId, InvalidDistributionId};
 pub use distribution_message::SenderKeyDistributionMessage;
 pub use errors::{DistributionError, GroupDecryptError, GroupEncryptError};

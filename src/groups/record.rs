@@ -11,7 +11,8 @@ use prost::Message;
 use zeroize::Zeroizing;
 
 use super::proto::{
-    SenderChainKeyStructure, SenderKeyRecordStructure, SenderKeyStateStructure, SenderMessageKeyStructure, SenderSigningKeyStructure,
+    SenderChainKeyStructure, SenderKeyRecordStructure, SenderKeyStateStructure,
+    SenderMessageKeyStructure, SenderSigningKeyStructure,
 };
 use super::state::{SenderKeyState, SkippedSeed};
 use super::{MAX_MESSAGE_KEYS, MAX_SENDER_KEY_STATES};
@@ -77,7 +78,10 @@ impl SenderKeyRecord {
     /// stored seeds) and moved to the front; other states with that chain
     /// ID are dropped; the oldest states go beyond five.
     pub(crate) fn add_state(&mut self, new: NewState) {
-        let same = self.states.iter().position(|s| s.chain_id == new.chain_id && s.signing_public == new.signing_public);
+        let same = self
+            .states
+            .iter()
+            .position(|s| s.chain_id == new.chain_id && s.signing_public == new.signing_public);
         let existing = same.and_then(|i| self.states.remove(i));
         self.states.retain(|s| s.chain_id != new.chain_id);
         let state = existing.unwrap_or_else(|| SenderKeyState {
@@ -96,7 +100,9 @@ impl SenderKeyRecord {
     /// zeroizes on drop. The same record always gives the same bytes.
     #[must_use]
     pub fn to_state(&self) -> Zeroizing<Vec<u8>> {
-        let record = SenderKeyRecordStructure { sender_key_states: self.states.iter().map(encode_state).collect() };
+        let record = SenderKeyRecordStructure {
+            sender_key_states: self.states.iter().map(encode_state).collect(),
+        };
         let payload = Zeroizing::new(record.encode_to_vec());
         wrap(StateKind::SenderKeyRecord, &payload)
     }
@@ -111,12 +117,16 @@ impl SenderKeyRecord {
     /// [`StateError`] naming what is wrong.
     pub fn from_state(bytes: &[u8]) -> Result<Self, StateError> {
         let payload = unwrap(StateKind::SenderKeyRecord, bytes)?;
-        let mut record =
-            SenderKeyRecordStructure::decode(payload).map_err(|_| StateError::Invalid("sender key record protobuf"))?;
+        let mut record = SenderKeyRecordStructure::decode(payload)
+            .map_err(|_| StateError::Invalid("sender key record protobuf"))?;
         if record.sender_key_states.len() > MAX_SENDER_KEY_STATES {
             return Err(StateError::Invalid("too many sender key states"));
         }
-        let states = record.sender_key_states.iter_mut().map(decode_state).collect::<Result<_, _>>()?;
+        let states = record
+            .sender_key_states
+            .iter_mut()
+            .map(decode_state)
+            .collect::<Result<_, _>>()?;
         Ok(Self { states })
     }
 }
@@ -130,30 +140,45 @@ fn encode_state(state: &SenderKeyState) -> SenderKeyStateStructure {
         }),
         sender_signing_key: Some(SenderSigningKeyStructure {
             public: state.signing_public.serialize().to_vec(),
-            private: state.signing_private.as_ref().map(|k| k.serialize().to_vec()).unwrap_or_default(),
+            private: state
+                .signing_private
+                .as_ref()
+                .map(|k| k.serialize().to_vec())
+                .unwrap_or_default(),
         }),
         sender_message_keys: state
             .skipped
             .iter()
-            .map(|k| SenderMessageKeyStructure { iteration: k.iteration, seed: k.seed.0.to_vec() })
+            .map(|k| SenderMessageKeyStructure {
+                iteration: k.iteration,
+                seed: k.seed.0.to_vec(),
+            })
             .collect(),
         message_version: state.message_version,
     }
 }
 
 fn decode_state(s: &mut SenderKeyStateStructure) -> Result<SenderKeyState, StateError> {
-    let chain = s.sender_chain_key.as_ref().ok_or(StateError::Invalid("sender chain key missing"))?;
+    let chain = s
+        .sender_chain_key
+        .as_ref()
+        .ok_or(StateError::Invalid("sender chain key missing"))?;
     let chain_key = ChainKey::new(key32(&chain.seed, "sender chain key")?, chain.iteration);
-    let signing = s.sender_signing_key.as_mut().ok_or(StateError::Invalid("sender signing key missing"))?;
+    let signing = s
+        .sender_signing_key
+        .as_mut()
+        .ok_or(StateError::Invalid("sender signing key missing"))?;
     if signing.public.len() != EC_PUBLIC_KEY_LEN {
         return Err(StateError::Invalid("sender signing public key"));
     }
-    let signing_public = PublicKey::deserialize(&signing.public).map_err(|_| StateError::Invalid("sender signing public key"))?;
+    let signing_public = PublicKey::deserialize(&signing.public)
+        .map_err(|_| StateError::Invalid("sender signing public key"))?;
     let private = Zeroizing::new(take(&mut signing.private));
     let signing_private = if private.is_empty() {
         None
     } else {
-        let key = PrivateKey::deserialize(&private).map_err(|_| StateError::Invalid("sender signing private key"))?;
+        let key = PrivateKey::deserialize(&private)
+            .map_err(|_| StateError::Invalid("sender signing private key"))?;
         if key.public_key() != signing_public {
             return Err(StateError::Invalid("sender signing key pair mismatch"));
         }
@@ -165,7 +190,12 @@ fn decode_state(s: &mut SenderKeyStateStructure) -> Result<SenderKeyState, State
     let skipped = s
         .sender_message_keys
         .iter()
-        .map(|k| Ok(SkippedSeed { iteration: k.iteration, seed: MessageKeySeed(key32(&k.seed, "sender message key seed")?) }))
+        .map(|k| {
+            Ok(SkippedSeed {
+                iteration: k.iteration,
+                seed: MessageKeySeed(key32(&k.seed, "sender message key seed")?),
+            })
+        })
         .collect::<Result<_, StateError>>()?;
     Ok(SenderKeyState {
         message_version: s.message_version,
@@ -185,7 +215,9 @@ impl fmt::Debug for SenderKeyRecord {
     /// Chain IDs, iterations, versions, public signing keys and counts; no
     /// chain key, seed or private key.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SenderKeyRecord").field("states", &self.states).finish()
+        f.debug_struct("SenderKeyRecord")
+            .field("states", &self.states)
+            .finish()
     }
 }
 
@@ -230,7 +262,17 @@ mod tests {
         record.add_state(new_state(1, &key, false, 9));
         assert_eq!(record.chain_ids(), [1, 2]);
         assert_eq!(record.states[0].chain_key.index(), 3);
-        assert_eq!(record.states[0].chain_key.as_bytes(), ChainKey::new([1; 32], 0).next().unwrap().next().unwrap().next().unwrap().as_bytes());
+        assert_eq!(
+            record.states[0].chain_key.as_bytes(),
+            ChainKey::new([1; 32], 0)
+                .next()
+                .unwrap()
+                .next()
+                .unwrap()
+                .next()
+                .unwrap()
+                .as_bytes()
+        );
         assert_eq!(record.states[0].skipped.len(), 2);
         // Same chain, another signing key: replaced.
         let other = KeyPair::generate(&mut rng);
@@ -253,7 +295,13 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(6);
         let record = sample(&mut rng);
         let stored = record.to_state();
-        assert_eq!(stored[..2], [crate::state::FORMAT_VERSION, StateKind::SenderKeyRecord as u8]);
+        assert_eq!(
+            stored[..2],
+            [
+                crate::state::FORMAT_VERSION,
+                StateKind::SenderKeyRecord as u8
+            ]
+        );
         let loaded = SenderKeyRecord::from_state(&stored).unwrap();
         assert_eq!(*loaded.to_state(), *stored);
         assert_eq!(loaded.chain_ids(), [7, 0]);
@@ -274,49 +322,95 @@ mod tests {
         assert_eq!(seed0[..2], [0x12, 0x20]);
         assert_eq!(seed0.len(), 34);
         // An empty payload is a record without states.
-        let empty = SenderKeyRecord::from_state(&[crate::state::FORMAT_VERSION, StateKind::SenderKeyRecord as u8]).unwrap();
+        let empty = SenderKeyRecord::from_state(&[
+            crate::state::FORMAT_VERSION,
+            StateKind::SenderKeyRecord as u8,
+        ])
+        .unwrap();
         assert!(empty.is_empty());
         assert_eq!(*empty.to_state(), *SenderKeyRecord::new().to_state());
     }
 
     /// The sample with its first state (ours) edited.
-    fn with_state(edit: impl FnOnce(&mut SenderKeyStateStructure)) -> Result<SenderKeyRecord, StateError> {
+    fn with_state(
+        edit: impl FnOnce(&mut SenderKeyStateStructure),
+    ) -> Result<SenderKeyRecord, StateError> {
         with_nth_state(0, edit)
     }
 
     /// The sample with its second state (a receiver's, with stored seeds) edited.
-    fn with_seeds(edit: impl FnOnce(&mut SenderKeyStateStructure)) -> Result<SenderKeyRecord, StateError> {
+    fn with_seeds(
+        edit: impl FnOnce(&mut SenderKeyStateStructure),
+    ) -> Result<SenderKeyRecord, StateError> {
         with_nth_state(1, edit)
     }
 
-    fn with_nth_state(n: usize, edit: impl FnOnce(&mut SenderKeyStateStructure)) -> Result<SenderKeyRecord, StateError> {
+    fn with_nth_state(
+        n: usize,
+        edit: impl FnOnce(&mut SenderKeyStateStructure),
+    ) -> Result<SenderKeyRecord, StateError> {
         let mut rng = StdRng::seed_from_u64(7);
         let record = sample(&mut rng);
         let mut structure = SenderKeyRecordStructure::decode(&record.to_state()[2..]).unwrap();
         edit(&mut structure.sender_key_states[n]);
-        SenderKeyRecord::from_state(&wrap(StateKind::SenderKeyRecord, &structure.encode_to_vec()))
+        SenderKeyRecord::from_state(&wrap(
+            StateKind::SenderKeyRecord,
+            &structure.encode_to_vec(),
+        ))
     }
 
     #[test]
     fn loading_checks_every_key_length_and_count() {
         assert!(with_state(|_| {}).is_ok());
         let invalid = |what| Err::<(), _>(StateError::Invalid(what));
-        assert_eq!(with_state(|s| s.sender_chain_key = None).map(drop), invalid("sender chain key missing"));
-        assert_eq!(with_state(|s| s.sender_chain_key.as_mut().unwrap().seed.pop().map(drop).unwrap()).map(drop), invalid("sender chain key"));
-        assert_eq!(with_state(|s| s.sender_signing_key = None).map(drop), invalid("sender signing key missing"));
-        assert_eq!(with_state(|s| s.sender_signing_key.as_mut().unwrap().public.push(0)).map(drop), invalid("sender signing public key"));
-        assert_eq!(with_state(|s| s.sender_signing_key.as_mut().unwrap().public[0] = 6).map(drop), invalid("sender signing public key"));
-        assert_eq!(with_state(|s| s.sender_signing_key.as_mut().unwrap().private.push(0)).map(drop), invalid("sender signing private key"));
+        assert_eq!(
+            with_state(|s| s.sender_chain_key = None).map(drop),
+            invalid("sender chain key missing")
+        );
+        assert_eq!(
+            with_state(|s| s
+                .sender_chain_key
+                .as_mut()
+                .unwrap()
+                .seed
+                .pop()
+                .map(drop)
+                .unwrap())
+            .map(drop),
+            invalid("sender chain key")
+        );
+        assert_eq!(
+            with_state(|s| s.sender_signing_key = None).map(drop),
+            invalid("sender signing key missing")
+        );
+        assert_eq!(
+            with_state(|s| s.sender_signing_key.as_mut().unwrap().public.push(0)).map(drop),
+            invalid("sender signing public key")
+        );
+        assert_eq!(
+            with_state(|s| s.sender_signing_key.as_mut().unwrap().public[0] = 6).map(drop),
+            invalid("sender signing public key")
+        );
+        assert_eq!(
+            with_state(|s| s.sender_signing_key.as_mut().unwrap().private.push(0)).map(drop),
+            invalid("sender signing private key")
+        );
         assert_eq!(
             with_state(|s| s.sender_signing_key.as_mut().unwrap().private[5] ^= 1).map(drop),
             invalid("sender signing key pair mismatch")
         );
-        assert_eq!(with_seeds(|s| s.sender_message_keys[0].seed.clear()).map(drop), invalid("sender message key seed"));
+        assert_eq!(
+            with_seeds(|s| s.sender_message_keys[0].seed.clear()).map(drop),
+            invalid("sender message key seed")
+        );
         let too_many = |s: &mut SenderKeyStateStructure| {
             let key = s.sender_message_keys[0].clone();
             s.sender_message_keys = vec![key; MAX_MESSAGE_KEYS + 1];
         };
-        assert_eq!(with_seeds(too_many).map(drop), invalid("too many sender message keys"));
+        assert_eq!(
+            with_seeds(too_many).map(drop),
+            invalid("too many sender message keys")
+        );
         // Exactly the limit loads; so does a receive-only state and a
         // version that is not 3 (checked when used).
         assert!(with_seeds(|s| {
@@ -324,23 +418,44 @@ mod tests {
             s.sender_message_keys = vec![key; MAX_MESSAGE_KEYS];
         })
         .is_ok());
-        assert!(with_state(|s| s.sender_signing_key.as_mut().unwrap().private.clear()).unwrap().states[0].signing_private.is_none());
-        assert_eq!(with_state(|s| s.message_version = 0).unwrap().states[0].version(), 3);
-        assert_eq!(with_state(|s| s.message_version = 4).unwrap().states[0].version(), 4);
-
-        let six = SenderKeyRecordStructure { sender_key_states: vec![SenderKeyStateStructure::default(); 6] };
+        assert!(
+            with_state(|s| s.sender_signing_key.as_mut().unwrap().private.clear())
+                .unwrap()
+                .states[0]
+                .signing_private
+                .is_none()
+        );
         assert_eq!(
-            SenderKeyRecord::from_state(&wrap(StateKind::SenderKeyRecord, &six.encode_to_vec())).map(drop),
+            with_state(|s| s.message_version = 0).unwrap().states[0].version(),
+            3
+        );
+        assert_eq!(
+            with_state(|s| s.message_version = 4).unwrap().states[0].version(),
+            4
+        );
+
+        let six = SenderKeyRecordStructure {
+            sender_key_states: vec![SenderKeyStateStructure::default(); 6],
+        };
+        assert_eq!(
+            SenderKeyRecord::from_state(&wrap(StateKind::SenderKeyRecord, &six.encode_to_vec()))
+                .map(drop),
             invalid("too many sender key states")
         );
         assert_eq!(
             SenderKeyRecord::from_state(&wrap(StateKind::SenderKeyRecord, &[0xff])).map(drop),
             invalid("sender key record protobuf")
         );
-        assert_eq!(SenderKeyRecord::from_state(&[1]).map(drop), Err(StateError::Truncated));
+        assert_eq!(
+            SenderKeyRecord::from_state(&[1]).map(drop),
+            Err(StateError::Truncated)
+        );
         assert_eq!(
             SenderKeyRecord::from_state(&wrap(StateKind::SessionRecord, &[])).map(drop),
-            Err(StateError::WrongKind { expected: StateKind::SenderKeyRecord, found: StateKind::SessionRecord as u8 })
+            Err(StateError::WrongKind {
+                expected: StateKind::SenderKeyRecord,
+                found: StateKind::SessionRecord as u8
+            })
         );
     }
 
@@ -349,7 +464,12 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(8);
         let record = sample(&mut rng);
         let debug = format!("{record:?}");
-        assert!(debug.contains("chain_id: 7") && debug.contains("iteration: 4") && debug.contains("skipped_seeds: 3"), "{debug}");
+        assert!(
+            debug.contains("chain_id: 7")
+                && debug.contains("iteration: 4")
+                && debug.contains("skipped_seeds: 3"),
+            "{debug}"
+        );
         assert!(debug.contains("has_private_signing_key: true"), "{debug}");
         let state = &record.states[0];
         let secrets = [

@@ -42,14 +42,26 @@ impl SenderKeyMessage {
         }
         let version = check_version(bytes[0])?;
         let body = &bytes[1..bytes.len() - SIGNATURE_LEN];
-        let proto = SenderKeyMessageProto::decode(body).map_err(|_| MessageError::InvalidProtobufEncoding)?;
-        let (Some(uuid), Some(chain_id), Some(iteration), Some(ciphertext)) =
-            (proto.distribution_uuid, proto.chain_id, proto.iteration, proto.ciphertext)
-        else {
+        let proto = SenderKeyMessageProto::decode(body)
+            .map_err(|_| MessageError::InvalidProtobufEncoding)?;
+        let (Some(uuid), Some(chain_id), Some(iteration), Some(ciphertext)) = (
+            proto.distribution_uuid,
+            proto.chain_id,
+            proto.iteration,
+            proto.ciphertext,
+        ) else {
             return Err(MessageError::InvalidProtobufEncoding);
         };
-        let distribution_id = DistributionId::from_slice(&uuid).ok_or(MessageError::InvalidProtobufEncoding)?;
-        Ok(Self { version, distribution_id, chain_id, iteration, ciphertext, serialized: bytes.to_vec() })
+        let distribution_id =
+            DistributionId::from_slice(&uuid).ok_or(MessageError::InvalidProtobufEncoding)?;
+        Ok(Self {
+            version,
+            distribution_id,
+            chain_id,
+            iteration,
+            ciphertext,
+            serialized: bytes.to_vec(),
+        })
     }
 
     /// Builds and signs a message (version 3).
@@ -87,7 +99,9 @@ impl SenderKeyMessage {
     /// received.
     #[must_use]
     pub fn verify_signature(&self, signing_key: &PublicKey) -> bool {
-        let (signed, signature) = self.serialized.split_at(self.serialized.len() - SIGNATURE_LEN);
+        let (signed, signature) = self
+            .serialized
+            .split_at(self.serialized.len() - SIGNATURE_LEN);
         signing_key.verify_signature(signed, signature)
     }
 
@@ -140,7 +154,10 @@ mod tests {
     use super::*;
 
     fn h(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     /// sender-keys.md §10, iteration 0.
@@ -163,17 +180,25 @@ mod tests {
         assert_eq!(bytes.len(), 109);
         let m = SenderKeyMessage::deserialize(&bytes).unwrap();
         assert_eq!(m.message_version(), 3);
-        assert_eq!(m.distribution_id().to_string(), "d1d1d1d1-7000-11eb-b32a-33b8a8a487a6");
+        assert_eq!(
+            m.distribution_id().to_string(),
+            "d1d1d1d1-7000-11eb-b32a-33b8a8a487a6"
+        );
         assert_eq!(m.chain_id(), 0x1234_5678);
         assert_eq!(m.iteration(), 0);
         assert_eq!(m.ciphertext(), h("835bfaa6529ae7c3b210fef835ea801c"));
         assert_eq!(m.serialized(), bytes);
         let public = signing_key().public_key();
-        assert_eq!(public.serialize().to_vec(), h("057b4e909bbe7ffe44c465a220037d608ee35897d31ef972f07f74892cb0f73f13"));
+        assert_eq!(
+            public.serialize().to_vec(),
+            h("057b4e909bbe7ffe44c465a220037d608ee35897d31ef972f07f74892cb0f73f13")
+        );
         assert!(m.verify_signature(&public));
         let mut flipped = bytes.clone();
         flipped[20] ^= 1;
-        assert!(!SenderKeyMessage::deserialize(&flipped).unwrap().verify_signature(&public));
+        assert!(!SenderKeyMessage::deserialize(&flipped)
+            .unwrap()
+            .verify_signature(&public));
     }
 
     #[test]
@@ -181,9 +206,19 @@ mod tests {
         let bytes = spec_message();
         let m = SenderKeyMessage::deserialize(&bytes).unwrap();
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-        let built = SenderKeyMessage::new(m.distribution_id(), m.chain_id(), 0, m.ciphertext().to_vec(), &signing_key(), &mut rng);
+        let built = SenderKeyMessage::new(
+            m.distribution_id(),
+            m.chain_id(),
+            0,
+            m.ciphertext().to_vec(),
+            &signing_key(),
+            &mut rng,
+        );
         // Signing is randomized: everything but the signature is equal.
-        assert_eq!(built.serialized()[..bytes.len() - 64], bytes[..bytes.len() - 64]);
+        assert_eq!(
+            built.serialized()[..bytes.len() - 64],
+            bytes[..bytes.len() - 64]
+        );
         assert!(built.verify_signature(&signing_key().public_key()));
         assert_eq!(SenderKeyMessage::deserialize(built.serialized()), Ok(built));
     }
@@ -196,42 +231,94 @@ mod tests {
         let sig = &good[good.len() - 64..];
         let with_body = |first: u8, body: &[u8]| [&[first][..], body, sig].concat();
         // 1. Length.
-        assert_eq!(SenderKeyMessage::deserialize(&[]), Err(MessageError::CiphertextMessageTooShort(0)));
-        assert_eq!(SenderKeyMessage::deserialize(&good[..64]), Err(MessageError::CiphertextMessageTooShort(64)));
+        assert_eq!(
+            SenderKeyMessage::deserialize(&[]),
+            Err(MessageError::CiphertextMessageTooShort(0))
+        );
+        assert_eq!(
+            SenderKeyMessage::deserialize(&good[..64]),
+            Err(MessageError::CiphertextMessageTooShort(64))
+        );
         // Exactly 65 bytes: a version byte, an empty protobuf, a signature.
-        assert_eq!(SenderKeyMessage::deserialize(&with_body(0x33, &[])), Err(MessageError::InvalidProtobufEncoding));
+        assert_eq!(
+            SenderKeyMessage::deserialize(&with_body(0x33, &[])),
+            Err(MessageError::InvalidProtobufEncoding)
+        );
         // 2. Version nibble; the low nibble is ignored.
         let body = &good[1..good.len() - 64];
-        assert_eq!(SenderKeyMessage::deserialize(&with_body(0x23, body)), Err(MessageError::LegacyCiphertextVersion(2)));
-        assert_eq!(SenderKeyMessage::deserialize(&with_body(0x03, body)), Err(MessageError::LegacyCiphertextVersion(0)));
-        assert_eq!(SenderKeyMessage::deserialize(&with_body(0x43, body)), Err(MessageError::UnrecognizedCiphertextVersion(4)));
-        assert_eq!(SenderKeyMessage::deserialize(&with_body(0xf3, body)), Err(MessageError::UnrecognizedCiphertextVersion(15)));
+        assert_eq!(
+            SenderKeyMessage::deserialize(&with_body(0x23, body)),
+            Err(MessageError::LegacyCiphertextVersion(2))
+        );
+        assert_eq!(
+            SenderKeyMessage::deserialize(&with_body(0x03, body)),
+            Err(MessageError::LegacyCiphertextVersion(0))
+        );
+        assert_eq!(
+            SenderKeyMessage::deserialize(&with_body(0x43, body)),
+            Err(MessageError::UnrecognizedCiphertextVersion(4))
+        );
+        assert_eq!(
+            SenderKeyMessage::deserialize(&with_body(0xf3, body)),
+            Err(MessageError::UnrecognizedCiphertextVersion(15))
+        );
         for low in [0x30, 0x34, 0x3f] {
-            assert_eq!(SenderKeyMessage::deserialize(&with_body(low, body)).unwrap().message_version(), 3);
+            assert_eq!(
+                SenderKeyMessage::deserialize(&with_body(low, body))
+                    .unwrap()
+                    .message_version(),
+                3
+            );
         }
         // A too-short message with a bad version reports the length.
-        assert_eq!(SenderKeyMessage::deserialize(&[0x13; 10]), Err(MessageError::CiphertextMessageTooShort(10)));
+        assert_eq!(
+            SenderKeyMessage::deserialize(&[0x13; 10]),
+            Err(MessageError::CiphertextMessageTooShort(10))
+        );
         // 3. Protobuf.
-        assert_eq!(SenderKeyMessage::deserialize(&with_body(0x33, &[0x0a, 0x20, 0x00])), Err(MessageError::InvalidProtobufEncoding));
-        assert_eq!(SenderKeyMessage::deserialize(&with_body(0x33, &[0xff])), Err(MessageError::InvalidProtobufEncoding));
+        assert_eq!(
+            SenderKeyMessage::deserialize(&with_body(0x33, &[0x0a, 0x20, 0x00])),
+            Err(MessageError::InvalidProtobufEncoding)
+        );
+        assert_eq!(
+            SenderKeyMessage::deserialize(&with_body(0x33, &[0xff])),
+            Err(MessageError::InvalidProtobufEncoding)
+        );
         // 4. Missing fields and a wrong UUID length.
-        let uuid = [0x0a, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+        let uuid = [
+            0x0a, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+        ];
         let fields: [&[u8]; 4] = [&uuid, &[0x10, 0x05], &[0x18, 0x00], &[0x22, 0x00]];
         for missing in 0..4 {
-            let body: Vec<u8> = (0..4).filter(|&i| i != missing).flat_map(|i| fields[i].to_vec()).collect();
-            assert_eq!(SenderKeyMessage::deserialize(&with_body(0x33, &body)), Err(MessageError::InvalidProtobufEncoding), "missing {missing}");
+            let body: Vec<u8> = (0..4)
+                .filter(|&i| i != missing)
+                .flat_map(|i| fields[i].to_vec())
+                .collect();
+            assert_eq!(
+                SenderKeyMessage::deserialize(&with_body(0x33, &body)),
+                Err(MessageError::InvalidProtobufEncoding),
+                "missing {missing}"
+            );
         }
         let all: Vec<u8> = fields.concat();
         let m = SenderKeyMessage::deserialize(&with_body(0x33, &all)).unwrap();
-        assert_eq!((m.chain_id(), m.iteration(), m.ciphertext()), (5, 0, &[][..]));
+        assert_eq!(
+            (m.chain_id(), m.iteration(), m.ciphertext()),
+            (5, 0, &[][..])
+        );
         let short_uuid = [&[0x0a, 0x0f][..], &uuid[2..17], &fields[1..].concat()].concat();
-        assert_eq!(SenderKeyMessage::deserialize(&with_body(0x33, &short_uuid)), Err(MessageError::InvalidProtobufEncoding));
+        assert_eq!(
+            SenderKeyMessage::deserialize(&with_body(0x33, &short_uuid)),
+            Err(MessageError::InvalidProtobufEncoding)
+        );
     }
 
     #[test]
     fn protobuf_decoding_follows_the_ordinary_rules() {
         let sig = [0u8; 64];
-        let uuid = [0x0a, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+        let uuid = [
+            0x0a, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+        ];
         // Fields out of order, an unknown field, a repeated field (last
         // wins), and a chain ID of 2^32 + 5 (truncated to 5).
         let body = [
@@ -244,7 +331,10 @@ mod tests {
         ]
         .concat();
         let m = SenderKeyMessage::deserialize(&[&[0x33][..], &body, &sig].concat()).unwrap();
-        assert_eq!((m.chain_id(), m.iteration(), m.ciphertext()), (5, 9, &[0xaa][..]));
+        assert_eq!(
+            (m.chain_id(), m.iteration(), m.ciphertext()),
+            (5, 9, &[0xaa][..])
+        );
         assert_eq!(m.distribution_id().as_bytes()[..3], [1, 2, 3]);
     }
 }

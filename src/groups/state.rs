@@ -45,12 +45,19 @@ pub(crate) enum ConsumeError {
 /// The outcome of consuming an iteration, not yet applied to the state.
 pub(crate) enum Consumed {
     /// A stored seed, at this position of the skipped list.
-    Stored { position: usize, seed: MessageKeySeed },
+    Stored {
+        position: usize,
+        seed: MessageKeySeed,
+    },
     /// The chain moves forward: the seed for the iteration, the chain key
     /// after it, and the seeds to store (ascending, at most
     /// [`MAX_MESSAGE_KEYS`], the ones older than that would be evicted at
     /// once and are never computed).
-    Advanced { seed: MessageKeySeed, chain_key: ChainKey, skipped: Vec<SkippedSeed> },
+    Advanced {
+        seed: MessageKeySeed,
+        chain_key: ChainKey,
+        skipped: Vec<SkippedSeed>,
+    },
 }
 
 impl Consumed {
@@ -77,16 +84,36 @@ impl SenderKeyState {
         let current = self.chain_key.index();
         if iteration < current {
             return match self.skipped.iter().position(|k| k.iteration == iteration) {
-                Some(position) => Ok(Consumed::Stored { position, seed: self.skipped[position].seed.clone() }),
-                None => Err(ConsumeError::Duplicate { current, received: iteration }),
+                Some(position) => Ok(Consumed::Stored {
+                    position,
+                    seed: self.skipped[position].seed.clone(),
+                }),
+                None => Err(ConsumeError::Duplicate {
+                    current,
+                    received: iteration,
+                }),
             };
         }
         if iteration - current > MAX_FORWARD_JUMPS {
-            return Err(ConsumeError::TooFarInFuture { current, received: iteration });
+            return Err(ConsumeError::TooFarInFuture {
+                current,
+                received: iteration,
+            });
         }
-        let walk = self.chain_key.walk_to(iteration, MAX_MESSAGE_KEYS).ok_or(ConsumeError::ChainExhausted)?;
-        let skipped = walk.skipped.into_iter().map(|(iteration, seed)| SkippedSeed { iteration, seed }).collect();
-        Ok(Consumed::Advanced { seed: walk.seed, chain_key: walk.next, skipped })
+        let walk = self
+            .chain_key
+            .walk_to(iteration, MAX_MESSAGE_KEYS)
+            .ok_or(ConsumeError::ChainExhausted)?;
+        let skipped = walk
+            .skipped
+            .into_iter()
+            .map(|(iteration, seed)| SkippedSeed { iteration, seed })
+            .collect();
+        Ok(Consumed::Advanced {
+            seed: walk.seed,
+            chain_key: walk.next,
+            skipped,
+        })
     }
 
     /// Applies a [`Consumed`] that [`Self::consume`] computed on this state.
@@ -95,7 +122,9 @@ impl SenderKeyState {
             Consumed::Stored { position, .. } => {
                 self.skipped.remove(position);
             }
-            Consumed::Advanced { chain_key, skipped, .. } => {
+            Consumed::Advanced {
+                chain_key, skipped, ..
+            } => {
                 self.skipped.extend(skipped);
                 let excess = self.skipped.len().saturating_sub(MAX_MESSAGE_KEYS);
                 self.skipped.drain(..excess);
@@ -154,8 +183,20 @@ mod tests {
         let c = s.consume(2).unwrap();
         assert!(*c.seed() == seed_at(2));
         s.apply(c);
-        assert_eq!(s.consume(2).err(), Some(ConsumeError::Duplicate { current: 5, received: 2 }));
-        assert_eq!(s.consume(4).err(), Some(ConsumeError::Duplicate { current: 5, received: 4 }));
+        assert_eq!(
+            s.consume(2).err(),
+            Some(ConsumeError::Duplicate {
+                current: 5,
+                received: 2
+            })
+        );
+        assert_eq!(
+            s.consume(4).err(),
+            Some(ConsumeError::Duplicate {
+                current: 5,
+                received: 4
+            })
+        );
         assert_eq!(s.skipped.len(), 3);
     }
 
@@ -165,7 +206,10 @@ mod tests {
         assert!(s.consume(10 + MAX_FORWARD_JUMPS).is_ok());
         assert_eq!(
             s.consume(10 + MAX_FORWARD_JUMPS + 1).err(),
-            Some(ConsumeError::TooFarInFuture { current: 10, received: 25_011 })
+            Some(ConsumeError::TooFarInFuture {
+                current: 10,
+                received: 25_011
+            })
         );
     }
 
@@ -176,7 +220,13 @@ mod tests {
         s.apply(s.consume(2003).unwrap()); // stores 4..=2002: 1999 more, evicts 0 and 1
         assert_eq!(s.skipped.len(), MAX_MESSAGE_KEYS);
         assert_eq!(s.skipped.front().unwrap().iteration, 2);
-        assert_eq!(s.consume(1).err(), Some(ConsumeError::Duplicate { current: 2004, received: 1 }));
+        assert_eq!(
+            s.consume(1).err(),
+            Some(ConsumeError::Duplicate {
+                current: 2004,
+                received: 1
+            })
+        );
         assert!(s.consume(2).is_ok());
         s.apply(s.consume(5000).unwrap());
         assert_eq!(s.skipped.len(), MAX_MESSAGE_KEYS);
@@ -184,8 +234,14 @@ mod tests {
         assert_eq!(s.skipped.back().unwrap().iteration, 4999);
         let mut ck = ChainKey::new([9u8; 32], 0);
         let seeds: Vec<MessageKeySeed> = (0..5000).map(|_| (ck.seed(), ck.advance()).0).collect();
-        assert!(s.skipped.iter().all(|k| k.seed == seeds[k.iteration as usize]));
-        assert!(matches!(s.consume(2999), Err(ConsumeError::Duplicate { .. })));
+        assert!(s
+            .skipped
+            .iter()
+            .all(|k| k.seed == seeds[k.iteration as usize]));
+        assert!(matches!(
+            s.consume(2999),
+            Err(ConsumeError::Duplicate { .. })
+        ));
         assert!(s.consume(3000).is_ok());
     }
 
@@ -193,7 +249,13 @@ mod tests {
     fn the_last_iteration_cannot_be_consumed() {
         let s = state(u32::MAX - 1);
         assert!(s.consume(u32::MAX - 1).is_ok());
-        assert_eq!(s.consume(u32::MAX).err(), Some(ConsumeError::ChainExhausted));
-        assert_eq!(state(u32::MAX).consume(u32::MAX).err(), Some(ConsumeError::ChainExhausted));
+        assert_eq!(
+            s.consume(u32::MAX).err(),
+            Some(ConsumeError::ChainExhausted)
+        );
+        assert_eq!(
+            state(u32::MAX).consume(u32::MAX).err(),
+            Some(ConsumeError::ChainExhausted)
+        );
     }
 }

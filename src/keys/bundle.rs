@@ -1,7 +1,10 @@
 //! `PreKeyBundle`: what an initiator fetches from the server to start a
 //! session (keys-and-signatures.md §7).
 
-use super::{IdentityKey, KemPublicKey, KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord, PublicKey, SignedPreKeyId, SignedPreKeyRecord};
+use super::{
+    IdentityKey, KemPublicKey, KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord, PublicKey,
+    SignedPreKeyId, SignedPreKeyRecord,
+};
 use crate::address::DeviceId;
 
 /// Which signature in a bundle failed to verify.
@@ -86,11 +89,21 @@ impl PreKeyBundle {
     /// [`BundleError::SignatureValidationFailed`] naming the failing signature.
     pub fn verify(self) -> Result<VerifiedPreKeyBundle, BundleError> {
         let identity = self.identity_key.public_key();
-        if !identity.verify_signature(&self.signed_pre_key_public.serialize(), &self.signed_pre_key_signature) {
-            return Err(BundleError::SignatureValidationFailed(BundleSignature::SignedPreKey));
+        if !identity.verify_signature(
+            &self.signed_pre_key_public.serialize(),
+            &self.signed_pre_key_signature,
+        ) {
+            return Err(BundleError::SignatureValidationFailed(
+                BundleSignature::SignedPreKey,
+            ));
         }
-        if !identity.verify_signature(&self.kyber_pre_key_public.serialize(), &self.kyber_pre_key_signature) {
-            return Err(BundleError::SignatureValidationFailed(BundleSignature::KyberPreKey));
+        if !identity.verify_signature(
+            &self.kyber_pre_key_public.serialize(),
+            &self.kyber_pre_key_signature,
+        ) {
+            return Err(BundleError::SignatureValidationFailed(
+                BundleSignature::KyberPreKey,
+            ));
         }
         Ok(VerifiedPreKeyBundle(self))
     }

@@ -54,7 +54,9 @@ impl PublicKey {
     /// # Errors
     /// [`KeyError::BadKeyLength`] when `bytes` is not 32 bytes long.
     pub fn from_raw(bytes: &[u8]) -> Result<Self, KeyError> {
-        let raw: [u8; 32] = bytes.try_into().map_err(|_| KeyError::BadKeyLength(bytes.len()))?;
+        let raw: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| KeyError::BadKeyLength(bytes.len()))?;
         Ok(Self(raw))
     }
 
@@ -139,7 +141,9 @@ impl PrivateKey {
     /// # Errors
     /// [`KeyError::BadKeyLength`] when `bytes` is not 32 bytes long.
     pub fn deserialize(bytes: &[u8]) -> Result<Self, KeyError> {
-        let raw: &[u8; 32] = bytes.try_into().map_err(|_| KeyError::BadKeyLength(bytes.len()))?;
+        let raw: &[u8; 32] = bytes
+            .try_into()
+            .map_err(|_| KeyError::BadKeyLength(bytes.len()))?;
         let mut owned = Box::new(*raw);
         clamp(&mut owned);
         Ok(Self(owned))
@@ -154,7 +158,11 @@ impl PrivateKey {
     /// Derives the public key (X25519 of the base point).
     #[must_use]
     pub fn public_key(&self) -> PublicKey {
-        PublicKey(EdwardsPoint::mul_base_clamped(*self.0).to_montgomery().to_bytes())
+        PublicKey(
+            EdwardsPoint::mul_base_clamped(*self.0)
+                .to_montgomery()
+                .to_bytes(),
+        )
     }
 
     /// X25519 agreement with `their` key.
@@ -173,11 +181,19 @@ impl PrivateKey {
 
     /// Signs `message` with XEdDSA as libsignal does (Edwards sign bit in bit
     /// 511). Draws 64 bytes from `rng` in one call.
-    pub fn calculate_signature<R: CryptoRng + ?Sized>(&self, message: &[u8], rng: &mut R) -> [u8; SIGNATURE_LEN] {
+    pub fn calculate_signature<R: CryptoRng + ?Sized>(
+        &self,
+        message: &[u8],
+        rng: &mut R,
+    ) -> [u8; SIGNATURE_LEN] {
         xeddsa::sign(&self.0, &[message], rng)
     }
 
-    pub(crate) fn calculate_signature_parts<R: CryptoRng + ?Sized>(&self, parts: &[&[u8]], rng: &mut R) -> [u8; SIGNATURE_LEN] {
+    pub(crate) fn calculate_signature_parts<R: CryptoRng + ?Sized>(
+        &self,
+        parts: &[&[u8]],
+        rng: &mut R,
+    ) -> [u8; SIGNATURE_LEN] {
         xeddsa::sign(&self.0, parts, rng)
     }
 }
@@ -212,12 +228,17 @@ impl KeyPair {
     /// Completes a key pair from its private key.
     #[must_use]
     pub fn from_private(private_key: PrivateKey) -> Self {
-        Self { public_key: private_key.public_key(), private_key }
+        Self {
+            public_key: private_key.public_key(),
+            private_key,
+        }
     }
 }
 
 impl fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyPair").field("public_key", &self.public_key).finish_non_exhaustive()
+        f.debug_struct("KeyPair")
+            .field("public_key", &self.public_key)
+            .finish_non_exhaustive()
     }
 }

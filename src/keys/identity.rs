@@ -48,7 +48,8 @@ impl IdentityKey {
     #[must_use]
     pub fn verify_alternate_identity(&self, other: &IdentityKey, signature: &[u8]) -> bool {
         let other = other.serialize();
-        self.0.verify_signature_parts(&[&[0xff; 32], ALTERNATE_IDENTITY_PREFIX, &other], signature)
+        self.0
+            .verify_signature_parts(&[&[0xff; 32], ALTERNATE_IDENTITY_PREFIX, &other], signature)
     }
 }
 
@@ -95,7 +96,11 @@ impl IdentityKeyPair {
     }
 
     /// Signs `other` as this identity's alternate identity (PNI signature).
-    pub fn sign_alternate_identity<R: CryptoRng + ?Sized>(&self, other: &IdentityKey, rng: &mut R) -> [u8; SIGNATURE_LEN] {
+    pub fn sign_alternate_identity<R: CryptoRng + ?Sized>(
+        &self,
+        other: &IdentityKey,
+        rng: &mut R,
+    ) -> [u8; SIGNATURE_LEN] {
         let other = other.serialize();
         self.private_key
             .calculate_signature_parts(&[&[0xff; 32], ALTERNATE_IDENTITY_PREFIX, &other], rng)
@@ -120,19 +125,26 @@ impl IdentityKeyPair {
     /// [`KeyError::InvalidProtobufEncoding`], then the EC key errors, then
     /// [`KeyError::KeyPairMismatch`].
     pub fn deserialize(bytes: &[u8]) -> Result<Self, KeyError> {
-        let structure = IdentityKeyPairStructure::decode(bytes).map_err(|_| KeyError::InvalidProtobufEncoding)?;
+        let structure = IdentityKeyPairStructure::decode(bytes)
+            .map_err(|_| KeyError::InvalidProtobufEncoding)?;
         let identity_key = IdentityKey::deserialize(&structure.public_key)?;
         let private_key = PrivateKey::deserialize(&structure.private_key)?;
         if private_key.public_key() != identity_key.0 {
             return Err(KeyError::KeyPairMismatch);
         }
-        Ok(Self { identity_key, private_key })
+        Ok(Self {
+            identity_key,
+            private_key,
+        })
     }
 }
 
 impl From<KeyPair> for IdentityKeyPair {
     fn from(pair: KeyPair) -> Self {
-        Self { identity_key: IdentityKey(pair.public_key), private_key: pair.private_key }
+        Self {
+            identity_key: IdentityKey(pair.public_key),
+            private_key: pair.private_key,
+        }
     }
 }
 
@@ -144,6 +156,8 @@ impl From<PrivateKey> for IdentityKeyPair {
 
 impl fmt::Debug for IdentityKeyPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IdentityKeyPair").field("identity_key", &self.identity_key).finish_non_exhaustive()
+        f.debug_struct("IdentityKeyPair")
+            .field("identity_key", &self.identity_key)
+            .finish_non_exhaustive()
     }
 }

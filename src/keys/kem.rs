@@ -25,7 +25,11 @@ const EMBEDDED_PUBLIC_KEY_OFFSET: usize = 1536;
 /// A KEM shared secret, zeroized on drop.
 pub type KemSharedSecret = Zeroizing<[u8; 32]>;
 
-fn parse_typed(bytes: &[u8], raw_len: usize, length_error: fn(usize) -> KeyError) -> Result<&[u8], KeyError> {
+fn parse_typed(
+    bytes: &[u8],
+    raw_len: usize,
+    length_error: fn(usize) -> KeyError,
+) -> Result<&[u8], KeyError> {
     let (&kind, rest) = bytes.split_first().ok_or(KeyError::NoKeyTypeIdentifier)?;
     if kind != KYBER1024_TYPE {
         return Err(KeyError::BadKemKeyType(kind));
@@ -68,7 +72,10 @@ impl KemPublicKey {
 
     /// Encapsulates a fresh shared secret to this key, drawing 32 bytes from
     /// `rng` in one call.
-    pub fn encapsulate<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> (KemSharedSecret, KemCiphertext) {
+    pub fn encapsulate<R: CryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+    ) -> (KemSharedSecret, KemCiphertext) {
         let mut randomness = Zeroizing::new([0u8; 32]);
         rng.fill_bytes(&mut randomness[..]);
         let public = MlKem1024PublicKey::from(&*self.0);
@@ -154,7 +161,11 @@ impl KemCiphertext {
     /// [`KeyError::NoKeyTypeIdentifier`], [`KeyError::BadKemKeyType`] or
     /// [`KeyError::BadKemCiphertextLength`].
     pub fn deserialize(bytes: &[u8]) -> Result<Self, KeyError> {
-        let raw = parse_typed(bytes, KYBER1024_CIPHERTEXT_LEN, KeyError::BadKemCiphertextLength)?;
+        let raw = parse_typed(
+            bytes,
+            KYBER1024_CIPHERTEXT_LEN,
+            KeyError::BadKemCiphertextLength,
+        )?;
         let mut ct = Box::new([0u8; KYBER1024_CIPHERTEXT_LEN]);
         ct.copy_from_slice(raw);
         Ok(Self(ct))
@@ -169,7 +180,11 @@ impl KemCiphertext {
 
 impl fmt::Debug for KemCiphertext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "KemCiphertext(Kyber1024, {} bytes)", KYBER1024_CIPHERTEXT_LEN)
+        write!(
+            f,
+            "KemCiphertext(Kyber1024, {} bytes)",
+            KYBER1024_CIPHERTEXT_LEN
+        )
     }
 }
 
@@ -194,7 +209,10 @@ impl KemKeyPair {
         secret.copy_from_slice(pair.sk());
         let (mut libcrux_secret, _) = pair.into_parts();
         libcrux_secret[0..].zeroize();
-        Self { public_key: KemPublicKey(public), secret_key: KemSecretKey(secret) }
+        Self {
+            public_key: KemPublicKey(public),
+            secret_key: KemSecretKey(secret),
+        }
     }
 
     /// Pairs a public and a secret key, checking that the public key is the
@@ -202,16 +220,24 @@ impl KemKeyPair {
     ///
     /// # Errors
     /// [`KeyError::KeyPairMismatch`] when the two keys do not belong together.
-    pub fn from_parts(public_key: KemPublicKey, secret_key: KemSecretKey) -> Result<Self, KeyError> {
+    pub fn from_parts(
+        public_key: KemPublicKey,
+        secret_key: KemSecretKey,
+    ) -> Result<Self, KeyError> {
         if !bool::from(secret_key.embedded_public_key().ct_eq(&public_key.0[..])) {
             return Err(KeyError::KeyPairMismatch);
         }
-        Ok(Self { public_key, secret_key })
+        Ok(Self {
+            public_key,
+            secret_key,
+        })
     }
 }
 
 impl fmt::Debug for KemKeyPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KemKeyPair").field("public_key", &self.public_key).finish_non_exhaustive()
+        f.debug_struct("KemKeyPair")
+            .field("public_key", &self.public_key)
+            .finish_non_exhaustive()
     }
 }

@@ -9,13 +9,19 @@ mod prekeys;
 mod xeddsa;
 
 pub use bundle::{BundleError, BundleSignature, PreKeyBundle, VerifiedPreKeyBundle};
-pub use ec::{KeyPair, PrivateKey, PublicKey, EC_KEY_TYPE, EC_PRIVATE_KEY_LEN, EC_PUBLIC_KEY_LEN, SIGNATURE_LEN};
+pub use ec::{
+    KeyPair, PrivateKey, PublicKey, EC_KEY_TYPE, EC_PRIVATE_KEY_LEN, EC_PUBLIC_KEY_LEN,
+    SIGNATURE_LEN,
+};
 pub use identity::{IdentityKey, IdentityKeyPair};
 pub use kem::{
-    KemCiphertext, KemKeyPair, KemPublicKey, KemSecretKey, KemSharedSecret, KYBER1024_CIPHERTEXT_LEN,
-    KYBER1024_PUBLIC_KEY_LEN, KYBER1024_SECRET_KEY_LEN, KYBER1024_TYPE,
+    KemCiphertext, KemKeyPair, KemPublicKey, KemSecretKey, KemSharedSecret,
+    KYBER1024_CIPHERTEXT_LEN, KYBER1024_PUBLIC_KEY_LEN, KYBER1024_SECRET_KEY_LEN, KYBER1024_TYPE,
 };
-pub use prekeys::{KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord, RecordError, SignedPreKeyId, SignedPreKeyRecord, Timestamp};
+pub use prekeys::{
+    KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord, RecordError, SignedPreKeyId,
+    SignedPreKeyRecord, Timestamp,
+};
 
 /// A key could not be parsed or used. Texts follow libsignal's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -10,7 +10,10 @@ use prost::Message;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::{IdentityKeyPair, KemKeyPair, KemPublicKey, KemSecretKey, KeyError, KeyPair, PrivateKey, PublicKey, SIGNATURE_LEN};
+use super::{
+    IdentityKeyPair, KemKeyPair, KemPublicKey, KemSecretKey, KeyError, KeyPair, PrivateKey,
+    PublicKey, SIGNATURE_LEN,
+};
 use crate::proto::{PreKeyRecordStructure, SignedPreKeyRecordStructure};
 
 /// A stored pre-key record could not be parsed.
@@ -132,9 +135,13 @@ impl PreKeyRecord {
     /// # Errors
     /// [`RecordError::InvalidProtobufEncoding`] or [`RecordError::Key`].
     pub fn deserialize(bytes: &[u8]) -> Result<Self, RecordError> {
-        let structure = PreKeyRecordStructure::decode(bytes).map_err(|_| RecordError::InvalidProtobufEncoding)?;
+        let structure = PreKeyRecordStructure::decode(bytes)
+            .map_err(|_| RecordError::InvalidProtobufEncoding)?;
         let key_pair = ec_key_pair(&structure.public_key, &structure.private_key)?;
-        Ok(Self { id: PreKeyId(structure.id), key_pair })
+        Ok(Self {
+            id: PreKeyId(structure.id),
+            key_pair,
+        })
     }
 }
 
@@ -159,16 +166,36 @@ pub struct SignedPreKeyRecord {
 
 impl SignedPreKeyRecord {
     /// Generates a key pair and signs its serialized public key with `identity`.
-    pub fn generate<R: CryptoRng + ?Sized>(id: SignedPreKeyId, timestamp: Timestamp, identity: &IdentityKeyPair, rng: &mut R) -> Self {
+    pub fn generate<R: CryptoRng + ?Sized>(
+        id: SignedPreKeyId,
+        timestamp: Timestamp,
+        identity: &IdentityKeyPair,
+        rng: &mut R,
+    ) -> Self {
         let key_pair = KeyPair::generate(rng);
         let signature = identity.sign(&key_pair.public_key.serialize(), rng);
-        Self { id, key_pair, signature, timestamp }
+        Self {
+            id,
+            key_pair,
+            signature,
+            timestamp,
+        }
     }
 
     /// Assembles a record from existing parts (the signature is not checked).
     #[must_use]
-    pub fn new(id: SignedPreKeyId, timestamp: Timestamp, key_pair: KeyPair, signature: [u8; SIGNATURE_LEN]) -> Self {
-        Self { id, key_pair, signature, timestamp }
+    pub fn new(
+        id: SignedPreKeyId,
+        timestamp: Timestamp,
+        key_pair: KeyPair,
+        signature: [u8; SIGNATURE_LEN],
+    ) -> Self {
+        Self {
+            id,
+            key_pair,
+            signature,
+            timestamp,
+        }
     }
 
     /// The identifier.
@@ -254,16 +281,36 @@ pub struct KyberPreKeyRecord {
 
 impl KyberPreKeyRecord {
     /// Generates a Kyber-1024 key pair and signs its serialized public key.
-    pub fn generate<R: CryptoRng + ?Sized>(id: KyberPreKeyId, timestamp: Timestamp, identity: &IdentityKeyPair, rng: &mut R) -> Self {
+    pub fn generate<R: CryptoRng + ?Sized>(
+        id: KyberPreKeyId,
+        timestamp: Timestamp,
+        identity: &IdentityKeyPair,
+        rng: &mut R,
+    ) -> Self {
         let key_pair = KemKeyPair::generate(rng);
         let signature = identity.sign(&key_pair.public_key.serialize(), rng);
-        Self { id, key_pair, signature, timestamp }
+        Self {
+            id,
+            key_pair,
+            signature,
+            timestamp,
+        }
     }
 
     /// Assembles a record from existing parts (the signature is not checked).
     #[must_use]
-    pub fn new(id: KyberPreKeyId, timestamp: Timestamp, key_pair: KemKeyPair, signature: [u8; SIGNATURE_LEN]) -> Self {
-        Self { id, key_pair, signature, timestamp }
+    pub fn new(
+        id: KyberPreKeyId,
+        timestamp: Timestamp,
+        key_pair: KemKeyPair,
+        signature: [u8; SIGNATURE_LEN],
+    ) -> Self {
+        Self {
+            id,
+            key_pair,
+            signature,
+            timestamp,
+        }
     }
 
     /// The identifier.
@@ -300,7 +347,13 @@ impl KyberPreKeyRecord {
     #[must_use]
     pub fn serialize(&self) -> Zeroizing<Vec<u8>> {
         let secret = self.key_pair.secret_key.serialize();
-        encode_signed(self.id.0, self.key_pair.public_key.serialize(), secret.to_vec(), &self.signature, self.timestamp)
+        encode_signed(
+            self.id.0,
+            self.key_pair.public_key.serialize(),
+            secret.to_vec(),
+            &self.signature,
+            self.timestamp,
+        )
     }
 
     /// Parses libsignal's Kyber pre-key record bytes.
@@ -337,10 +390,19 @@ fn ec_key_pair(public: &[u8], private: &[u8]) -> Result<KeyPair, KeyError> {
     if private_key.public_key() != public_key {
         return Err(KeyError::KeyPairMismatch);
     }
-    Ok(KeyPair { public_key, private_key })
+    Ok(KeyPair {
+        public_key,
+        private_key,
+    })
 }
 
-fn encode_signed(id: u32, public_key: Vec<u8>, private_key: Vec<u8>, signature: &[u8; SIGNATURE_LEN], timestamp: Timestamp) -> Zeroizing<Vec<u8>> {
+fn encode_signed(
+    id: u32,
+    public_key: Vec<u8>,
+    private_key: Vec<u8>,
+    signature: &[u8; SIGNATURE_LEN],
+    timestamp: Timestamp,
+) -> Zeroizing<Vec<u8>> {
     let structure = SignedPreKeyRecordStructure {
         id,
         public_key,
@@ -355,7 +417,9 @@ fn decode_signed(bytes: &[u8]) -> Result<SignedPreKeyRecordStructure, RecordErro
     SignedPreKeyRecordStructure::decode(bytes).map_err(|_| RecordError::InvalidProtobufEncoding)
 }
 
-fn signature_of(structure: &SignedPreKeyRecordStructure) -> Result<[u8; SIGNATURE_LEN], RecordError> {
+fn signature_of(
+    structure: &SignedPreKeyRecordStructure,
+) -> Result<[u8; SIGNATURE_LEN], RecordError> {
     structure
         .signature
         .as_slice()

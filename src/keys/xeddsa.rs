@@ -21,7 +21,11 @@ const NONCE_PREFIX: [u8; 32] = {
     prefix
 };
 
-pub(super) fn sign<R: CryptoRng + ?Sized>(private: &[u8; 32], parts: &[&[u8]], rng: &mut R) -> [u8; 64] {
+pub(super) fn sign<R: CryptoRng + ?Sized>(
+    private: &[u8; 32],
+    parts: &[&[u8]],
+    rng: &mut R,
+) -> [u8; 64] {
     let mut z = Zeroizing::new([0u8; 64]);
     rng.fill_bytes(&mut z[..]);
 
@@ -90,7 +94,10 @@ mod tests {
     use crate::keys::{PrivateKey, PublicKey};
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     /// The two vectors of keys-and-signatures.md §3.4 (made by libsignal 0.103).
@@ -117,7 +124,10 @@ mod tests {
             let public = PublicKey::deserialize(&hex(public)).unwrap();
             assert_eq!(private.public_key(), public);
             let a = Scalar::from_bytes_mod_order(*private.serialize());
-            assert_eq!(EdwardsPoint::mul_base(&a).compress().to_bytes().to_vec(), hex(edwards));
+            assert_eq!(
+                EdwardsPoint::mul_base(&a).compress().to_bytes().to_vec(),
+                hex(edwards)
+            );
             let sig = hex(signature);
             assert!(public.verify_signature(&hex(message), &sig));
             let mut flipped = sig.clone();

@@ -42,12 +42,18 @@ impl PreKeySignalMessage {
     /// # Errors
     /// [`MessageError`] for every malformed case, in libsignal's order.
     pub fn deserialize(bytes: &[u8]) -> Result<Self, MessageError> {
-        let (&first, body) = bytes.split_first().ok_or(MessageError::CiphertextMessageTooShort(0))?;
+        let (&first, body) = bytes
+            .split_first()
+            .ok_or(MessageError::CiphertextMessageTooShort(0))?;
         let version = check_version(first)?;
-        let proto = PreKeySignalMessageProto::decode(body).map_err(|_| MessageError::InvalidProtobufEncoding)?;
-        let (Some(base_key), Some(identity_key), Some(message), Some(signed_pre_key_id)) =
-            (proto.base_key, proto.identity_key, proto.message, proto.signed_pre_key_id)
-        else {
+        let proto = PreKeySignalMessageProto::decode(body)
+            .map_err(|_| MessageError::InvalidProtobufEncoding)?;
+        let (Some(base_key), Some(identity_key), Some(message), Some(signed_pre_key_id)) = (
+            proto.base_key,
+            proto.identity_key,
+            proto.message,
+            proto.signed_pre_key_id,
+        ) else {
             return Err(MessageError::InvalidProtobufEncoding);
         };
         let base_key = PublicKey::deserialize(&base_key)?;
@@ -91,7 +97,9 @@ impl PreKeySignalMessage {
             registration_id: parts.registration_id,
             pre_key_id: parts.pre_key_id,
             signed_pre_key_id: parts.signed_pre_key_id,
-            kyber: proto.kyber_ciphertext.map(|ct| (parts.kyber_pre_key_id, ct)),
+            kyber: proto
+                .kyber_ciphertext
+                .map(|ct| (parts.kyber_pre_key_id, ct)),
             base_key: parts.base_key,
             identity_key: parts.identity_key,
             message,

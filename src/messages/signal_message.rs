@@ -51,8 +51,11 @@ impl SignalMessage {
         }
         let version = check_version(bytes[0])?;
         let body = &bytes[1..bytes.len() - MAC_LEN];
-        let proto = SignalMessageProto::decode(body).map_err(|_| MessageError::InvalidProtobufEncoding)?;
-        let (Some(ratchet_key), Some(counter), Some(ciphertext)) = (proto.ratchet_key, proto.counter, proto.ciphertext) else {
+        let proto =
+            SignalMessageProto::decode(body).map_err(|_| MessageError::InvalidProtobufEncoding)?;
+        let (Some(ratchet_key), Some(counter), Some(ciphertext)) =
+            (proto.ratchet_key, proto.counter, proto.ciphertext)
+        else {
             return Err(MessageError::InvalidProtobufEncoding);
         };
         Ok(Self {
@@ -81,9 +84,19 @@ impl SignalMessage {
         serialized.push(version_byte(parts.version));
         // Encoding into a Vec cannot run out of space.
         let _ = proto.encode(&mut serialized);
-        let mac = compute_mac(mac_key, parts.sender_identity, parts.receiver_identity, &serialized);
+        let mac = compute_mac(
+            mac_key,
+            parts.sender_identity,
+            parts.receiver_identity,
+            &serialized,
+        );
         serialized.extend_from_slice(&mac);
-        let SignalMessageProto { ciphertext, pq_ratchet, addresses, .. } = proto;
+        let SignalMessageProto {
+            ciphertext,
+            pq_ratchet,
+            addresses,
+            ..
+        } = proto;
         Self {
             version: parts.version,
             ratchet_key: parts.ratchet_key,
@@ -97,7 +110,12 @@ impl SignalMessage {
     }
 
     /// Checks the truncated MAC in constant time.
-    pub(crate) fn verify_mac(&self, mac_key: &[u8; 32], sender: &IdentityKey, receiver: &IdentityKey) -> bool {
+    pub(crate) fn verify_mac(
+        &self,
+        mac_key: &[u8; 32],
+        sender: &IdentityKey,
+        receiver: &IdentityKey,
+    ) -> bool {
         let split = self.serialized.len() - MAC_LEN;
         let expected = compute_mac(mac_key, sender, receiver, &self.serialized[..split]);
         expected.ct_eq(&self.serialized[split..]).into()
@@ -152,8 +170,16 @@ impl SignalMessage {
     }
 }
 
-fn compute_mac(mac_key: &[u8; 32], sender: &IdentityKey, receiver: &IdentityKey, message: &[u8]) -> [u8; MAC_LEN] {
-    let full = hmac_sha256(mac_key, &[&sender.serialize(), &receiver.serialize(), message]);
+fn compute_mac(
+    mac_key: &[u8; 32],
+    sender: &IdentityKey,
+    receiver: &IdentityKey,
+    message: &[u8],
+) -> [u8; MAC_LEN] {
+    let full = hmac_sha256(
+        mac_key,
+        &[&sender.serialize(), &receiver.serialize(), message],
+    );
     let mut mac = [0u8; MAC_LEN];
     mac.copy_from_slice(&full[..MAC_LEN]);
     mac

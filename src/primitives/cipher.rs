@@ -2,7 +2,9 @@
 //! cipher), AES-256-GCM, AES-256-CTR (sealed sender v1) and AES-256-GCM-SIV
 //! (sealed sender v2).
 
-use aes::cipher::{block_padding::Pkcs7, BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, StreamCipher};
+use aes::cipher::{
+    block_padding::Pkcs7, BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, StreamCipher,
+};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 
 /// A symmetric decryption failed. The variants carry no secret data.
@@ -45,7 +47,11 @@ pub fn aes256_cbc_encrypt(key: &[u8; 32], iv: &[u8; 16], plaintext: &[u8]) -> Ve
 ///
 /// # Errors
 /// [`CipherError::BadCiphertextLength`] or [`CipherError::BadPadding`].
-pub fn aes256_cbc_decrypt(key: &[u8; 32], iv: &[u8; 16], ciphertext: &[u8]) -> Result<Vec<u8>, CipherError> {
+pub fn aes256_cbc_decrypt(
+    key: &[u8; 32],
+    iv: &[u8; 16],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, CipherError> {
     if ciphertext.is_empty() || ciphertext.len() % BLOCK != 0 {
         return Err(CipherError::BadCiphertextLength(ciphertext.len()));
     }
@@ -64,12 +70,23 @@ pub fn aes256_cbc_decrypt(key: &[u8; 32], iv: &[u8; 16], ciphertext: &[u8]) -> R
 
 /// AES-256-GCM encryption with a 12-byte nonce; the 16-byte tag is appended.
 #[must_use]
-pub fn aes256_gcm_encrypt(key: &[u8; 32], nonce: &[u8; 12], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+pub fn aes256_gcm_encrypt(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Vec<u8> {
     let cipher = aes_gcm::Aes256Gcm::new(key.into());
     // Encryption only fails for plaintexts over 64 GiB, which a `&[u8]` on
     // supported targets cannot reach in practice; return empty rather than panic.
     cipher
-        .encrypt(nonce.into(), Payload { msg: plaintext, aad })
+        .encrypt(
+            nonce.into(),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .unwrap_or_default()
 }
 
@@ -77,10 +94,21 @@ pub fn aes256_gcm_encrypt(key: &[u8; 32], nonce: &[u8; 12], aad: &[u8], plaintex
 ///
 /// # Errors
 /// [`CipherError::AuthenticationFailed`] when the tag does not verify.
-pub fn aes256_gcm_decrypt(key: &[u8; 32], nonce: &[u8; 12], aad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, CipherError> {
+pub fn aes256_gcm_decrypt(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, CipherError> {
     let cipher = aes_gcm::Aes256Gcm::new(key.into());
     cipher
-        .decrypt(nonce.into(), Payload { msg: ciphertext, aad })
+        .decrypt(
+            nonce.into(),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
         .map_err(|_| CipherError::AuthenticationFailed)
 }
 
@@ -93,7 +121,11 @@ pub fn aes256_gcm_decrypt(key: &[u8; 32], nonce: &[u8; 12], aad: &[u8], cipherte
 /// # Errors
 /// [`CipherError::KeystreamExhausted`] when `data` needs more blocks than the
 /// counter has left; `data` is then unchanged.
-pub fn aes256_ctr(key: &[u8; 32], initial_block: &[u8; 16], data: &mut [u8]) -> Result<(), CipherError> {
+pub fn aes256_ctr(
+    key: &[u8; 32],
+    initial_block: &[u8; 16],
+    data: &mut [u8],
+) -> Result<(), CipherError> {
     let mut cipher = ctr::Ctr32BE::<aes::Aes256>::new(key.into(), initial_block.into());
     // `try_apply_keystream` checks the remaining keystream before touching
     // the buffer.
@@ -105,12 +137,23 @@ pub fn aes256_ctr(key: &[u8; 32], initial_block: &[u8; 16], data: &mut [u8]) -> 
 /// AES-256-GCM-SIV (RFC 8452) encryption with a 12-byte nonce; the 16-byte
 /// tag is appended.
 #[must_use]
-pub fn aes256_gcm_siv_encrypt(key: &[u8; 32], nonce: &[u8; 12], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+pub fn aes256_gcm_siv_encrypt(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Vec<u8> {
     let cipher = aes_gcm_siv::Aes256GcmSiv::new(key.into());
     // Encryption only fails for inputs over 2^36 bytes (RFC 8452 §6), which
     // no caller reaches; return empty rather than panic.
     cipher
-        .encrypt(nonce.into(), Payload { msg: plaintext, aad })
+        .encrypt(
+            nonce.into(),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .unwrap_or_default()
 }
 
@@ -120,10 +163,21 @@ pub fn aes256_gcm_siv_encrypt(key: &[u8; 32], nonce: &[u8; 12], aad: &[u8], plai
 /// # Errors
 /// [`CipherError::AuthenticationFailed`] when the tag does not verify or the
 /// input is shorter than the tag.
-pub fn aes256_gcm_siv_decrypt(key: &[u8; 32], nonce: &[u8; 12], aad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, CipherError> {
+pub fn aes256_gcm_siv_decrypt(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, CipherError> {
     let cipher = aes_gcm_siv::Aes256GcmSiv::new(key.into());
     cipher
-        .decrypt(nonce.into(), Payload { msg: ciphertext, aad })
+        .decrypt(
+            nonce.into(),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
         .map_err(|_| CipherError::AuthenticationFailed)
 }
 
@@ -132,7 +186,10 @@ mod tests {
     use super::*;
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     /// NIST SP 800-38A F.5.5 (CTR-AES256.Encrypt): a counter block whose
@@ -140,7 +197,9 @@ mod tests {
     /// counters agree.
     #[test]
     fn ctr_matches_sp800_38a() {
-        let key: [u8; 32] = hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4").try_into().unwrap();
+        let key: [u8; 32] = hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4")
+            .try_into()
+            .unwrap();
         let iv: [u8; 16] = hex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff").try_into().unwrap();
         let plaintext = hex(concat!(
             "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51",
@@ -174,14 +233,28 @@ mod tests {
     /// sealed-sender.md §9.4: the GCM-SIV known answer with the v2 key `K`.
     #[test]
     fn gcm_siv_matches_the_sealed_sender_kat() {
-        let key: [u8; 32] = hex("ce00d80680b96e4a2732b84bb85a9c28283ef1d6719aaad38f7d282aca0f7674").try_into().unwrap();
+        let key: [u8; 32] = hex("ce00d80680b96e4a2732b84bb85a9c28283ef1d6719aaad38f7d282aca0f7674")
+            .try_into()
+            .unwrap();
         let plaintext = hex("00112233445566778899aabbccddeeff0011");
         let sealed = aes256_gcm_siv_encrypt(&key, &[0; 12], b"", &plaintext);
-        assert_eq!(sealed, hex("764a6a6f8aaba4e15b60c053dba31608b8a6b4a9de005520ae3b77840352296ddefd"));
-        assert_eq!(aes256_gcm_siv_decrypt(&key, &[0; 12], b"", &sealed).unwrap(), plaintext);
+        assert_eq!(
+            sealed,
+            hex("764a6a6f8aaba4e15b60c053dba31608b8a6b4a9de005520ae3b77840352296ddefd")
+        );
+        assert_eq!(
+            aes256_gcm_siv_decrypt(&key, &[0; 12], b"", &sealed).unwrap(),
+            plaintext
+        );
         let mut bad = sealed.clone();
         bad[0] ^= 1;
-        assert_eq!(aes256_gcm_siv_decrypt(&key, &[0; 12], b"", &bad), Err(CipherError::AuthenticationFailed));
-        assert_eq!(aes256_gcm_siv_decrypt(&key, &[0; 12], b"", &sealed[..15]), Err(CipherError::AuthenticationFailed));
+        assert_eq!(
+            aes256_gcm_siv_decrypt(&key, &[0; 12], b"", &bad),
+            Err(CipherError::AuthenticationFailed)
+        );
+        assert_eq!(
+            aes256_gcm_siv_decrypt(&key, &[0; 12], b"", &sealed[..15]),
+            Err(CipherError::AuthenticationFailed)
+        );
     }
 }

@@ -13,7 +13,12 @@ pub struct HkdfError(pub usize);
 ///
 /// # Errors
 /// [`HkdfError`] when `out` is longer than 8160 bytes.
-pub fn hkdf_sha256(salt: Option<&[u8]>, ikm: &[u8], info: &[u8], out: &mut [u8]) -> Result<(), HkdfError> {
+pub fn hkdf_sha256(
+    salt: Option<&[u8]>,
+    ikm: &[u8],
+    info: &[u8],
+    out: &mut [u8],
+) -> Result<(), HkdfError> {
     hkdf::Hkdf::<Sha256>::new(salt, ikm)
         .expand(info, out)
         .map_err(|_| HkdfError(out.len()))

@@ -7,8 +7,8 @@ mod cipher;
 mod kdf;
 
 pub use cipher::{
-    aes256_cbc_decrypt, aes256_cbc_encrypt, aes256_ctr, aes256_gcm_decrypt, aes256_gcm_encrypt, aes256_gcm_siv_decrypt,
-    aes256_gcm_siv_encrypt, CipherError,
+    aes256_cbc_decrypt, aes256_cbc_encrypt, aes256_ctr, aes256_gcm_decrypt, aes256_gcm_encrypt,
+    aes256_gcm_siv_decrypt, aes256_gcm_siv_encrypt, CipherError,
 };
 pub use kdf::{hkdf_sha256, hmac_sha256, HkdfError};
 

@@ -53,35 +53,67 @@ pub(crate) enum ConsumeError {
 #[derive(Debug)]
 pub(crate) enum Consumed {
     /// A stored skipped key, at this position of the skipped list.
-    Skipped { position: usize, seed: MessageKeySeed },
+    Skipped {
+        position: usize,
+        seed: MessageKeySeed,
+    },
     /// The chain moves forward: the seed for the counter, the new chain key,
     /// and the skipped keys to store (ascending index order, already limited
     /// to the newest [`MAX_MESSAGE_KEYS`]).
-    Advanced { seed: MessageKeySeed, chain_key: ChainKey, skipped: Vec<SkippedKey> },
+    Advanced {
+        seed: MessageKeySeed,
+        chain_key: ChainKey,
+        skipped: Vec<SkippedKey>,
+    },
 }
 
 impl ReceiverChain {
     pub(crate) fn new(ratchet_key: PublicKey, chain_key: ChainKey) -> Self {
-        Self { ratchet_key, chain_key, skipped: VecDeque::new() }
+        Self {
+            ratchet_key,
+            chain_key,
+            skipped: VecDeque::new(),
+        }
     }
 
     /// Works out the seed for `counter` without changing the chain.
-    pub(crate) fn consume(&self, counter: u32, unlimited_jump: bool) -> Result<Consumed, ConsumeError> {
+    pub(crate) fn consume(
+        &self,
+        counter: u32,
+        unlimited_jump: bool,
+    ) -> Result<Consumed, ConsumeError> {
         let next = self.chain_key.index();
         if counter < next {
             // Indices decrease from front to back.
             return match self.skipped.binary_search_by(|k| counter.cmp(&k.index)) {
-                Ok(position) => Ok(Consumed::Skipped { position, seed: self.skipped[position].seed.clone() }),
-                Err(_) => Err(ConsumeError::Duplicate { chain_index: next, counter }),
+                Ok(position) => Ok(Consumed::Skipped {
+                    position,
+                    seed: self.skipped[position].seed.clone(),
+                }),
+                Err(_) => Err(ConsumeError::Duplicate {
+                    chain_index: next,
+                    counter,
+                }),
             };
         }
         let jump = counter - next;
         if jump > MAX_FORWARD_JUMPS && !unlimited_jump {
             return Err(ConsumeError::TooFarInFuture);
         }
-        let walk = self.chain_key.walk_to(counter, MAX_MESSAGE_KEYS).ok_or(ConsumeError::ChainExhausted)?;
-        let skipped = walk.skipped.into_iter().map(|(index, seed)| SkippedKey { index, seed }).collect();
-        Ok(Consumed::Advanced { seed: walk.seed, chain_key: walk.next, skipped })
+        let walk = self
+            .chain_key
+            .walk_to(counter, MAX_MESSAGE_KEYS)
+            .ok_or(ConsumeError::ChainExhausted)?;
+        let skipped = walk
+            .skipped
+            .into_iter()
+            .map(|(index, seed)| SkippedKey { index, seed })
+            .collect();
+        Ok(Consumed::Advanced {
+            seed: walk.seed,
+            chain_key: walk.next,
+            skipped,
+        })
     }
 
     /// Applies a [`Consumed`] computed by [`Self::consume`] on this chain.
@@ -90,7 +122,9 @@ impl ReceiverChain {
             Consumed::Skipped { position, .. } => {
                 self.skipped.remove(position);
             }
-            Consumed::Advanced { chain_key, skipped, .. } => {
+            Consumed::Advanced {
+                chain_key, skipped, ..
+            } => {
                 for key in skipped {
                     self.skipped.push_front(key);
                 }
@@ -123,7 +157,9 @@ mod tests {
     fn skipped_keys_are_kept_newest_first_and_trimmed() {
         let mut c = chain();
         let consumed = c.consume(2002, false).unwrap();
-        let Consumed::Advanced { seed, .. } = &consumed else { panic!("expected advance") };
+        let Consumed::Advanced { seed, .. } = &consumed else {
+            panic!("expected advance")
+        };
         assert_eq!(*seed, seed_at(2002));
         c.apply(consumed);
         assert_eq!(c.chain_key.index(), 2003);
@@ -131,19 +167,36 @@ mod tests {
         assert_eq!(c.skipped.front().unwrap().index, 2001);
         assert_eq!(c.skipped.back().unwrap().index, 2);
         // The two oldest were trimmed: reported as duplicates, as libsignal does.
-        assert_eq!(c.consume(1, false).unwrap_err(), ConsumeError::Duplicate { chain_index: 2003, counter: 1 });
+        assert_eq!(
+            c.consume(1, false).unwrap_err(),
+            ConsumeError::Duplicate {
+                chain_index: 2003,
+                counter: 1
+            }
+        );
         let stored = c.consume(500, false).unwrap();
-        let Consumed::Skipped { seed, .. } = &stored else { panic!("expected stored key") };
+        let Consumed::Skipped { seed, .. } = &stored else {
+            panic!("expected stored key")
+        };
         assert_eq!(*seed, seed_at(500));
         c.apply(stored);
-        assert_eq!(c.consume(500, false).unwrap_err(), ConsumeError::Duplicate { chain_index: 2003, counter: 500 });
+        assert_eq!(
+            c.consume(500, false).unwrap_err(),
+            ConsumeError::Duplicate {
+                chain_index: 2003,
+                counter: 500
+            }
+        );
     }
 
     #[test]
     fn forward_jump_limit() {
         let c = chain();
         assert!(c.consume(MAX_FORWARD_JUMPS, false).is_ok());
-        assert_eq!(c.consume(MAX_FORWARD_JUMPS + 1, false).unwrap_err(), ConsumeError::TooFarInFuture);
+        assert_eq!(
+            c.consume(MAX_FORWARD_JUMPS + 1, false).unwrap_err(),
+            ConsumeError::TooFarInFuture
+        );
         assert!(c.consume(MAX_FORWARD_JUMPS + 1, true).is_ok());
     }
 }

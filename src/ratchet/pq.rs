@@ -17,13 +17,21 @@ use crate::spqr::{Params, Version};
 
 /// The SPQR state of a new session, from the PQXDH `spqr_auth` key. Note-to-
 /// self sessions have no forward-jump limit, as in the Double Ratchet.
-pub(crate) fn initial_state(auth_key: &[u8; 32], direction: Direction, self_session: bool) -> SpqrState {
+pub(crate) fn initial_state(
+    auth_key: &[u8; 32],
+    direction: Direction,
+    self_session: bool,
+) -> SpqrState {
     SpqrState::initial(&Params {
         auth_key: *auth_key,
         direction,
         version: Version::V1,
         min_version: Version::V1,
-        max_jump: if self_session { u32::MAX } else { MAX_FORWARD_JUMPS },
+        max_jump: if self_session {
+            u32::MAX
+        } else {
+            MAX_FORWARD_JUMPS
+        },
         max_ooo_keys: MAX_MESSAGE_KEYS as u32,
     })
 }

@@ -8,11 +8,13 @@ use zeroize::Zeroizing;
 use super::chains::{ConsumeError, Consumed, ReceiverChain, SenderChain, MAX_RECEIVER_CHAINS};
 use super::keys::{MessageKeys, RootKey};
 use super::pq::SpqrState;
-use crate::spqr::SpqrUpdate;
-use crate::keys::{IdentityKey, KeyError, KeyPair, KyberPreKeyId, PreKeyId, PublicKey, SignedPreKeyId};
+use crate::keys::{
+    IdentityKey, KeyError, KeyPair, KyberPreKeyId, PreKeyId, PublicKey, SignedPreKeyId,
+};
 use crate::messages::signal_message::SignalMessageParts;
 use crate::messages::SignalMessage;
 use crate::primitives::{aes256_cbc_decrypt, aes256_cbc_encrypt};
+use crate::spqr::SpqrUpdate;
 
 /// Pre-key data an initiator keeps until the session is acknowledged.
 #[derive(Clone)]
@@ -76,7 +78,13 @@ pub(crate) enum StateError {
 impl From<ConsumeError> for StateError {
     fn from(e: ConsumeError) -> Self {
         match e {
-            ConsumeError::Duplicate { chain_index, counter } => Self::Duplicate { chain_index, counter },
+            ConsumeError::Duplicate {
+                chain_index,
+                counter,
+            } => Self::Duplicate {
+                chain_index,
+                counter,
+            },
             ConsumeError::TooFarInFuture => Self::TooFarInFuture,
             ConsumeError::ChainExhausted => Self::ChainExhausted,
         }
@@ -97,8 +105,17 @@ pub(crate) struct DecryptUpdate {
 }
 
 enum ChainUpdate {
-    Existing { chain: usize, consumed: Consumed },
-    Ratchet { root_key: RootKey, receiver: ReceiverChain, consumed: Consumed, sender: SenderChain, previous_counter: u32 },
+    Existing {
+        chain: usize,
+        consumed: Consumed,
+    },
+    Ratchet {
+        root_key: RootKey,
+        receiver: ReceiverChain,
+        consumed: Consumed,
+        sender: SenderChain,
+        previous_counter: u32,
+    },
 }
 
 /// The session-independent context of a decryption.
@@ -119,7 +136,10 @@ impl SessionState {
         addresses: Option<Vec<u8>>,
         rng: &mut R,
     ) -> Result<SignalMessage, StateError> {
-        let sender = self.sender_chain.as_ref().ok_or(StateError::MissingSenderChain)?;
+        let sender = self
+            .sender_chain
+            .as_ref()
+            .ok_or(StateError::MissingSenderChain)?;
         let next_chain_key = sender.chain_key.next().ok_or(StateError::ChainExhausted)?;
         let pq = self.pq.send(rng).map_err(|_| StateError::PqRatchet)?;
         let pq_key = pq.key.map(Zeroizing::new);
@@ -158,26 +178,58 @@ impl SessionState {
             return Err(StateError::VersionMismatch);
         }
         let their_ratchet = message.ratchet_key();
-        let (chain, seed) = match self.receiver_chains.iter().position(|c| c.ratchet_key == *their_ratchet) {
+        let (chain, seed) = match self
+            .receiver_chains
+            .iter()
+            .position(|c| c.ratchet_key == *their_ratchet)
+        {
             Some(index) => {
-                let consumed = self.receiver_chains[index].consume(message.counter(), context.self_session)?;
+                let consumed =
+                    self.receiver_chains[index].consume(message.counter(), context.self_session)?;
                 let seed = consumed_seed(&consumed);
-                (ChainUpdate::Existing { chain: index, consumed }, seed)
+                (
+                    ChainUpdate::Existing {
+                        chain: index,
+                        consumed,
+                    },
+                    seed,
+                )
             }
             None => {
-                let sender = self.sender_chain.as_ref().ok_or(StateError::MissingSenderChain)?;
-                let (root_key, receive_key) = self.root_key.create_chain(their_ratchet, &sender.ratchet_key.private_key)?;
+                let sender = self
+                    .sender_chain
+                    .as_ref()
+                    .ok_or(StateError::MissingSenderChain)?;
+                let (root_key, receive_key) = self
+                    .root_key
+                    .create_chain(their_ratchet, &sender.ratchet_key.private_key)?;
                 let new_ratchet = KeyPair::generate(rng);
-                let (root_key, send_key) = root_key.create_chain(their_ratchet, &new_ratchet.private_key)?;
+                let (root_key, send_key) =
+                    root_key.create_chain(their_ratchet, &new_ratchet.private_key)?;
                 let receiver = ReceiverChain::new(*their_ratchet, receive_key);
                 let consumed = receiver.consume(message.counter(), context.self_session)?;
                 let seed = consumed_seed(&consumed);
                 let previous_counter = sender.chain_key.index().saturating_sub(1);
-                let sender = SenderChain { ratchet_key: new_ratchet, chain_key: send_key };
-                (ChainUpdate::Ratchet { root_key, receiver, consumed, sender, previous_counter }, seed)
+                let sender = SenderChain {
+                    ratchet_key: new_ratchet,
+                    chain_key: send_key,
+                };
+                (
+                    ChainUpdate::Ratchet {
+                        root_key,
+                        receiver,
+                        consumed,
+                        sender,
+                        previous_counter,
+                    },
+                    seed,
+                )
             }
         };
-        let pq = self.pq.recv(message.pq_ratchet()).map_err(|_| StateError::PqRatchet)?;
+        let pq = self
+            .pq
+            .recv(message.pq_ratchet())
+            .map_err(|_| StateError::PqRatchet)?;
         let pq_key = pq.key.map(Zeroizing::new);
         let keys = MessageKeys::derive(&seed, pq_key.as_deref());
         if !message.verify_mac(&keys.mac_key, &self.remote_identity, &self.local_identity) {
@@ -185,13 +237,22 @@ impl SessionState {
         }
         if let Some(addresses) = message.addresses() {
             // A message that binds addresses must name exactly these two.
-            let matches = context.expected_addresses.is_some_and(|expected| addresses == expected.as_slice());
+            let matches = context
+                .expected_addresses
+                .is_some_and(|expected| addresses == expected.as_slice());
             if !matches {
                 return Err(StateError::AddressMismatch);
             }
         }
-        let plaintext = aes256_cbc_decrypt(&keys.cipher_key, &keys.iv, message.body()).map_err(|_| StateError::BadCiphertext)?;
-        Ok((plaintext, DecryptUpdate { chain, pq: pq.update }))
+        let plaintext = aes256_cbc_decrypt(&keys.cipher_key, &keys.iv, message.body())
+            .map_err(|_| StateError::BadCiphertext)?;
+        Ok((
+            plaintext,
+            DecryptUpdate {
+                chain,
+                pq: pq.update,
+            },
+        ))
     }
 
     /// Commits a successful decryption; the session is now acknowledged.
@@ -202,7 +263,13 @@ impl SessionState {
                     receiver.apply(consumed);
                 }
             }
-            ChainUpdate::Ratchet { root_key, mut receiver, consumed, sender, previous_counter } => {
+            ChainUpdate::Ratchet {
+                root_key,
+                mut receiver,
+                consumed,
+                sender,
+                previous_counter,
+            } => {
                 receiver.apply(consumed);
                 self.receiver_chains.push(receiver);
                 if self.receiver_chains.len() > MAX_RECEIVER_CHAINS {

@@ -100,16 +100,35 @@ impl UnidentifiedSenderMessageContent {
             content: Some(contents.clone()),
             // The hint travels as a protobuf enum (int32); values above
             // i32::MAX wrap to negative numbers and wrap back on decoding.
-            content_hint: (content_hint != ContentHint::Default).then(|| content_hint.to_u32() as i32),
+            content_hint: (content_hint != ContentHint::Default)
+                .then(|| content_hint.to_u32() as i32),
             group_id: group_id.clone().filter(|g| !g.is_empty()),
         };
-        Self { serialized: proto.encode_to_vec(), message_type, sender, contents, content_hint, group_id }
+        Self {
+            serialized: proto.encode_to_vec(),
+            message_type,
+            sender,
+            contents,
+            content_hint,
+            group_id,
+        }
     }
 
     /// Wraps a 1:1 message from [`crate::session::SessionRecord::encrypt`].
     #[must_use]
-    pub fn from_message(message: &CiphertextMessage, sender: SenderCertificate, content_hint: ContentHint, group_id: Option<Vec<u8>>) -> Self {
-        Self::new(message.message_type(), sender, message.serialized().to_vec(), content_hint, group_id)
+    pub fn from_message(
+        message: &CiphertextMessage,
+        sender: SenderCertificate,
+        content_hint: ContentHint,
+        group_id: Option<Vec<u8>>,
+    ) -> Self {
+        Self::new(
+            message.message_type(),
+            sender,
+            message.serialized().to_vec(),
+            content_hint,
+            group_id,
+        )
     }
 
     /// Parses a serialized content, including its sender certificate.
@@ -119,18 +138,24 @@ impl UnidentifiedSenderMessageContent {
     /// a missing `type`, `senderCertificate` or `content`, or an unknown
     /// type; the sender certificate's parse errors.
     pub fn deserialize(bytes: &[u8]) -> Result<Self, CertificateError> {
-        let proto = ContentProto::decode(bytes).map_err(|_| CertificateError::InvalidProtobufEncoding)?;
-        let (Some(kind), Some(certificate), Some(contents)) = (proto.r#type, proto.sender_certificate, proto.content) else {
+        let proto =
+            ContentProto::decode(bytes).map_err(|_| CertificateError::InvalidProtobufEncoding)?;
+        let (Some(kind), Some(certificate), Some(contents)) =
+            (proto.r#type, proto.sender_certificate, proto.content)
+        else {
             return Err(CertificateError::InvalidProtobufEncoding);
         };
-        let message_type = message_type_from_wire(kind).ok_or(CertificateError::InvalidProtobufEncoding)?;
+        let message_type =
+            message_type_from_wire(kind).ok_or(CertificateError::InvalidProtobufEncoding)?;
         let sender = SenderCertificate::deserialize(&certificate)?;
         Ok(Self {
             serialized: bytes.to_vec(),
             message_type,
             sender,
             contents,
-            content_hint: proto.content_hint.map_or(ContentHint::Default, |h| ContentHint::from_u32(h as u32)),
+            content_hint: proto
+                .content_hint
+                .map_or(ContentHint::Default, |h| ContentHint::from_u32(h as u32)),
             group_id: proto.group_id,
         })
     }
@@ -178,7 +203,10 @@ mod tests {
     use crate::sealed_sender::proto::SignedCertificate;
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     pub(crate) const SPEC_CONTENT: &str = concat!(
@@ -216,7 +244,10 @@ mod tests {
 
     fn certificate() -> SenderCertificate {
         let spec = hex(SPEC_CONTENT);
-        UnidentifiedSenderMessageContent::deserialize(&spec).unwrap().sender().clone()
+        UnidentifiedSenderMessageContent::deserialize(&spec)
+            .unwrap()
+            .sender()
+            .clone()
     }
 
     /// §3: types, hints and group IDs on both sides of the wire.
@@ -229,26 +260,71 @@ mod tests {
             (CiphertextMessageType::SenderKey, 7),
             (CiphertextMessageType::Plaintext, 8),
         ] {
-            let made = UnidentifiedSenderMessageContent::new(kind, cert.clone(), vec![1, 2], ContentHint::Resendable, Some(vec![9; 3]));
+            let made = UnidentifiedSenderMessageContent::new(
+                kind,
+                cert.clone(),
+                vec![1, 2],
+                ContentHint::Resendable,
+                Some(vec![9; 3]),
+            );
             assert_eq!(made.serialized()[..2], [0x08, wire]);
             let parsed = UnidentifiedSenderMessageContent::deserialize(made.serialized()).unwrap();
             assert_eq!(parsed, made);
         }
-        for hint in [ContentHint::Default, ContentHint::Resendable, ContentHint::Implicit, ContentHint::Unknown(7), ContentHint::Unknown(u32::MAX)] {
-            let made = UnidentifiedSenderMessageContent::new(CiphertextMessageType::Whisper, cert.clone(), vec![], hint, None);
-            assert_eq!(UnidentifiedSenderMessageContent::deserialize(made.serialized()).unwrap().content_hint(), hint);
+        for hint in [
+            ContentHint::Default,
+            ContentHint::Resendable,
+            ContentHint::Implicit,
+            ContentHint::Unknown(7),
+            ContentHint::Unknown(u32::MAX),
+        ] {
+            let made = UnidentifiedSenderMessageContent::new(
+                CiphertextMessageType::Whisper,
+                cert.clone(),
+                vec![],
+                hint,
+                None,
+            );
+            assert_eq!(
+                UnidentifiedSenderMessageContent::deserialize(made.serialized())
+                    .unwrap()
+                    .content_hint(),
+                hint
+            );
         }
         // An empty group ID is not written; a received empty one is kept.
-        let empty = UnidentifiedSenderMessageContent::new(CiphertextMessageType::Whisper, cert.clone(), vec![], ContentHint::Default, Some(vec![]));
-        let none = UnidentifiedSenderMessageContent::new(CiphertextMessageType::Whisper, cert.clone(), vec![], ContentHint::Default, None);
+        let empty = UnidentifiedSenderMessageContent::new(
+            CiphertextMessageType::Whisper,
+            cert.clone(),
+            vec![],
+            ContentHint::Default,
+            Some(vec![]),
+        );
+        let none = UnidentifiedSenderMessageContent::new(
+            CiphertextMessageType::Whisper,
+            cert.clone(),
+            vec![],
+            ContentHint::Default,
+            None,
+        );
         assert_eq!(empty.serialized(), none.serialized());
         let mut with_empty = none.serialized().to_vec();
         with_empty.extend_from_slice(&[0x2a, 0x00]);
-        assert_eq!(UnidentifiedSenderMessageContent::deserialize(&with_empty).unwrap().group_id(), Some(&[][..]));
+        assert_eq!(
+            UnidentifiedSenderMessageContent::deserialize(&with_empty)
+                .unwrap()
+                .group_id(),
+            Some(&[][..])
+        );
         // An explicit hint 0 decodes as default.
         let mut zero_hint = none.serialized().to_vec();
         zero_hint.extend_from_slice(&[0x20, 0x00]);
-        assert_eq!(UnidentifiedSenderMessageContent::deserialize(&zero_hint).unwrap().content_hint(), ContentHint::Default);
+        assert_eq!(
+            UnidentifiedSenderMessageContent::deserialize(&zero_hint)
+                .unwrap()
+                .content_hint(),
+            ContentHint::Default
+        );
     }
 
     /// §3: unknown types and missing fields are malformed; certificate
@@ -257,18 +333,48 @@ mod tests {
     fn parse_errors() {
         let cert = certificate().serialized().to_vec();
         let encode = |kind: Option<i32>, cert: Option<Vec<u8>>, content: Option<Vec<u8>>| {
-            ContentProto { r#type: kind, sender_certificate: cert, content, content_hint: None, group_id: None }.encode_to_vec()
+            ContentProto {
+                r#type: kind,
+                sender_certificate: cert,
+                content,
+                content_hint: None,
+                group_id: None,
+            }
+            .encode_to_vec()
         };
         for kind in [0, 3, 4, 5, 6, 9, -1] {
             let bytes = encode(Some(kind), Some(cert.clone()), Some(vec![]));
-            assert_eq!(UnidentifiedSenderMessageContent::deserialize(&bytes), Err(CertificateError::InvalidProtobufEncoding), "type {kind}");
+            assert_eq!(
+                UnidentifiedSenderMessageContent::deserialize(&bytes),
+                Err(CertificateError::InvalidProtobufEncoding),
+                "type {kind}"
+            );
         }
-        for bytes in [encode(None, Some(cert.clone()), Some(vec![])), encode(Some(2), None, Some(vec![])), encode(Some(2), Some(cert.clone()), None)] {
-            assert_eq!(UnidentifiedSenderMessageContent::deserialize(&bytes), Err(CertificateError::InvalidProtobufEncoding));
+        for bytes in [
+            encode(None, Some(cert.clone()), Some(vec![])),
+            encode(Some(2), None, Some(vec![])),
+            encode(Some(2), Some(cert.clone()), None),
+        ] {
+            assert_eq!(
+                UnidentifiedSenderMessageContent::deserialize(&bytes),
+                Err(CertificateError::InvalidProtobufEncoding)
+            );
         }
-        let broken_cert = SignedCertificate { certificate: None, signature: Some(vec![]) }.encode_to_vec();
+        let broken_cert = SignedCertificate {
+            certificate: None,
+            signature: Some(vec![]),
+        }
+        .encode_to_vec();
         let bytes = encode(Some(2), Some(broken_cert), Some(vec![]));
-        assert_eq!(UnidentifiedSenderMessageContent::deserialize(&bytes), Err(CertificateError::InvalidProtobufEncoding));
-        assert!(UnidentifiedSenderMessageContent::deserialize(&encode(Some(2), Some(cert), Some(vec![]))).is_ok());
+        assert_eq!(
+            UnidentifiedSenderMessageContent::deserialize(&bytes),
+            Err(CertificateError::InvalidProtobufEncoding)
+        );
+        assert!(UnidentifiedSenderMessageContent::deserialize(&encode(
+            Some(2),
+            Some(cert),
+            Some(vec![])
+        ))
+        .is_ok());
     }
 }

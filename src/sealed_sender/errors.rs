@@ -98,7 +98,9 @@ pub enum SealError {
     },
     /// A device's registration ID does not fit in 14 bits
     /// (`id & 0x3FFF != id`).
-    #[error("session for {service_id}.{device_id} has invalid registration ID {registration_id:X}")]
+    #[error(
+        "session for {service_id}.{device_id} has invalid registration ID {registration_id:X}"
+    )]
     InvalidRegistrationId {
         /// The recipient.
         service_id: ServiceId,
@@ -158,7 +160,9 @@ pub enum UnsealError {
     #[error("invalid sealed sender message: failed to decrypt inner message")]
     V2DecryptionFailed,
     /// v2: the authentication tag does not bind the certificate's key.
-    #[error("invalid sealed sender message: sender certificate key does not match authentication tag")]
+    #[error(
+        "invalid sealed sender message: sender certificate key does not match authentication tag"
+    )]
     V2AuthenticationTagMismatch,
 }
 

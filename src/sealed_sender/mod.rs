@@ -114,18 +114,22 @@ mod kat_tests;
 use zeroize::Zeroizing;
 
 pub use content::{ContentHint, UnidentifiedSenderMessageContent};
-pub use errors::{CertificateError, ReceiveError, SealError, SentMessageError, UnknownServerCertificateId, UnsealError, ValidationError};
+pub use errors::{
+    CertificateError, ReceiveError, SealError, SentMessageError, UnknownServerCertificateId,
+    UnsealError, ValidationError,
+};
 pub use receive::{receive, unseal, LocalAccount, VerifiedContent};
 pub use sender_certificate::{Sender, SenderCertificate, Signer};
 pub use sent_message::{SentDevice, SentMessage, SentRecipient};
 pub use server_certificate::{
-    ServerCertificate, PRODUCTION_SERVER_CERTIFICATE_ID, REVOKED_SERVER_CERTIFICATE_IDS, STAGING_SERVER_CERTIFICATE_ID,
-    TEST_SERVER_CERTIFICATE_ID,
+    ServerCertificate, PRODUCTION_SERVER_CERTIFICATE_ID, REVOKED_SERVER_CERTIFICATE_IDS,
+    STAGING_SERVER_CERTIFICATE_ID, TEST_SERVER_CERTIFICATE_ID,
 };
 pub use v1::{seal_v1, V1_VERSION_BYTE};
 pub use v2::{
-    recipients_from_sessions, seal_v2, seal_v2_single, Recipient, RecipientDevice, MAX_REGISTRATION_ID, V2_RECEIVED_VERSION_BYTE,
-    V2_SENT_LEGACY_VERSION_BYTE, V2_SENT_VERSION_BYTE,
+    recipients_from_sessions, seal_v2, seal_v2_single, Recipient, RecipientDevice,
+    MAX_REGISTRATION_ID, V2_RECEIVED_VERSION_BYTE, V2_SENT_LEGACY_VERSION_BYTE,
+    V2_SENT_VERSION_BYTE,
 };
 
 /// Most entries (recipients plus excluded recipients) one v2 SentMessage

@@ -11,7 +11,9 @@ use super::sender_certificate::SenderCertificate;
 use super::{v1, v2};
 use crate::address::ProtocolAddress;
 use crate::keys::{IdentityKeyPair, PublicKey, Timestamp};
-use crate::messages::{CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage};
+use crate::messages::{
+    CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage,
+};
 use crate::session::{Addresses, LocalIdentity, PreKeyDecryption, PreKeys, SessionRecord};
 
 /// Opens a sealed message of either version with our identity key pair:
@@ -22,7 +24,10 @@ use crate::session::{Addresses, LocalIdentity, PreKeyDecryption, PreKeys, Sessio
 ///
 /// # Errors
 /// [`UnsealError`]; the message should be dropped.
-pub fn unseal(bytes: &[u8], local: &IdentityKeyPair) -> Result<UnidentifiedSenderMessageContent, UnsealError> {
+pub fn unseal(
+    bytes: &[u8],
+    local: &IdentityKeyPair,
+) -> Result<UnidentifiedSenderMessageContent, UnsealError> {
     let (&first, body) = bytes.split_first().ok_or(UnsealError::EmptyMessage)?;
     match first >> 4 {
         0 | 1 => v1::unseal(body, local),
@@ -130,8 +135,12 @@ impl VerifiedContent {
     pub fn message(&self) -> Result<CiphertextMessage, ReceiveError> {
         let bytes = self.content.contents();
         match self.content.message_type() {
-            CiphertextMessageType::Whisper => Ok(CiphertextMessage::Whisper(SignalMessage::deserialize(bytes)?)),
-            CiphertextMessageType::PreKey => Ok(CiphertextMessage::PreKey(PreKeySignalMessage::deserialize(bytes)?)),
+            CiphertextMessageType::Whisper => Ok(CiphertextMessage::Whisper(
+                SignalMessage::deserialize(bytes)?,
+            )),
+            CiphertextMessageType::PreKey => Ok(CiphertextMessage::PreKey(
+                PreKeySignalMessage::deserialize(bytes)?,
+            )),
             other => Err(ReceiveError::UnexpectedMessageType(other)),
         }
     }
@@ -155,10 +164,18 @@ impl VerifiedContent {
     ) -> Result<PreKeyDecryption, ReceiveError> {
         let message = self.message()?;
         let sender = self.sender_address();
-        let addresses = Addresses { local: local_address, remote: &sender };
+        let addresses = Addresses {
+            local: local_address,
+            remote: &sender,
+        };
         match message {
-            CiphertextMessage::Whisper(m) => Ok(PreKeyDecryption { plaintext: record.decrypt(&m, addresses, rng)?, consumed: None }),
-            CiphertextMessage::PreKey(m) => Ok(record.decrypt_prekey(&m, local, pre_keys, addresses, rng)?),
+            CiphertextMessage::Whisper(m) => Ok(PreKeyDecryption {
+                plaintext: record.decrypt(&m, addresses, rng)?,
+                consumed: None,
+            }),
+            CiphertextMessage::PreKey(m) => {
+                Ok(record.decrypt_prekey(&m, local, pre_keys, addresses, rng)?)
+            }
         }
     }
 }

@@ -57,22 +57,41 @@ impl SenderCertificate {
     ///
     /// For [`Signer::BuiltIn`], `server_key` must be the private key of that
     /// built-in certificate for the result to validate.
-    pub fn new<R: CryptoRng + ?Sized>(sender: Sender, expiration: Timestamp, signer: Signer, server_key: &PrivateKey, rng: &mut R) -> Self {
+    pub fn new<R: CryptoRng + ?Sized>(
+        sender: Sender,
+        expiration: Timestamp,
+        signer: Signer,
+        server_key: &PrivateKey,
+        rng: &mut R,
+    ) -> Self {
         let inner = SenderCertificateInner {
             sender_e164: sender.e164.clone(),
             sender_device: Some(sender.device_id.get()),
             expires: Some(expiration.as_millis()),
             identity_key: Some(sender.identity_key.serialize().to_vec()),
             signer: Some(match &signer {
-                Signer::Embedded(server) => proto::Signer::Certificate(server.serialized().to_vec()),
+                Signer::Embedded(server) => {
+                    proto::Signer::Certificate(server.serialized().to_vec())
+                }
                 Signer::BuiltIn(id) => proto::Signer::Id(*id),
             }),
             sender_uuid: Some(proto::SenderUuid::UuidString(sender.uuid.clone())),
         };
         let certificate = inner.encode_to_vec();
         let signature = server_key.calculate_signature(&certificate, rng).to_vec();
-        let serialized = SignedCertificate { certificate: Some(certificate.clone()), signature: Some(signature.clone()) }.encode_to_vec();
-        Self { serialized, certificate, signature, sender, expiration, signer }
+        let serialized = SignedCertificate {
+            certificate: Some(certificate.clone()),
+            signature: Some(signature.clone()),
+        }
+        .encode_to_vec();
+        Self {
+            serialized,
+            certificate,
+            signature,
+            sender,
+            expiration,
+            signer,
+        }
     }
 
     /// Parses a serialized certificate (§2.2's rules: the UUID string is
@@ -85,30 +104,62 @@ impl SenderCertificate {
     /// `uuidBytes` that are not 16 bytes; [`CertificateError::Key`] for a
     /// malformed identity key or embedded server key.
     pub fn deserialize(bytes: &[u8]) -> Result<Self, CertificateError> {
-        let outer = SignedCertificate::decode(bytes).map_err(|_| CertificateError::InvalidProtobufEncoding)?;
+        let outer = SignedCertificate::decode(bytes)
+            .map_err(|_| CertificateError::InvalidProtobufEncoding)?;
         let (Some(certificate), Some(signature)) = (outer.certificate, outer.signature) else {
             return Err(CertificateError::InvalidProtobufEncoding);
         };
-        let inner = SenderCertificateInner::decode(certificate.as_slice()).map_err(|_| CertificateError::InvalidProtobufEncoding)?;
+        let inner = SenderCertificateInner::decode(certificate.as_slice())
+            .map_err(|_| CertificateError::InvalidProtobufEncoding)?;
         let device_id = inner
             .sender_device
             .and_then(|d| DeviceId::new(d).ok())
             .ok_or(CertificateError::InvalidProtobufEncoding)?;
-        let expiration = Timestamp::from_millis(inner.expires.ok_or(CertificateError::InvalidProtobufEncoding)?);
-        let signer = match inner.signer.ok_or(CertificateError::InvalidProtobufEncoding)? {
-            proto::Signer::Certificate(bytes) => Signer::Embedded(ServerCertificate::deserialize(&bytes)?),
+        let expiration = Timestamp::from_millis(
+            inner
+                .expires
+                .ok_or(CertificateError::InvalidProtobufEncoding)?,
+        );
+        let signer = match inner
+            .signer
+            .ok_or(CertificateError::InvalidProtobufEncoding)?
+        {
+            proto::Signer::Certificate(bytes) => {
+                Signer::Embedded(ServerCertificate::deserialize(&bytes)?)
+            }
             proto::Signer::Id(id) => Signer::BuiltIn(id),
         };
-        let uuid = match inner.sender_uuid.ok_or(CertificateError::InvalidProtobufEncoding)? {
+        let uuid = match inner
+            .sender_uuid
+            .ok_or(CertificateError::InvalidProtobufEncoding)?
+        {
             proto::SenderUuid::UuidString(text) => text,
             proto::SenderUuid::UuidBytes(raw) => {
-                let raw: [u8; 16] = raw.try_into().map_err(|_| CertificateError::InvalidProtobufEncoding)?;
+                let raw: [u8; 16] = raw
+                    .try_into()
+                    .map_err(|_| CertificateError::InvalidProtobufEncoding)?;
                 ServiceId::new(ServiceIdKind::Aci, raw).to_string()
             }
         };
-        let identity_key = IdentityKey::deserialize(&inner.identity_key.ok_or(CertificateError::InvalidProtobufEncoding)?)?;
-        let sender = Sender { uuid, e164: inner.sender_e164, device_id, identity_key };
-        Ok(Self { serialized: bytes.to_vec(), certificate, signature, sender, expiration, signer })
+        let identity_key = IdentityKey::deserialize(
+            &inner
+                .identity_key
+                .ok_or(CertificateError::InvalidProtobufEncoding)?,
+        )?;
+        let sender = Sender {
+            uuid,
+            e164: inner.sender_e164,
+            device_id,
+            identity_key,
+        };
+        Ok(Self {
+            serialized: bytes.to_vec(),
+            certificate,
+            signature,
+            sender,
+            expiration,
+            signer,
+        })
     }
 
     /// Validates the certificate at `now` against several trust roots
@@ -119,7 +170,11 @@ impl SenderCertificate {
     ///
     /// # Errors
     /// The [`ValidationError`] saying why the sender is not vouched for.
-    pub fn validate(&self, trust_roots: &[PublicKey], now: Timestamp) -> Result<(), ValidationError> {
+    pub fn validate(
+        &self,
+        trust_roots: &[PublicKey],
+        now: Timestamp,
+    ) -> Result<(), ValidationError> {
         let server = self.server_certificate()?;
         if server.is_revoked() {
             return Err(ValidationError::RevokedServerCertificate(server.key_id()));
@@ -127,11 +182,17 @@ impl SenderCertificate {
         if !server.validate(trust_roots) {
             return Err(ValidationError::UntrustedServerCertificate(server.key_id()));
         }
-        if !server.key().verify_signature(&self.certificate, &self.signature) {
+        if !server
+            .key()
+            .verify_signature(&self.certificate, &self.signature)
+        {
             return Err(ValidationError::InvalidSenderSignature);
         }
         if now > self.expiration {
-            return Err(ValidationError::Expired { expiration: self.expiration.as_millis(), now: now.as_millis() });
+            return Err(ValidationError::Expired {
+                expiration: self.expiration.as_millis(),
+                now: now.as_millis(),
+            });
         }
         Ok(())
     }
@@ -141,7 +202,9 @@ impl SenderCertificate {
     ///
     /// # Errors
     /// [`UnknownServerCertificateId`] for a reference to an unknown ID.
-    pub fn server_certificate(&self) -> Result<Cow<'_, ServerCertificate>, UnknownServerCertificateId> {
+    pub fn server_certificate(
+        &self,
+    ) -> Result<Cow<'_, ServerCertificate>, UnknownServerCertificateId> {
         match &self.signer {
             Signer::Embedded(server) => Ok(Cow::Borrowed(server)),
             Signer::BuiltIn(id) => ServerCertificate::built_in(*id).map(Cow::Owned),
@@ -224,7 +287,10 @@ mod tests {
     use rand::{rngs::StdRng, SeedableRng};
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     pub(crate) const SPEC_SENDER_CERTIFICATE: &str = concat!(
@@ -256,23 +322,52 @@ mod tests {
         assert_eq!(*cert.identity_key().public_key(), sender_key);
         assert_eq!(cert.serialized(), bytes.as_slice());
         assert_eq!(cert.server_certificate().unwrap().key_id(), 1);
-        assert_eq!(cert.validate(&[root], Timestamp::from_millis(2_000_000_000_000)), Ok(()));
+        assert_eq!(
+            cert.validate(&[root], Timestamp::from_millis(2_000_000_000_000)),
+            Ok(())
+        );
         assert_eq!(
             cert.validate(&[root], Timestamp::from_millis(2_000_000_000_001)),
-            Err(ValidationError::Expired { expiration: 2_000_000_000_000, now: 2_000_000_000_001 })
+            Err(ValidationError::Expired {
+                expiration: 2_000_000_000_000,
+                now: 2_000_000_000_001
+            })
         );
         let wrong = server_private.public_key();
-        assert_eq!(cert.validate(&[wrong], Timestamp::from_millis(0)), Err(ValidationError::UntrustedServerCertificate(1)));
-        assert_eq!(cert.validate(&[wrong, root], Timestamp::from_millis(0)), Ok(()));
-        assert_eq!(cert.validate(&[root, wrong], Timestamp::from_millis(0)), Ok(()));
-        assert_eq!(cert.validate(&[], Timestamp::from_millis(0)), Err(ValidationError::UntrustedServerCertificate(1)));
+        assert_eq!(
+            cert.validate(&[wrong], Timestamp::from_millis(0)),
+            Err(ValidationError::UntrustedServerCertificate(1))
+        );
+        assert_eq!(
+            cert.validate(&[wrong, root], Timestamp::from_millis(0)),
+            Ok(())
+        );
+        assert_eq!(
+            cert.validate(&[root, wrong], Timestamp::from_millis(0)),
+            Ok(())
+        );
+        assert_eq!(
+            cert.validate(&[], Timestamp::from_millis(0)),
+            Err(ValidationError::UntrustedServerCertificate(1))
+        );
 
-        let Signer::Embedded(server) = cert.signer().clone() else { panic!("embedded signer") };
+        let Signer::Embedded(server) = cert.signer().clone() else {
+            panic!("embedded signer")
+        };
         let mut rng = StdRng::seed_from_u64(3);
-        let made = SenderCertificate::new(cert.sender().clone(), cert.expiration(), Signer::Embedded(server), &server_private, &mut rng);
+        let made = SenderCertificate::new(
+            cert.sender().clone(),
+            cert.expiration(),
+            Signer::Embedded(server),
+            &server_private,
+            &mut rng,
+        );
         assert_eq!(made.certificate(), cert.certificate());
         assert_eq!(made.validate(&[root], cert.expiration()), Ok(()));
-        assert_eq!(SenderCertificate::deserialize(made.serialized()).unwrap(), made);
+        assert_eq!(
+            SenderCertificate::deserialize(made.serialized()).unwrap(),
+            made
+        );
     }
 
     /// §2.3: a certificate naming the built-in test server certificate,
@@ -290,17 +385,34 @@ mod tests {
         let server_key = PrivateKey::deserialize(&[0xff; 32]).unwrap();
         let root = PrivateKey::deserialize(&[0; 32]).unwrap().public_key();
         let now = Timestamp::from_millis(5);
-        let cert = SenderCertificate::new(sender.clone(), now, Signer::BuiltIn(TEST_SERVER_CERTIFICATE_ID), &server_key, &mut rng);
+        let cert = SenderCertificate::new(
+            sender.clone(),
+            now,
+            Signer::BuiltIn(TEST_SERVER_CERTIFICATE_ID),
+            &server_key,
+            &mut rng,
+        );
         let parsed = SenderCertificate::deserialize(cert.serialized()).unwrap();
         assert_eq!(parsed.sender(), &sender);
         assert_eq!(parsed.validate(&[root], now), Ok(()));
         // The id signer (tag 8) sits between fields 4 and 6.
         let id_field = [0x40, 0xd7, 0x86, 0xdf, 0x9a, 0x07];
-        let at = parsed.certificate().windows(6).position(|w| w == id_field).unwrap();
+        let at = parsed
+            .certificate()
+            .windows(6)
+            .position(|w| w == id_field)
+            .unwrap();
         assert_eq!(parsed.certificate()[at + 6], 0x32);
-        let unknown = SenderCertificate::new(sender, now, Signer::BuiltIn(99), &server_key, &mut rng);
-        assert_eq!(unknown.validate(&[root], now), Err(ValidationError::UnknownServerCertificateId(99)));
-        assert_eq!(unknown.server_certificate(), Err(UnknownServerCertificateId(99)));
+        let unknown =
+            SenderCertificate::new(sender, now, Signer::BuiltIn(99), &server_key, &mut rng);
+        assert_eq!(
+            unknown.validate(&[root], now),
+            Err(ValidationError::UnknownServerCertificateId(99))
+        );
+        assert_eq!(
+            unknown.server_certificate(),
+            Err(UnknownServerCertificateId(99))
+        );
     }
 
     /// A revoked signer fails before any signature check, a signature by
@@ -317,16 +429,33 @@ mod tests {
             identity_key: IdentityKey::new(PrivateKey::generate(&mut rng).public_key()),
         };
         let now = Timestamp::from_millis(1000);
-        let revoked = ServerCertificate::new(0xDEAD_C357, &server_key.public_key(), &root, &mut rng);
-        let cert = SenderCertificate::new(sender.clone(), now, Signer::Embedded(revoked), &server_key, &mut rng);
-        assert_eq!(cert.validate(&[root.public_key()], now), Err(ValidationError::RevokedServerCertificate(0xDEAD_C357)));
+        let revoked =
+            ServerCertificate::new(0xDEAD_C357, &server_key.public_key(), &root, &mut rng);
+        let cert = SenderCertificate::new(
+            sender.clone(),
+            now,
+            Signer::Embedded(revoked),
+            &server_key,
+            &mut rng,
+        );
+        assert_eq!(
+            cert.validate(&[root.public_key()], now),
+            Err(ValidationError::RevokedServerCertificate(0xDEAD_C357))
+        );
         let server = ServerCertificate::new(9, &server_key.public_key(), &root, &mut rng);
         let forged = SenderCertificate::new(sender, now, Signer::Embedded(server), &root, &mut rng);
-        assert_eq!(forged.validate(&[root.public_key()], now), Err(ValidationError::InvalidSenderSignature));
+        assert_eq!(
+            forged.validate(&[root.public_key()], now),
+            Err(ValidationError::InvalidSenderSignature)
+        );
     }
 
     fn encode(inner: &SenderCertificateInner) -> Vec<u8> {
-        SignedCertificate { certificate: Some(inner.encode_to_vec()), signature: Some(vec![0; 64]) }.encode_to_vec()
+        SignedCertificate {
+            certificate: Some(inner.encode_to_vec()),
+            signature: Some(vec![0; 64]),
+        }
+        .encode_to_vec()
     }
 
     /// §2.2's parsing steps, one failure each.
@@ -339,38 +468,112 @@ mod tests {
             expires: Some(0),
             identity_key: Some([&[5][..], &[7; 32]].concat()),
             signer: Some(proto::Signer::Certificate(server.clone())),
-            sender_uuid: Some(proto::SenderUuid::UuidBytes(hex("796abedbca4e4f1888031fde5b921f9f"))),
+            sender_uuid: Some(proto::SenderUuid::UuidBytes(hex(
+                "796abedbca4e4f1888031fde5b921f9f",
+            ))),
         };
         let cert = SenderCertificate::deserialize(&encode(&good)).unwrap();
         assert_eq!(cert.sender_uuid(), "796abedb-ca4e-4f18-8803-1fde5b921f9f");
         assert_eq!(cert.expiration().as_millis(), 0);
         let cases: Vec<(SenderCertificateInner, CertificateError)> = vec![
-            (SenderCertificateInner { sender_device: None, ..good.clone() }, CertificateError::InvalidProtobufEncoding),
-            (SenderCertificateInner { sender_device: Some(0), ..good.clone() }, CertificateError::InvalidProtobufEncoding),
-            (SenderCertificateInner { sender_device: Some(128), ..good.clone() }, CertificateError::InvalidProtobufEncoding),
-            (SenderCertificateInner { expires: None, ..good.clone() }, CertificateError::InvalidProtobufEncoding),
-            (SenderCertificateInner { signer: None, ..good.clone() }, CertificateError::InvalidProtobufEncoding),
-            (SenderCertificateInner { sender_uuid: None, ..good.clone() }, CertificateError::InvalidProtobufEncoding),
             (
-                SenderCertificateInner { sender_uuid: Some(proto::SenderUuid::UuidBytes(vec![1; 15])), ..good.clone() },
+                SenderCertificateInner {
+                    sender_device: None,
+                    ..good.clone()
+                },
                 CertificateError::InvalidProtobufEncoding,
             ),
-            (SenderCertificateInner { identity_key: None, ..good.clone() }, CertificateError::InvalidProtobufEncoding),
-            (SenderCertificateInner { identity_key: Some(vec![5; 20]), ..good.clone() }, CertificateError::Key(KeyError::BadKeyLength(20))),
             (
-                SenderCertificateInner { signer: Some(proto::Signer::Certificate(server[..40].to_vec())), ..good.clone() },
+                SenderCertificateInner {
+                    sender_device: Some(0),
+                    ..good.clone()
+                },
+                CertificateError::InvalidProtobufEncoding,
+            ),
+            (
+                SenderCertificateInner {
+                    sender_device: Some(128),
+                    ..good.clone()
+                },
+                CertificateError::InvalidProtobufEncoding,
+            ),
+            (
+                SenderCertificateInner {
+                    expires: None,
+                    ..good.clone()
+                },
+                CertificateError::InvalidProtobufEncoding,
+            ),
+            (
+                SenderCertificateInner {
+                    signer: None,
+                    ..good.clone()
+                },
+                CertificateError::InvalidProtobufEncoding,
+            ),
+            (
+                SenderCertificateInner {
+                    sender_uuid: None,
+                    ..good.clone()
+                },
+                CertificateError::InvalidProtobufEncoding,
+            ),
+            (
+                SenderCertificateInner {
+                    sender_uuid: Some(proto::SenderUuid::UuidBytes(vec![1; 15])),
+                    ..good.clone()
+                },
+                CertificateError::InvalidProtobufEncoding,
+            ),
+            (
+                SenderCertificateInner {
+                    identity_key: None,
+                    ..good.clone()
+                },
+                CertificateError::InvalidProtobufEncoding,
+            ),
+            (
+                SenderCertificateInner {
+                    identity_key: Some(vec![5; 20]),
+                    ..good.clone()
+                },
+                CertificateError::Key(KeyError::BadKeyLength(20)),
+            ),
+            (
+                SenderCertificateInner {
+                    signer: Some(proto::Signer::Certificate(server[..40].to_vec())),
+                    ..good.clone()
+                },
                 CertificateError::InvalidProtobufEncoding,
             ),
         ];
         for (inner, expected) in cases {
-            assert_eq!(SenderCertificate::deserialize(&encode(&inner)), Err(expected), "{inner:?}");
+            assert_eq!(
+                SenderCertificate::deserialize(&encode(&inner)),
+                Err(expected),
+                "{inner:?}"
+            );
         }
         // Invalid UTF-8 in a string field is malformed protobuf.
-        let mut bytes = SenderCertificateInner { sender_e164: Some("+1".into()), ..good.clone() }.encode_to_vec();
+        let mut bytes = SenderCertificateInner {
+            sender_e164: Some("+1".into()),
+            ..good.clone()
+        }
+        .encode_to_vec();
         let at = bytes.windows(2).position(|w| w == b"+1").unwrap();
         bytes[at] = 0xff;
-        let outer = SignedCertificate { certificate: Some(bytes), signature: Some(vec![]) }.encode_to_vec();
-        assert_eq!(SenderCertificate::deserialize(&outer), Err(CertificateError::InvalidProtobufEncoding));
-        assert_eq!(SenderCertificate::deserialize(&[]), Err(CertificateError::InvalidProtobufEncoding));
+        let outer = SignedCertificate {
+            certificate: Some(bytes),
+            signature: Some(vec![]),
+        }
+        .encode_to_vec();
+        assert_eq!(
+            SenderCertificate::deserialize(&outer),
+            Err(CertificateError::InvalidProtobufEncoding)
+        );
+        assert_eq!(
+            SenderCertificate::deserialize(&[]),
+            Err(CertificateError::InvalidProtobufEncoding)
+        );
     }
 }

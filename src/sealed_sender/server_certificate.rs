@@ -38,11 +38,30 @@ impl ServerCertificate {
     /// Issues a certificate for `key` under `key_id`, signed by the trust
     /// root's private key (for servers and tests). Draws 64 bytes from `rng`
     /// for the signature.
-    pub fn new<R: CryptoRng + ?Sized>(key_id: u32, key: &PublicKey, trust_root: &PrivateKey, rng: &mut R) -> Self {
-        let certificate = ServerCertificateInner { id: Some(key_id), key: Some(key.serialize().to_vec()) }.encode_to_vec();
+    pub fn new<R: CryptoRng + ?Sized>(
+        key_id: u32,
+        key: &PublicKey,
+        trust_root: &PrivateKey,
+        rng: &mut R,
+    ) -> Self {
+        let certificate = ServerCertificateInner {
+            id: Some(key_id),
+            key: Some(key.serialize().to_vec()),
+        }
+        .encode_to_vec();
         let signature = trust_root.calculate_signature(&certificate, rng).to_vec();
-        let serialized = SignedCertificate { certificate: Some(certificate.clone()), signature: Some(signature.clone()) }.encode_to_vec();
-        Self { serialized, certificate, signature, key_id, key: *key }
+        let serialized = SignedCertificate {
+            certificate: Some(certificate.clone()),
+            signature: Some(signature.clone()),
+        }
+        .encode_to_vec();
+        Self {
+            serialized,
+            certificate,
+            signature,
+            key_id,
+            key: *key,
+        }
     }
 
     /// Parses a serialized certificate. The signature is kept as received
@@ -52,16 +71,24 @@ impl ServerCertificate {
     /// [`CertificateError::InvalidProtobufEncoding`] for malformed protobuf
     /// or a missing field; [`CertificateError::Key`] for a malformed key.
     pub fn deserialize(bytes: &[u8]) -> Result<Self, CertificateError> {
-        let outer = SignedCertificate::decode(bytes).map_err(|_| CertificateError::InvalidProtobufEncoding)?;
+        let outer = SignedCertificate::decode(bytes)
+            .map_err(|_| CertificateError::InvalidProtobufEncoding)?;
         let (Some(certificate), Some(signature)) = (outer.certificate, outer.signature) else {
             return Err(CertificateError::InvalidProtobufEncoding);
         };
-        let inner = ServerCertificateInner::decode(certificate.as_slice()).map_err(|_| CertificateError::InvalidProtobufEncoding)?;
+        let inner = ServerCertificateInner::decode(certificate.as_slice())
+            .map_err(|_| CertificateError::InvalidProtobufEncoding)?;
         let (Some(key_id), Some(key)) = (inner.id, inner.key) else {
             return Err(CertificateError::InvalidProtobufEncoding);
         };
         let key = PublicKey::deserialize(&key)?;
-        Ok(Self { serialized: bytes.to_vec(), certificate, signature, key_id, key })
+        Ok(Self {
+            serialized: bytes.to_vec(),
+            certificate,
+            signature,
+            key_id,
+            key,
+        })
     }
 
     /// One of the server certificates libsignal has built in (§2.3), by ID.
@@ -90,7 +117,9 @@ impl ServerCertificate {
         }
         let mut valid = Choice::from(0);
         for root in trust_roots {
-            valid |= Choice::from(u8::from(root.verify_signature(&self.certificate, &self.signature)));
+            valid |= Choice::from(u8::from(
+                root.verify_signature(&self.certificate, &self.signature),
+            ));
         }
         valid.into()
     }
@@ -134,7 +163,10 @@ impl ServerCertificate {
 
 impl fmt::Debug for ServerCertificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerCertificate").field("key_id", &self.key_id).field("key", &self.key).finish_non_exhaustive()
+        f.debug_struct("ServerCertificate")
+            .field("key_id", &self.key_id)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -172,7 +204,10 @@ mod tests {
     use rand::{rngs::StdRng, SeedableRng};
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     /// §2.3: each built-in certificate parses, has its ID, and is signed by
@@ -180,25 +215,53 @@ mod tests {
     #[test]
     fn built_in_certificates_validate_against_their_roots() {
         let roots = [
-            (STAGING_SERVER_CERTIFICATE_ID, "058854ead3e3a8fe3a286644cd1b3538be14dfd5797653c9fd7d3d85ae2b12b926"),
-            (PRODUCTION_SERVER_CERTIFICATE_ID, "054918d08fbdfa83e00c29f8f8073a22ef35df2bea903aff81af03ccbc45c6e93a"),
-            (TEST_SERVER_CERTIFICATE_ID, "052fe57da347cd62431528daac5fbb290730fff684afc4cfc2ed90995f58cb3b74"),
+            (
+                STAGING_SERVER_CERTIFICATE_ID,
+                "058854ead3e3a8fe3a286644cd1b3538be14dfd5797653c9fd7d3d85ae2b12b926",
+            ),
+            (
+                PRODUCTION_SERVER_CERTIFICATE_ID,
+                "054918d08fbdfa83e00c29f8f8073a22ef35df2bea903aff81af03ccbc45c6e93a",
+            ),
+            (
+                TEST_SERVER_CERTIFICATE_ID,
+                "052fe57da347cd62431528daac5fbb290730fff684afc4cfc2ed90995f58cb3b74",
+            ),
         ];
-        let keys: Vec<PublicKey> = roots.iter().map(|(_, k)| PublicKey::deserialize(&hex(k)).unwrap()).collect();
+        let keys: Vec<PublicKey> = roots
+            .iter()
+            .map(|(_, k)| PublicKey::deserialize(&hex(k)).unwrap())
+            .collect();
         for (i, (id, _)) in roots.iter().enumerate() {
             let cert = ServerCertificate::built_in(*id).unwrap();
             assert_eq!(cert.key_id(), *id);
             assert!(cert.validate(&keys[i..=i]), "{id:#x}");
-            let others: Vec<PublicKey> = keys.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, k)| *k).collect();
+            let others: Vec<PublicKey> = keys
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, k)| *k)
+                .collect();
             assert!(!cert.validate(&others), "{id:#x}");
             assert!(cert.validate(&keys));
         }
         let zero_root = PrivateKey::deserialize(&[0; 32]).unwrap().public_key();
         assert_eq!(zero_root, keys[2]);
         let ff_server = PrivateKey::deserialize(&[0xff; 32]).unwrap().public_key();
-        assert_eq!(*ServerCertificate::built_in(TEST_SERVER_CERTIFICATE_ID).unwrap().key(), ff_server);
-        assert_eq!(ServerCertificate::built_in(1), Err(UnknownServerCertificateId(1)));
-        assert_eq!(ServerCertificate::built_in(0xDEAD_C357), Err(UnknownServerCertificateId(0xDEAD_C357)));
+        assert_eq!(
+            *ServerCertificate::built_in(TEST_SERVER_CERTIFICATE_ID)
+                .unwrap()
+                .key(),
+            ff_server
+        );
+        assert_eq!(
+            ServerCertificate::built_in(1),
+            Err(UnknownServerCertificateId(1))
+        );
+        assert_eq!(
+            ServerCertificate::built_in(0xDEAD_C357),
+            Err(UnknownServerCertificateId(0xDEAD_C357))
+        );
     }
 
     /// §9.2: the spec's server certificate, and `new`'s byte layout.
@@ -214,7 +277,10 @@ mod tests {
         let server_private = PrivateKey::deserialize(&[0x32; 32]).unwrap();
         let cert = ServerCertificate::deserialize(&bytes).unwrap();
         assert_eq!(cert.serialized(), bytes.as_slice());
-        assert_eq!((cert.key_id(), *cert.key()), (1, server_private.public_key()));
+        assert_eq!(
+            (cert.key_id(), *cert.key()),
+            (1, server_private.public_key())
+        );
         assert!(cert.validate(&[root_private.public_key()]));
         assert!(!cert.validate(&[server_private.public_key()]));
         assert!(!cert.validate(&[]));
@@ -225,7 +291,10 @@ mod tests {
         assert_eq!(made.serialized()[..41], bytes[..41]);
         assert_eq!(made.serialized().len(), bytes.len());
         assert!(made.validate(&[root_private.public_key()]));
-        assert_eq!(ServerCertificate::deserialize(made.serialized()).unwrap(), made);
+        assert_eq!(
+            ServerCertificate::deserialize(made.serialized()).unwrap(),
+            made
+        );
     }
 
     /// §2.4: a revoked ID never validates, even when properly signed.
@@ -246,10 +315,20 @@ mod tests {
     #[test]
     fn parse_errors() {
         let key = [&[0x05][..], &[9; 32]].concat();
-        let inner = |id: Option<u32>, key: Option<Vec<u8>>| ServerCertificateInner { id, key }.encode_to_vec();
-        let outer = |c: Option<Vec<u8>>, s: Option<Vec<u8>>| SignedCertificate { certificate: c, signature: s }.encode_to_vec();
+        let inner = |id: Option<u32>, key: Option<Vec<u8>>| {
+            ServerCertificateInner { id, key }.encode_to_vec()
+        };
+        let outer = |c: Option<Vec<u8>>, s: Option<Vec<u8>>| {
+            SignedCertificate {
+                certificate: c,
+                signature: s,
+            }
+            .encode_to_vec()
+        };
         let good = inner(Some(7), Some(key.clone()));
-        assert!(ServerCertificate::deserialize(&outer(Some(good.clone()), Some(vec![1, 2, 3]))).is_ok());
+        assert!(
+            ServerCertificate::deserialize(&outer(Some(good.clone()), Some(vec![1, 2, 3]))).is_ok()
+        );
         assert!(ServerCertificate::deserialize(&outer(Some(good.clone()), Some(vec![]))).is_ok());
         for bad in [
             outer(Some(good.clone()), None),
@@ -259,11 +338,26 @@ mod tests {
             outer(Some(vec![0xff]), Some(vec![0; 64])),
             vec![0x0a],
         ] {
-            assert_eq!(ServerCertificate::deserialize(&bad), Err(CertificateError::InvalidProtobufEncoding), "{bad:02x?}");
+            assert_eq!(
+                ServerCertificate::deserialize(&bad),
+                Err(CertificateError::InvalidProtobufEncoding),
+                "{bad:02x?}"
+            );
         }
-        let bad_key = outer(Some(inner(Some(7), Some(vec![0x06; 33]))), Some(vec![0; 64]));
-        assert_eq!(ServerCertificate::deserialize(&bad_key), Err(CertificateError::Key(crate::keys::KeyError::BadKeyType(6))));
+        let bad_key = outer(
+            Some(inner(Some(7), Some(vec![0x06; 33]))),
+            Some(vec![0; 64]),
+        );
+        assert_eq!(
+            ServerCertificate::deserialize(&bad_key),
+            Err(CertificateError::Key(crate::keys::KeyError::BadKeyType(6)))
+        );
         let empty_key = outer(Some(inner(Some(7), Some(vec![]))), Some(vec![0; 64]));
-        assert_eq!(ServerCertificate::deserialize(&empty_key), Err(CertificateError::Key(crate::keys::KeyError::NoKeyTypeIdentifier)));
+        assert_eq!(
+            ServerCertificate::deserialize(&empty_key),
+            Err(CertificateError::Key(
+                crate::keys::KeyError::NoKeyTypeIdentifier
+            ))
+        );
     }
 }

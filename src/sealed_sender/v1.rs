@@ -28,10 +28,18 @@ pub(super) struct StageKeys {
 }
 
 /// HKDF(salt, DH(private, public), "", 96), split in three.
-pub(super) fn stage(salt: &[&[u8]], private: &PrivateKey, public: &PublicKey) -> Result<StageKeys, KeyError> {
+pub(super) fn stage(
+    salt: &[&[u8]],
+    private: &PrivateKey,
+    public: &PublicKey,
+) -> Result<StageKeys, KeyError> {
     let shared = private.agree(public)?;
     let okm = hkdf::<96>(Some(&salt.concat()), &[&shared[..]], b"");
-    let mut keys = StageKeys { chain: Zeroizing::new([0; 32]), cipher: Zeroizing::new([0; 32]), mac: Zeroizing::new([0; 32]) };
+    let mut keys = StageKeys {
+        chain: Zeroizing::new([0; 32]),
+        cipher: Zeroizing::new([0; 32]),
+        mac: Zeroizing::new([0; 32]),
+    };
     keys.chain.copy_from_slice(&okm[..32]);
     keys.cipher.copy_from_slice(&okm[32..64]);
     keys.mac.copy_from_slice(&okm[64..]);
@@ -40,7 +48,11 @@ pub(super) fn stage(salt: &[&[u8]], private: &PrivateKey, public: &PublicKey) ->
 
 /// `CTR_HMAC` (§5.2): AES-256-CTR from a zero counter block, then the first
 /// ten bytes of HMAC-SHA256 over the ciphertext.
-pub(super) fn ctr_hmac_seal(cipher_key: &[u8; 32], mac_key: &[u8; 32], plaintext: &[u8]) -> Result<Vec<u8>, CipherError> {
+pub(super) fn ctr_hmac_seal(
+    cipher_key: &[u8; 32],
+    mac_key: &[u8; 32],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CipherError> {
     let mut out = plaintext.to_vec();
     aes256_ctr(cipher_key, &[0; 16], &mut out)?;
     let tag = hmac_sha256(mac_key, &[&out]);
@@ -50,7 +62,11 @@ pub(super) fn ctr_hmac_seal(cipher_key: &[u8; 32], mac_key: &[u8; 32], plaintext
 
 /// Opens `CTR_HMAC` output: `None` if it is shorter than the tag or the tag
 /// differs (compared in constant time).
-pub(super) fn ctr_hmac_open(cipher_key: &[u8; 32], mac_key: &[u8; 32], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+pub(super) fn ctr_hmac_open(
+    cipher_key: &[u8; 32],
+    mac_key: &[u8; 32],
+    sealed: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
     let split = sealed.len().checked_sub(MAC_LEN)?;
     let (ciphertext, tag) = sealed.split_at(split);
     let expected = hmac_sha256(mac_key, &[ciphertext]);
@@ -93,12 +109,22 @@ pub(crate) fn seal_with_ephemeral(
     let recipient_public = recipient.public_key();
     let recipient_bytes = recipient.serialize();
     let ephemeral_bytes = ephemeral.public_key.serialize();
-    let first = stage(&[SALT_PREFIX, &recipient_bytes, &ephemeral_bytes], &ephemeral.private_key, recipient_public)?;
+    let first = stage(
+        &[SALT_PREFIX, &recipient_bytes, &ephemeral_bytes],
+        &ephemeral.private_key,
+        recipient_public,
+    )?;
     let sender_bytes = sender.identity_key().serialize();
     let too_large = |_| SealError::ContentTooLarge(content.serialized().len());
-    let encrypted_static = ctr_hmac_seal(&first.cipher, &first.mac, &sender_bytes).map_err(too_large)?;
-    let second = stage(&[&first.chain[..], &encrypted_static], sender.private_key(), recipient_public)?;
-    let encrypted_message = ctr_hmac_seal(&second.cipher, &second.mac, content.serialized()).map_err(too_large)?;
+    let encrypted_static =
+        ctr_hmac_seal(&first.cipher, &first.mac, &sender_bytes).map_err(too_large)?;
+    let second = stage(
+        &[&first.chain[..], &encrypted_static],
+        sender.private_key(),
+        recipient_public,
+    )?;
+    let encrypted_message =
+        ctr_hmac_seal(&second.cipher, &second.mac, content.serialized()).map_err(too_large)?;
     let envelope = V1Envelope {
         ephemeral_public: Some(ephemeral_bytes.to_vec()),
         encrypted_static: Some(encrypted_static),
@@ -111,20 +137,35 @@ pub(crate) fn seal_with_ephemeral(
 
 /// Opens a v1 message (everything after the version byte) with our
 /// identity key pair (§5.4). The certificate is not validated here.
-pub(crate) fn unseal(body: &[u8], local: &IdentityKeyPair) -> Result<UnidentifiedSenderMessageContent, UnsealError> {
+pub(crate) fn unseal(
+    body: &[u8],
+    local: &IdentityKeyPair,
+) -> Result<UnidentifiedSenderMessageContent, UnsealError> {
     let envelope = V1Envelope::decode(body).map_err(|_| UnsealError::InvalidProtobufEncoding)?;
-    let (Some(ephemeral), Some(encrypted_static), Some(encrypted_message)) =
-        (envelope.ephemeral_public, envelope.encrypted_static, envelope.encrypted_message)
-    else {
+    let (Some(ephemeral), Some(encrypted_static), Some(encrypted_message)) = (
+        envelope.ephemeral_public,
+        envelope.encrypted_static,
+        envelope.encrypted_message,
+    ) else {
         return Err(UnsealError::InvalidProtobufEncoding);
     };
     let ephemeral = PublicKey::deserialize(&ephemeral)?;
     let local_bytes = local.identity_key().serialize();
-    let first = stage(&[SALT_PREFIX, &local_bytes, &ephemeral.serialize()], local.private_key(), &ephemeral)?;
-    let static_bytes = ctr_hmac_open(&first.cipher, &first.mac, &encrypted_static).ok_or(UnsealError::V1KeyDecryptionFailed)?;
+    let first = stage(
+        &[SALT_PREFIX, &local_bytes, &ephemeral.serialize()],
+        local.private_key(),
+        &ephemeral,
+    )?;
+    let static_bytes = ctr_hmac_open(&first.cipher, &first.mac, &encrypted_static)
+        .ok_or(UnsealError::V1KeyDecryptionFailed)?;
     let sender_key = PublicKey::deserialize(&static_bytes)?;
-    let second = stage(&[&first.chain[..], &encrypted_static], local.private_key(), &sender_key)?;
-    let message = ctr_hmac_open(&second.cipher, &second.mac, &encrypted_message).ok_or(UnsealError::V1ContentsDecryptionFailed)?;
+    let second = stage(
+        &[&first.chain[..], &encrypted_static],
+        local.private_key(),
+        &sender_key,
+    )?;
+    let message = ctr_hmac_open(&second.cipher, &second.mac, &encrypted_message)
+        .ok_or(UnsealError::V1ContentsDecryptionFailed)?;
     let content = UnidentifiedSenderMessageContent::deserialize(&message)?;
     let certified = content.sender().identity_key().serialize();
     if !bool::from(static_bytes.as_slice().ct_eq(&certified[..])) {

@@ -70,18 +70,32 @@ pub struct Recipient {
 /// [`SealError::InvalidServiceId`] for a name that is not a service ID
 /// string; [`SealError::SessionNotFound`] for a record without a current
 /// state.
-pub fn recipients_from_sessions(destinations: &[(&ProtocolAddress, &SessionRecord)]) -> Result<Vec<Recipient>, SealError> {
+pub fn recipients_from_sessions(
+    destinations: &[(&ProtocolAddress, &SessionRecord)],
+) -> Result<Vec<Recipient>, SealError> {
     let mut recipients: Vec<Recipient> = Vec::new();
     let mut previous_name: Option<&str> = None;
     for (address, record) in destinations {
-        let registration_id = record.remote_registration_id().ok_or_else(|| SealError::SessionNotFound((*address).clone()))?;
-        let device = RecipientDevice { device_id: address.device_id(), registration_id };
+        let registration_id = record
+            .remote_registration_id()
+            .ok_or_else(|| SealError::SessionNotFound((*address).clone()))?;
+        let device = RecipientDevice {
+            device_id: address.device_id(),
+            registration_id,
+        };
         match recipients.last_mut() {
             Some(last) if previous_name == Some(address.name()) => last.devices.push(device),
             _ => {
-                let service_id = ServiceId::parse(address.name()).ok_or_else(|| SealError::InvalidServiceId(address.name().to_owned()))?;
-                let identity_key = *record.remote_identity().ok_or_else(|| SealError::SessionNotFound((*address).clone()))?;
-                recipients.push(Recipient { service_id, identity_key, devices: vec![device] });
+                let service_id = ServiceId::parse(address.name())
+                    .ok_or_else(|| SealError::InvalidServiceId(address.name().to_owned()))?;
+                let identity_key = *record
+                    .remote_identity()
+                    .ok_or_else(|| SealError::SessionNotFound((*address).clone()))?;
+                recipients.push(Recipient {
+                    service_id,
+                    identity_key,
+                    devices: vec![device],
+                });
             }
         }
         previous_name = Some(address.name());
@@ -100,17 +114,44 @@ pub(super) fn derive(m: &[u8; 32]) -> Result<MessageKeys, KeyError> {
     // Clamps `r`, as §6.2 asks; 32 bytes always load.
     let ephemeral = KeyPair::from_private(PrivateKey::deserialize(&r[..])?);
     let payload_key = hkdf::<32>(None, &[m], LABEL_K);
-    Ok(MessageKeys { ephemeral, payload_key })
+    Ok(MessageKeys {
+        ephemeral,
+        payload_key,
+    })
 }
 
 /// `C_i` from the DH of the ephemeral key and the recipient (either side).
-pub(super) fn wrapping_key(dh: &[u8; 32], ephemeral: &PublicKey, recipient: &IdentityKey) -> Zeroizing<[u8; 32]> {
-    hkdf::<32>(None, &[dh, &ephemeral.serialize(), &recipient.serialize()], LABEL_DH)
+pub(super) fn wrapping_key(
+    dh: &[u8; 32],
+    ephemeral: &PublicKey,
+    recipient: &IdentityKey,
+) -> Zeroizing<[u8; 32]> {
+    hkdf::<32>(
+        None,
+        &[dh, &ephemeral.serialize(), &recipient.serialize()],
+        LABEL_DH,
+    )
 }
 
 /// `AT_i` from the DH of the sender and the recipient (either side).
-fn authentication_tag(dh: &[u8; 32], ephemeral: &PublicKey, c: &[u8], sender: &IdentityKey, recipient: &IdentityKey) -> Zeroizing<[u8; 16]> {
-    hkdf::<16>(None, &[dh, &ephemeral.serialize(), c, &sender.serialize(), &recipient.serialize()], LABEL_DH_S)
+fn authentication_tag(
+    dh: &[u8; 32],
+    ephemeral: &PublicKey,
+    c: &[u8],
+    sender: &IdentityKey,
+    recipient: &IdentityKey,
+) -> Zeroizing<[u8; 16]> {
+    hkdf::<16>(
+        None,
+        &[
+            dh,
+            &ephemeral.serialize(),
+            c,
+            &sender.serialize(),
+            &recipient.serialize(),
+        ],
+        LABEL_DH_S,
+    )
 }
 
 /// `C_i || AT_i` for one recipient identity.
@@ -127,7 +168,13 @@ pub(super) fn key_material(
         *o = w ^ s;
     }
     let sender_dh = sender.private_key().agree(recipient.public_key())?;
-    let tag = authentication_tag(&sender_dh, &keys.ephemeral.public_key, &out[..32], sender.identity_key(), recipient);
+    let tag = authentication_tag(
+        &sender_dh,
+        &keys.ephemeral.public_key,
+        &out[..32],
+        sender.identity_key(),
+        recipient,
+    );
     out[32..].copy_from_slice(&tag[..]);
     Ok(out)
 }
@@ -177,12 +224,19 @@ pub(crate) fn seal_v2_with_secret(
     }
     let count = recipients.len().saturating_add(excluded.len());
     if count > MAX_RECIPIENTS {
-        return Err(SealError::TooManyRecipients { count, max: MAX_RECIPIENTS });
+        return Err(SealError::TooManyRecipients {
+            count,
+            max: MAX_RECIPIENTS,
+        });
     }
     for recipient in recipients {
         let devices = recipient.devices.len();
         if devices == 0 || devices > MAX_DEVICES_PER_RECIPIENT {
-            return Err(SealError::BadDeviceCount { service_id: recipient.service_id, count: devices, max: MAX_DEVICES_PER_RECIPIENT });
+            return Err(SealError::BadDeviceCount {
+                service_id: recipient.service_id,
+                count: devices,
+                max: MAX_DEVICES_PER_RECIPIENT,
+            });
         }
         for device in &recipient.devices {
             if device.registration_id & MAX_REGISTRATION_ID != device.registration_id {
@@ -205,7 +259,11 @@ pub(crate) fn seal_v2_with_secret(
     for recipient in recipients {
         out.extend_from_slice(&recipient.service_id.fixed_width());
         for (i, device) in recipient.devices.iter().enumerate() {
-            let has_more = if i + 1 < recipient.devices.len() { 0x8000 } else { 0 };
+            let has_more = if i + 1 < recipient.devices.len() {
+                0x8000
+            } else {
+                0
+            };
             // Checked above: the registration ID fits in 14 bits, the device
             // ID in 7.
             out.push(device.device_id.get() as u8);
@@ -218,7 +276,12 @@ pub(crate) fn seal_v2_with_secret(
         out.push(0);
     }
     out.extend_from_slice(keys.ephemeral.public_key.raw());
-    out.extend_from_slice(&aes256_gcm_siv_encrypt(&keys.payload_key, &NONCE, b"", content.serialized()));
+    out.extend_from_slice(&aes256_gcm_siv_encrypt(
+        &keys.payload_key,
+        &NONCE,
+        b"",
+        content.serialized(),
+    ));
     Ok(out)
 }
 
@@ -253,13 +316,21 @@ pub(crate) fn seal_v2_single_with_secret(
     let mut out = vec![V2_RECEIVED_VERSION_BYTE];
     out.extend_from_slice(&key_material(&keys, m, recipient, sender)?);
     out.extend_from_slice(keys.ephemeral.public_key.raw());
-    out.extend_from_slice(&aes256_gcm_siv_encrypt(&keys.payload_key, &NONCE, b"", content.serialized()));
+    out.extend_from_slice(&aes256_gcm_siv_encrypt(
+        &keys.payload_key,
+        &NONCE,
+        b"",
+        content.serialized(),
+    ));
     Ok(out)
 }
 
 /// Opens a ReceivedMessage (everything after the version byte) with our
 /// identity key pair (§6.7). The certificate is not validated here.
-pub(crate) fn unseal(body: &[u8], local: &IdentityKeyPair) -> Result<UnidentifiedSenderMessageContent, UnsealError> {
+pub(crate) fn unseal(
+    body: &[u8],
+    local: &IdentityKeyPair,
+) -> Result<UnidentifiedSenderMessageContent, UnsealError> {
     if body.len() < KEY_MATERIAL_LEN + EPHEMERAL_LEN {
         return Err(UnsealError::InvalidProtobufEncoding);
     }
@@ -278,7 +349,8 @@ pub(crate) fn unseal(body: &[u8], local: &IdentityKeyPair) -> Result<Unidentifie
         return Err(UnsealError::V2EphemeralKeyMismatch);
     }
     let plaintext = Zeroizing::new(
-        aes256_gcm_siv_decrypt(&keys.payload_key, &NONCE, b"", ciphertext).map_err(|_| UnsealError::V2DecryptionFailed)?,
+        aes256_gcm_siv_decrypt(&keys.payload_key, &NONCE, b"", ciphertext)
+            .map_err(|_| UnsealError::V2DecryptionFailed)?,
     );
     let content = UnidentifiedSenderMessageContent::deserialize(&plaintext)?;
     let sender = content.sender().identity_key();

@@ -59,14 +59,20 @@ pub use errors::{DecryptError, EncryptError, FailureReason};
 use crate::address::{ProtocolAddress, ServiceId};
 use crate::handshake::{self, InitiatorInputs, RecipientInputs};
 use crate::keys::{
-    IdentityKey, IdentityKeyPair, KemCiphertext, KeyError, KeyPair, KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord,
-    PublicKey, SignedPreKeyId, SignedPreKeyRecord, Timestamp, VerifiedPreKeyBundle,
+    IdentityKey, IdentityKeyPair, KemCiphertext, KeyError, KeyPair, KyberPreKeyId,
+    KyberPreKeyRecord, PreKeyId, PreKeyRecord, PublicKey, SignedPreKeyId, SignedPreKeyRecord,
+    Timestamp, VerifiedPreKeyBundle,
 };
 use crate::messages::prekey_message::PreKeyParts;
-use crate::messages::{CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, CURRENT_VERSION, X3DH_VERSION};
+use crate::messages::{
+    CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, CURRENT_VERSION,
+    X3DH_VERSION,
+};
 use crate::ratchet::chains::{ReceiverChain, SenderChain};
 use crate::ratchet::pq::{self, Direction};
-use crate::ratchet::state::{DecryptContext, DecryptUpdate, PendingPreKey, SessionState, StateError};
+use crate::ratchet::state::{
+    DecryptContext, DecryptUpdate, PendingPreKey, SessionState, StateError,
+};
 
 /// Most archived states a record keeps.
 pub const ARCHIVED_STATES_MAX_LENGTH: usize = 40;
@@ -205,7 +211,10 @@ impl fmt::Debug for PendingDecryption<'_> {
         f.debug_struct("PendingDecryption")
             .field("remote_identity", &self.remote_identity)
             .field("promotes_archived_state", &self.promotes_archived_state())
-            .field("plaintext", &format_args!("<{} bytes, redacted>", self.plaintext.len()))
+            .field(
+                "plaintext",
+                &format_args!("<{} bytes, redacted>", self.plaintext.len()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -254,9 +263,12 @@ impl SessionRecord {
             their_one_time_pre_key: bundle.pre_key.as_ref().map(|(_, key)| key),
             their_kyber_pre_key: &bundle.kyber_pre_key_public,
         };
-        let (secrets, kyber_ciphertext) = handshake::initiate(&local.key_pair, &base_key, &inputs, rng)?;
+        let (secrets, kyber_ciphertext) =
+            handshake::initiate(&local.key_pair, &base_key, &inputs, rng)?;
         let sending = KeyPair::generate(rng);
-        let (root_key, sending_chain) = secrets.root_key.create_chain(&bundle.signed_pre_key_public, &sending.private_key)?;
+        let (root_key, sending_chain) = secrets
+            .root_key
+            .create_chain(&bundle.signed_pre_key_public, &sending.private_key)?;
         // `initiate` has no addresses, so a note-to-self session is
         // recognized by the identity key alone here (as libsignal did before
         // 0.92.2); `decrypt_prekey` also compares the service IDs.
@@ -267,8 +279,14 @@ impl SessionRecord {
             remote_identity: bundle.identity_key,
             root_key,
             previous_counter: 0,
-            sender_chain: Some(SenderChain { ratchet_key: sending, chain_key: sending_chain }),
-            receiver_chains: vec![ReceiverChain::new(bundle.signed_pre_key_public, secrets.chain_key)],
+            sender_chain: Some(SenderChain {
+                ratchet_key: sending,
+                chain_key: sending_chain,
+            }),
+            receiver_chains: vec![ReceiverChain::new(
+                bundle.signed_pre_key_public,
+                secrets.chain_key,
+            )],
             pending_pre_key: Some(PendingPreKey {
                 pre_key_id: bundle.pre_key.as_ref().map(|(id, _)| *id),
                 signed_pre_key_id: bundle.signed_pre_key_id,
@@ -300,15 +318,22 @@ impl SessionRecord {
     ) -> Result<CiphertextMessage, EncryptError> {
         let state = self.current.as_mut().ok_or(EncryptError::SessionNotFound)?;
         let Some(pending) = state.pending_pre_key.clone() else {
-            let message = state.encrypt(plaintext, None, rng).map_err(state_encrypt_error)?;
+            let message = state
+                .encrypt(plaintext, None, rng)
+                .map_err(state_encrypt_error)?;
             return Ok(CiphertextMessage::Whisper(message));
         };
-        let age_limit_ms = (pending.timestamp_seconds.saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS)).saturating_mul(1000);
+        let age_limit_ms = (pending
+            .timestamp_seconds
+            .saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS))
+        .saturating_mul(1000);
         if age_limit_ms < now.as_millis() {
             return Err(EncryptError::StaleUnacknowledgedSession);
         }
         let binding = Addresses::binding(addresses.local, addresses.remote).map(|b| b.to_vec());
-        let message = state.encrypt(plaintext, binding, rng).map_err(state_encrypt_error)?;
+        let message = state
+            .encrypt(plaintext, binding, rng)
+            .map_err(state_encrypt_error)?;
         let parts = PreKeyParts {
             version: state.version,
             registration_id: state.local_registration_id,
@@ -319,7 +344,9 @@ impl SessionRecord {
             base_key: pending.base_key,
             identity_key: state.local_identity,
         };
-        Ok(CiphertextMessage::PreKey(PreKeySignalMessage::new(parts, message)))
+        Ok(CiphertextMessage::PreKey(PreKeySignalMessage::new(
+            parts, message,
+        )))
     }
 
     /// Decrypts a `SignalMessage`, trying the current state, then the
@@ -394,9 +421,15 @@ impl SessionRecord {
         }
         let expected = Addresses::binding(addresses.remote, addresses.local);
         let mut first_reason = None;
-        let slots = self.current.iter().map(|_| Slot::Current).chain((0..self.previous.len()).map(Slot::Previous));
+        let slots = self
+            .current
+            .iter()
+            .map(|_| Slot::Current)
+            .chain((0..self.previous.len()).map(Slot::Previous));
         for slot in slots {
-            let Some(state) = self.state(slot) else { continue };
+            let Some(state) = self.state(slot) else {
+                continue;
+            };
             let context = DecryptContext {
                 expected_addresses: expected.as_ref(),
                 self_session: is_self_session(state, &addresses),
@@ -404,10 +437,22 @@ impl SessionRecord {
             match state.decrypt(message, &context, rng) {
                 Ok((plaintext, update)) => {
                     let remote_identity = state.remote_identity;
-                    return Ok(PendingDecryption { record: self, slot, update, remote_identity, plaintext: Zeroizing::new(plaintext) });
+                    return Ok(PendingDecryption {
+                        record: self,
+                        slot,
+                        update,
+                        remote_identity,
+                        plaintext: Zeroizing::new(plaintext),
+                    });
                 }
-                Err(StateError::Duplicate { chain_index, counter }) => {
-                    return Err(DecryptError::DuplicatedMessage { chain_index, counter });
+                Err(StateError::Duplicate {
+                    chain_index,
+                    counter,
+                }) => {
+                    return Err(DecryptError::DuplicatedMessage {
+                        chain_index,
+                        counter,
+                    });
                 }
                 Err(e) => {
                     first_reason.get_or_insert(reason(e));
@@ -449,26 +494,50 @@ impl SessionRecord {
             let Some(state) = self.state(slot) else {
                 return Err(DecryptError::SessionNotFound);
             };
-            let context = DecryptContext { expected_addresses: expected.as_ref(), self_session: is_self_session(state, &addresses) };
-            let (plaintext, update) = state.decrypt(message.message(), &context, rng).map_err(prekey_failure)?;
+            let context = DecryptContext {
+                expected_addresses: expected.as_ref(),
+                self_session: is_self_session(state, &addresses),
+            };
+            let (plaintext, update) = state
+                .decrypt(message.message(), &context, rng)
+                .map_err(prekey_failure)?;
             self.promote(slot);
             if let Some(current) = self.current.as_mut() {
                 current.apply(update);
             }
-            return Ok(PreKeyDecryption { plaintext, consumed: None });
+            return Ok(PreKeyDecryption {
+                plaintext,
+                consumed: None,
+            });
         }
         if message.message_version() <= X3DH_VERSION {
             return Err(DecryptError::X3dhNoLongerSupported);
         }
         let signed_id = message.signed_pre_key_id();
-        let signed = pre_keys.signed.filter(|r| r.id() == signed_id).ok_or(DecryptError::MissingSignedPreKey(signed_id))?;
+        let signed = pre_keys
+            .signed
+            .filter(|r| r.id() == signed_id)
+            .ok_or(DecryptError::MissingSignedPreKey(signed_id))?;
         // Version-4 messages always carry both Kyber fields (the parser checks).
-        let (Some(kyber_id), Some(kyber_ciphertext)) = (message.kyber_pre_key_id(), message.kyber_ciphertext()) else {
-            return Err(DecryptError::DecryptionFailed { message_type: CiphertextMessageType::PreKey, reason: FailureReason::VersionMismatch });
+        let (Some(kyber_id), Some(kyber_ciphertext)) =
+            (message.kyber_pre_key_id(), message.kyber_ciphertext())
+        else {
+            return Err(DecryptError::DecryptionFailed {
+                message_type: CiphertextMessageType::PreKey,
+                reason: FailureReason::VersionMismatch,
+            });
         };
-        let kyber = pre_keys.kyber.filter(|r| r.id() == kyber_id).ok_or(DecryptError::MissingKyberPreKey(kyber_id))?;
+        let kyber = pre_keys
+            .kyber
+            .filter(|r| r.id() == kyber_id)
+            .ok_or(DecryptError::MissingKyberPreKey(kyber_id))?;
         let one_time = match message.pre_key_id() {
-            Some(id) => Some(pre_keys.one_time.filter(|r| r.id() == id).ok_or(DecryptError::MissingPreKey(id))?),
+            Some(id) => Some(
+                pre_keys
+                    .one_time
+                    .filter(|r| r.id() == id)
+                    .ok_or(DecryptError::MissingPreKey(id))?,
+            ),
             None => None,
         };
         if !message.base_key().is_canonical() {
@@ -486,14 +555,18 @@ impl SessionRecord {
                 their_base_key: message.base_key(),
             },
         )?;
-        let self_session = local.key_pair.identity_key() == message.identity_key() && addresses.same_service_id();
+        let self_session =
+            local.key_pair.identity_key() == message.identity_key() && addresses.same_service_id();
         let mut state = SessionState {
             version: CURRENT_VERSION,
             local_identity: *local.key_pair.identity_key(),
             remote_identity: *message.identity_key(),
             root_key: secrets.root_key,
             previous_counter: 0,
-            sender_chain: Some(SenderChain { ratchet_key: signed.key_pair().clone(), chain_key: secrets.chain_key }),
+            sender_chain: Some(SenderChain {
+                ratchet_key: signed.key_pair().clone(),
+                chain_key: secrets.chain_key,
+            }),
             receiver_chains: Vec::new(),
             pending_pre_key: None,
             remote_registration_id: message.registration_id(),
@@ -501,8 +574,13 @@ impl SessionRecord {
             alice_base_key: *message.base_key(),
             pq: pq::initial_state(&secrets.spqr_auth, Direction::B2A, self_session),
         };
-        let context = DecryptContext { expected_addresses: expected.as_ref(), self_session: is_self_session(&state, &addresses) };
-        let (plaintext, update) = state.decrypt(message.message(), &context, rng).map_err(prekey_failure)?;
+        let context = DecryptContext {
+            expected_addresses: expected.as_ref(),
+            self_session: is_self_session(&state, &addresses),
+        };
+        let (plaintext, update) = state
+            .decrypt(message.message(), &context, rng)
+            .map_err(prekey_failure)?;
         state.apply(update);
         self.install(state);
         Ok(PreKeyDecryption {
@@ -541,7 +619,10 @@ impl SessionRecord {
         self.current.as_ref().is_some_and(|s| {
             s.sender_chain.is_some()
                 && s.pending_pre_key.as_ref().is_none_or(|p| {
-                    p.timestamp_seconds.saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS).saturating_mul(1000) >= now.as_millis()
+                    p.timestamp_seconds
+                        .saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS)
+                        .saturating_mul(1000)
+                        >= now.as_millis()
                 })
         })
     }
@@ -550,7 +631,9 @@ impl SessionRecord {
     /// (nothing has been received on it yet).
     #[must_use]
     pub fn is_unacknowledged(&self) -> bool {
-        self.current.as_ref().is_some_and(|s| s.pending_pre_key.is_some())
+        self.current
+            .as_ref()
+            .is_some_and(|s| s.pending_pre_key.is_some())
     }
 
     /// The peer's identity key in the current state.
@@ -599,7 +682,9 @@ impl SessionRecord {
     }
 
     fn find_base_key(&self, message: &PreKeySignalMessage) -> Option<Slot> {
-        let matches = |s: &SessionState| s.version == message.message_version() && s.alice_base_key == *message.base_key();
+        let matches = |s: &SessionState| {
+            s.version == message.message_version() && s.alice_base_key == *message.base_key()
+        };
         if self.current.as_ref().is_some_and(matches) {
             return Some(Slot::Current);
         }
@@ -655,15 +740,26 @@ fn reason(error: StateError) -> FailureReason {
 
 fn prekey_failure(error: StateError) -> DecryptError {
     match error {
-        StateError::Duplicate { chain_index, counter } => DecryptError::DuplicatedMessage { chain_index, counter },
-        other => DecryptError::DecryptionFailed { message_type: CiphertextMessageType::PreKey, reason: reason(other) },
+        StateError::Duplicate {
+            chain_index,
+            counter,
+        } => DecryptError::DuplicatedMessage {
+            chain_index,
+            counter,
+        },
+        other => DecryptError::DecryptionFailed {
+            message_type: CiphertextMessageType::PreKey,
+            reason: reason(other),
+        },
     }
 }
 
 fn state_encrypt_error(error: StateError) -> EncryptError {
     match error {
         StateError::ChainExhausted => EncryptError::InvalidSessionState("sending chain exhausted"),
-        StateError::PqRatchet => EncryptError::InvalidSessionState("post-quantum ratchet send error"),
+        StateError::PqRatchet => {
+            EncryptError::InvalidSessionState("post-quantum ratchet send error")
+        }
         _ => EncryptError::InvalidSessionState("missing sender chain"),
     }
 }

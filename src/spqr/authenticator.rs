@@ -18,7 +18,11 @@ pub(super) struct Authenticator {
 impl Authenticator {
     /// `auth_new(auth_key, 1)`: zero keys, then the update for epoch 1.
     pub(super) fn new(auth_key: &[u8; 32]) -> Self {
-        Self { root_key: Secret::zero(), mac_key: Secret::zero() }.updated(1, auth_key)
+        Self {
+            root_key: Secret::zero(),
+            mac_key: Secret::zero(),
+        }
+        .updated(1, auth_key)
     }
 
     /// From stored keys.
@@ -77,8 +81,14 @@ mod tests {
     fn initial_keys_known_answer() {
         // spqr.md §8.2
         let auth = Authenticator::new(&[0x29; 32]);
-        assert_eq!(hex::encode(auth.root_key()), "486eb283e739a2b7baea016d6a70df801616dfbf3f022b77a27cfaa3360348a0");
-        assert_eq!(hex::encode(auth.mac_key()), "5a368111ae4f8d5d407e4b9a369e67af9e01d9449cf2b5e50cede3f7ab525a1e");
+        assert_eq!(
+            hex::encode(auth.root_key()),
+            "486eb283e739a2b7baea016d6a70df801616dfbf3f022b77a27cfaa3360348a0"
+        );
+        assert_eq!(
+            hex::encode(auth.mac_key()),
+            "5a368111ae4f8d5d407e4b9a369e67af9e01d9449cf2b5e50cede3f7ab525a1e"
+        );
         assert_eq!(format!("{auth:?}"), "Authenticator(<redacted>)");
     }
 
@@ -87,14 +97,19 @@ mod tests {
         let auth = Authenticator::new(&[7; 32]).updated(1, &[9; 32]);
         let hdr = [5u8; 64];
         let mac = auth.header_mac(2, &hdr);
-        let restored =
-            Authenticator::from_keys(Secret::from_slice(auth.root_key()).expect("32"), Secret::from_slice(auth.mac_key()).expect("32"));
+        let restored = Authenticator::from_keys(
+            Secret::from_slice(auth.root_key()).expect("32"),
+            Secret::from_slice(auth.mac_key()).expect("32"),
+        );
         assert!(restored.verify_header(2, &hdr, &mac));
         assert!(!restored.verify_header(3, &hdr, &mac), "the epoch is bound");
         let mut bad = mac;
         bad[31] ^= 1;
         assert!(!restored.verify_header(2, &hdr, &bad));
-        assert!(!restored.verify_header(2, &hdr, &mac[..31]), "short MACs never verify");
+        assert!(
+            !restored.verify_header(2, &hdr, &mac[..31]),
+            "short MACs never verify"
+        );
         let ct_mac = auth.ciphertext_mac(2, &[1; 960], &[2; 128]);
         assert!(restored.verify_ciphertext(2, &[1; 960], &[2; 128], &ct_mac));
         assert!(!restored.verify_ciphertext(2, &[1; 960], &[3; 128], &ct_mac));

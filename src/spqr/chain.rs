@@ -32,16 +32,32 @@ impl ChainParams {
     /// From possibly-zero (= default) values.
     pub(super) fn new(max_jump: u32, max_ooo_keys: u32) -> Self {
         Self {
-            max_jump: if max_jump == 0 { DEFAULT_MAX_JUMP } else { max_jump },
-            max_ooo_keys: if max_ooo_keys == 0 { DEFAULT_MAX_OOO_KEYS } else { max_ooo_keys },
+            max_jump: if max_jump == 0 {
+                DEFAULT_MAX_JUMP
+            } else {
+                max_jump
+            },
+            max_ooo_keys: if max_ooo_keys == 0 {
+                DEFAULT_MAX_OOO_KEYS
+            } else {
+                max_ooo_keys
+            },
         }
     }
 
     /// The stored values: a default is written as 0.
     pub(super) fn stored(&self) -> (u32, u32) {
         (
-            if self.max_jump == DEFAULT_MAX_JUMP { 0 } else { self.max_jump },
-            if self.max_ooo_keys == DEFAULT_MAX_OOO_KEYS { 0 } else { self.max_ooo_keys },
+            if self.max_jump == DEFAULT_MAX_JUMP {
+                0
+            } else {
+                self.max_jump
+            },
+            if self.max_ooo_keys == DEFAULT_MAX_OOO_KEYS {
+                0
+            } else {
+                self.max_ooo_keys
+            },
         )
     }
 
@@ -60,7 +76,11 @@ pub(super) struct EpochSecret {
 
 impl fmt::Debug for EpochSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "EpochSecret {{ epoch: {}, secret: <redacted> }}", self.epoch)
+        write!(
+            f,
+            "EpochSecret {{ epoch: {}, secret: <redacted> }}",
+            self.epoch
+        )
     }
 }
 
@@ -91,7 +111,9 @@ impl SkippedKeys {
     }
 
     pub(super) fn indices(&self) -> impl Iterator<Item = u32> + '_ {
-        self.0.chunks_exact(SKIPPED_RECORD).map(|r| u32::from_be_bytes([r[0], r[1], r[2], r[3]]))
+        self.0
+            .chunks_exact(SKIPPED_RECORD)
+            .map(|r| u32::from_be_bytes([r[0], r[1], r[2], r[3]]))
     }
 
     fn position(&self, index: u32) -> Option<usize> {
@@ -134,7 +156,8 @@ impl SkippedKeys {
         }
         let last = (len - 1) * SKIPPED_RECORD;
         if position != len - 1 {
-            self.0.copy_within(last..last + SKIPPED_RECORD, position * SKIPPED_RECORD);
+            self.0
+                .copy_within(last..last + SKIPPED_RECORD, position * SKIPPED_RECORD);
         }
         self.0[last..].zeroize();
         self.0.truncate(last);
@@ -150,7 +173,9 @@ impl SkippedKeys {
         if (self.len() as u64) < params.trim_size() {
             return;
         }
-        let Some(floor) = current.checked_sub(params.max_ooo_keys) else { return };
+        let Some(floor) = current.checked_sub(params.max_ooo_keys) else {
+            return;
+        };
         let mut position = 0;
         while position < self.len() {
             if self.indices().nth(position).is_some_and(|i| i < floor) {
@@ -178,7 +203,11 @@ pub(super) struct DirChain {
 
 impl DirChain {
     fn fresh(seed: &[u8]) -> Self {
-        Self { ctr: 0, next: Secret::from_slice(seed), skipped: SkippedKeys::default() }
+        Self {
+            ctr: 0,
+            next: Secret::from_slice(seed),
+            skipped: SkippedKeys::default(),
+        }
     }
 }
 
@@ -194,8 +223,14 @@ impl EpochLink {
     fn from_kdf(g: &[u8; 96], direction: Direction) -> Self {
         let (a2b, b2a) = (DirChain::fresh(&g[32..64]), DirChain::fresh(&g[64..96]));
         match direction {
-            Direction::A2B => Self { send: a2b, recv: b2a },
-            Direction::B2A => Self { send: b2a, recv: a2b },
+            Direction::A2B => Self {
+                send: a2b,
+                recv: b2a,
+            },
+            Direction::B2A => Self {
+                send: b2a,
+                recv: a2b,
+            },
         }
     }
 }
@@ -235,9 +270,25 @@ struct AddedEpoch {
 /// What taking a key changes in one direction chain.
 enum ChainOp {
     None,
-    Send { epoch: u64, drop_front: usize, link: usize, ctr: u32, next: Secret<32> },
-    Advance { link: usize, from_ctr: u32, clear: bool, appended: SkippedKeys, ctr: u32, next: Secret<32> },
-    Take { link: usize, index: u32 },
+    Send {
+        epoch: u64,
+        drop_front: usize,
+        link: usize,
+        ctr: u32,
+        next: Secret<32>,
+    },
+    Advance {
+        link: usize,
+        from_ctr: u32,
+        clear: bool,
+        appended: SkippedKeys,
+        ctr: u32,
+        next: Secret<32>,
+    },
+    Take {
+        link: usize,
+        index: u32,
+    },
 }
 
 /// The change a message makes to a [`Chain`].
@@ -254,14 +305,26 @@ impl ChainUpdate {
         if self.base != (chain.current_epoch, chain.send_epoch, chain.links.len()) {
             return false;
         }
-        let view = View { chain, added: self.added.as_ref() };
+        let view = View {
+            chain,
+            added: self.added.as_ref(),
+        };
         match &self.op {
             ChainOp::None => true,
-            ChainOp::Send { drop_front, link, ctr, .. } => {
-                view.link(link + drop_front).is_some_and(|l| l.send.ctr.checked_add(1) == Some(*ctr))
+            ChainOp::Send {
+                drop_front,
+                link,
+                ctr,
+                ..
+            } => view
+                .link(link + drop_front)
+                .is_some_and(|l| l.send.ctr.checked_add(1) == Some(*ctr)),
+            ChainOp::Advance { link, from_ctr, .. } => {
+                view.link(*link).is_some_and(|l| l.recv.ctr == *from_ctr)
             }
-            ChainOp::Advance { link, from_ctr, .. } => view.link(*link).is_some_and(|l| l.recv.ctr == *from_ctr),
-            ChainOp::Take { link, index } => view.link(*link).is_some_and(|l| l.recv.skipped.position(*index).is_some()),
+            ChainOp::Take { link, index } => view
+                .link(*link)
+                .is_some_and(|l| l.recv.skipped.position(*index).is_some()),
         }
     }
 }
@@ -271,10 +334,15 @@ impl fmt::Debug for ChainUpdate {
         let op = match &self.op {
             ChainOp::None => "none".to_owned(),
             ChainOp::Send { epoch, ctr, .. } => format!("send {epoch}:{ctr}"),
-            ChainOp::Advance { ctr, appended, .. } => format!("advance to {ctr}, {} skipped", appended.len()),
+            ChainOp::Advance { ctr, appended, .. } => {
+                format!("advance to {ctr}, {} skipped", appended.len())
+            }
             ChainOp::Take { index, .. } => format!("take {index}"),
         };
-        f.debug_struct("ChainUpdate").field("added_epoch", &self.added.as_ref().map(|a| a.epoch)).field("op", &op).finish()
+        f.debug_struct("ChainUpdate")
+            .field("added_epoch", &self.added.as_ref().map(|a| a.epoch))
+            .field("op", &op)
+            .finish()
     }
 }
 
@@ -294,7 +362,11 @@ impl View<'_> {
     }
 
     fn link(&self, i: usize) -> Option<&EpochLink> {
-        self.chain.links.get(i).or_else(|| self.added.filter(|_| i == self.chain.links.len()).map(|a| &a.link))
+        self.chain.links.get(i).or_else(|| {
+            self.added
+                .filter(|_| i == self.chain.links.len())
+                .map(|a| &a.link)
+        })
     }
 
     /// Position of chain epoch `epoch` in the links (spqr-internals §5.4).
@@ -312,7 +384,9 @@ impl View<'_> {
 
 /// One KDF step from counter `ctr`: (new counter, new chain key, message key).
 fn step(next: &Secret<32>, ctr: u32) -> Result<(u32, Secret<32>, Secret<32>), SpqrError> {
-    let ctr = ctr.checked_add(1).ok_or(SpqrError::CorruptState("chain counter exhausted"))?;
+    let ctr = ctr
+        .checked_add(1)
+        .ok_or(SpqrError::CorruptState("chain counter exhausted"))?;
     let out = kdf::chain_step(next.as_bytes(), ctr);
     let next = Secret::from_part(&out[..], 0).unwrap_or_else(Secret::zero);
     let key = Secret::from_part(&out[..], 32).unwrap_or_else(Secret::zero);
@@ -353,7 +427,10 @@ impl Chain {
         request: KeyRequest,
     ) -> Result<(ChainUpdate, Option<(u32, Secret<32>)>), SpqrError> {
         let added = secret.map(|s| self.plan_add(s)).transpose()?;
-        let view = View { chain: self, added: added.as_ref() };
+        let view = View {
+            chain: self,
+            added: added.as_ref(),
+        };
         let (op, key) = match request {
             KeyRequest::Nothing => (ChainOp::None, None),
             KeyRequest::Send { epoch } => {
@@ -370,30 +447,72 @@ impl Chain {
     }
 
     /// `send_key(epoch)` (spqr-internals §5.5).
-    fn plan_send(&self, view: &View<'_>, epoch: u64) -> Result<(ChainOp, u32, Secret<32>), SpqrError> {
+    fn plan_send(
+        &self,
+        view: &View<'_>,
+        epoch: u64,
+    ) -> Result<(ChainOp, u32, Secret<32>), SpqrError> {
         if epoch < self.send_epoch {
-            return Err(SpqrError::SendKeyEpochDecreased { epoch, send_epoch: self.send_epoch });
+            return Err(SpqrError::SendKeyEpochDecreased {
+                epoch,
+                send_epoch: self.send_epoch,
+            });
         }
         let i = view.link_index(epoch)?;
         // A new send epoch keeps exactly one older link.
-        let drop_front = if epoch == self.send_epoch { 0 } else { i.saturating_sub(1) };
-        let dir = &view.link(i).ok_or(SpqrError::CorruptState("missing link"))?.send;
-        let next = dir.next.as_ref().ok_or(SpqrError::CorruptState("send chain retired"))?;
+        let drop_front = if epoch == self.send_epoch {
+            0
+        } else {
+            i.saturating_sub(1)
+        };
+        let dir = &view
+            .link(i)
+            .ok_or(SpqrError::CorruptState("missing link"))?
+            .send;
+        let next = dir
+            .next
+            .as_ref()
+            .ok_or(SpqrError::CorruptState("send chain retired"))?;
         let (ctr, next, key) = step(next, dir.ctr)?;
-        Ok((ChainOp::Send { epoch, drop_front, link: i - drop_front, ctr, next }, ctr, key))
+        Ok((
+            ChainOp::Send {
+                epoch,
+                drop_front,
+                link: i - drop_front,
+                ctr,
+                next,
+            },
+            ctr,
+            key,
+        ))
     }
 
     /// `recv_key(epoch, at)` (spqr-internals §5.6).
-    fn plan_recv(&self, view: &View<'_>, epoch: u64, at: u32) -> Result<(ChainOp, Secret<32>), SpqrError> {
+    fn plan_recv(
+        &self,
+        view: &View<'_>,
+        epoch: u64,
+        at: u32,
+    ) -> Result<(ChainOp, Secret<32>), SpqrError> {
         let link = view.link_index(epoch)?;
-        let dir = &view.link(link).ok_or(SpqrError::CorruptState("missing link"))?.recv;
+        let dir = &view
+            .link(link)
+            .ok_or(SpqrError::CorruptState("missing link"))?
+            .recv;
         let max_ooo = u64::from(self.params.max_ooo_keys);
         if at > dir.ctr {
             if at - dir.ctr > self.params.max_jump {
-                return Err(SpqrError::KeyJump { from: dir.ctr, to: at, max_jump: self.params.max_jump });
+                return Err(SpqrError::KeyJump {
+                    from: dir.ctr,
+                    to: at,
+                    max_jump: self.params.max_jump,
+                });
             }
             let clear = u64::from(at) > u64::from(dir.ctr) + max_ooo;
-            let mut next = dir.next.clone().ok_or(SpqrError::CorruptState("receive chain retired"))?;
+            let mut next = dir
+                .next
+                .clone()
+                .ok_or(SpqrError::CorruptState("receive chain retired"))?;
             let mut ctr = dir.ctr;
             let mut appended = SkippedKeys::default();
             while ctr + 1 < at {
@@ -404,12 +523,22 @@ impl Chain {
                 (ctr, next) = (n, following);
             }
             let (ctr, following, key) = step(&next, ctr)?;
-            let op = ChainOp::Advance { link, from_ctr: dir.ctr, clear, appended, ctr, next: following };
+            let op = ChainOp::Advance {
+                link,
+                from_ctr: dir.ctr,
+                clear,
+                appended,
+                ctr,
+                next: following,
+            };
             return Ok((op, key));
         }
         if at < dir.ctr {
             if u64::from(at) + max_ooo < u64::from(dir.ctr) {
-                return Err(SpqrError::KeyTrimmed { index: at, ctr: dir.ctr });
+                return Err(SpqrError::KeyTrimmed {
+                    index: at,
+                    ctr: dir.ctr,
+                });
             }
             if let Some(key) = dir.skipped.position(at).and_then(|p| dir.skipped.key_at(p)) {
                 return Ok((ChainOp::Take { link, index: at }, key));
@@ -432,7 +561,13 @@ impl Chain {
         }
         match op {
             ChainOp::None => {}
-            ChainOp::Send { epoch, drop_front, link, ctr, next } => {
+            ChainOp::Send {
+                epoch,
+                drop_front,
+                link,
+                ctr,
+                next,
+            } => {
                 if epoch != self.send_epoch {
                     self.send_epoch = epoch;
                     self.links.drain(..drop_front);
@@ -445,14 +580,23 @@ impl Chain {
                     l.send.next = Some(next);
                 }
             }
-            ChainOp::Advance { link, clear, appended, ctr, next, .. } => {
+            ChainOp::Advance {
+                link,
+                clear,
+                appended,
+                ctr,
+                next,
+                ..
+            } => {
                 let params = self.params;
                 if let Some(l) = self.links.get_mut(link) {
                     if clear {
                         l.recv.skipped.clear();
                     }
                     l.recv.skipped.append(&appended);
-                    l.recv.skipped.collect_garbage(ctr.saturating_sub(1), &params);
+                    l.recv
+                        .skipped
+                        .collect_garbage(ctr.saturating_sub(1), &params);
                     l.recv.ctr = ctr;
                     l.recv.next = Some(next);
                 }
@@ -469,7 +613,10 @@ impl Chain {
 
     /// Total number of stored out-of-order keys (for `Debug` and tests).
     pub(super) fn skipped_count(&self) -> usize {
-        self.links.iter().map(|l| l.send.skipped.len() + l.recv.skipped.len()).sum()
+        self.links
+            .iter()
+            .map(|l| l.send.skipped.len() + l.recv.skipped.len())
+            .sum()
     }
 }
 
@@ -493,14 +640,21 @@ mod tests {
     use super::*;
 
     fn secret(epoch: u64, byte: u8) -> EpochSecret {
-        EpochSecret { epoch, secret: Secret::from_slice(&[byte; 32]).expect("32") }
+        EpochSecret {
+            epoch,
+            secret: Secret::from_slice(&[byte; 32]).expect("32"),
+        }
     }
 
     fn send(chain: &mut Chain, epoch: u64) -> Result<(u32, [u8; 32]), SpqrError> {
         send_adding(chain, None, epoch)
     }
 
-    fn send_adding(chain: &mut Chain, add: Option<&EpochSecret>, epoch: u64) -> Result<(u32, [u8; 32]), SpqrError> {
+    fn send_adding(
+        chain: &mut Chain,
+        add: Option<&EpochSecret>,
+        epoch: u64,
+    ) -> Result<(u32, [u8; 32]), SpqrError> {
         let (update, key) = chain.plan(add, KeyRequest::Send { epoch })?;
         chain.apply(update);
         let (index, key) = key.expect("a send key");
@@ -511,14 +665,22 @@ mod tests {
         recv_adding(chain, None, epoch, index)
     }
 
-    fn recv_adding(chain: &mut Chain, add: Option<&EpochSecret>, epoch: u64, index: u32) -> Result<[u8; 32], SpqrError> {
+    fn recv_adding(
+        chain: &mut Chain,
+        add: Option<&EpochSecret>,
+        epoch: u64,
+        index: u32,
+    ) -> Result<[u8; 32], SpqrError> {
         let (update, key) = chain.plan(add, KeyRequest::Recv { epoch, index })?;
         chain.apply(update);
         Ok(*key.expect("a receive key").1.as_bytes())
     }
 
     fn pair(params: ChainParams) -> (Chain, Chain) {
-        (Chain::new(&[0x29; 32], Direction::A2B, params), Chain::new(&[0x29; 32], Direction::B2A, params))
+        (
+            Chain::new(&[0x29; 32], Direction::A2B, params),
+            Chain::new(&[0x29; 32], Direction::B2A, params),
+        )
     }
 
     fn default_params() -> ChainParams {
@@ -529,17 +691,50 @@ mod tests {
     fn known_answers() {
         // spqr.md §8.2, auth key 32 × 0x29.
         let (mut a, mut b) = pair(default_params());
-        assert_eq!(hex::encode(a.next_root.as_bytes()), "c6f396ad3b038d7bb7eedbabd7c45c83eef0c9c42fca9f44d6f056e4b68be30c");
+        assert_eq!(
+            hex::encode(a.next_root.as_bytes()),
+            "c6f396ad3b038d7bb7eedbabd7c45c83eef0c9c42fca9f44d6f056e4b68be30c"
+        );
         let (i1, k1) = send(&mut a, 0).expect("send");
         let (i2, k2) = send(&mut a, 0).expect("send");
-        assert_eq!((i1, hex::encode(k1)), (1, "9bcdfae095d09aa8ab367dd231d1d271fe580b555bcc6f64ff079d53d9a9db5d".to_owned()));
-        assert_eq!((i2, hex::encode(k2)), (2, "6af868be8ea72f8ca3bb819c9623c0c9ffebd6f8503937d8f4fac142ac42a48e".to_owned()));
+        assert_eq!(
+            (i1, hex::encode(k1)),
+            (
+                1,
+                "9bcdfae095d09aa8ab367dd231d1d271fe580b555bcc6f64ff079d53d9a9db5d".to_owned()
+            )
+        );
+        assert_eq!(
+            (i2, hex::encode(k2)),
+            (
+                2,
+                "6af868be8ea72f8ca3bb819c9623c0c9ffebd6f8503937d8f4fac142ac42a48e".to_owned()
+            )
+        );
         let (j1, l1) = send(&mut b, 0).expect("send");
-        assert_eq!((j1, hex::encode(l1)), (1, "8ede114ee798830a3d35a383e72e96d82a9adca0ac699c12fdf99069220e2da8".to_owned()));
+        assert_eq!(
+            (j1, hex::encode(l1)),
+            (
+                1,
+                "8ede114ee798830a3d35a383e72e96d82a9adca0ac699c12fdf99069220e2da8".to_owned()
+            )
+        );
         let (i, k) = send_adding(&mut a, Some(&secret(1, 2)), 1).expect("send");
-        assert_eq!((i, hex::encode(k)), (1, "69707cbeb164aabdedd7572daba9e678de555391dda3871126bae3d6f7586db9".to_owned()));
+        assert_eq!(
+            (i, hex::encode(k)),
+            (
+                1,
+                "69707cbeb164aabdedd7572daba9e678de555391dda3871126bae3d6f7586db9".to_owned()
+            )
+        );
         let (j, l) = send_adding(&mut b, Some(&secret(1, 2)), 1).expect("send");
-        assert_eq!((j, hex::encode(l)), (1, "4a0d5abc3b805a2bff00bb934ea1526614a887a6b73c54d4a51977aba6131e6c".to_owned()));
+        assert_eq!(
+            (j, hex::encode(l)),
+            (
+                1,
+                "4a0d5abc3b805a2bff00bb934ea1526614a887a6b73c54d4a51977aba6131e6c".to_owned()
+            )
+        );
         // And the receivers agree.
         assert_eq!(recv(&mut b, 0, 2).expect("recv"), k2);
         assert_eq!(recv(&mut b, 0, 1).expect("recv"), k1);
@@ -553,10 +748,19 @@ mod tests {
         // a real libsignal 0.103.0 session carries SPQR message 01 01 01 00,
         // i.e. B2A chain epoch 0, index 1, keyed from the PQXDH spqr_auth.
         let auth: [u8; 32] =
-            hex::decode("63ae028a74ebc766f5fa3c08809dfe2927287a18d1c9a929517b39ebee09f5d7").expect("hex").try_into().expect("32");
+            hex::decode("63ae028a74ebc766f5fa3c08809dfe2927287a18d1c9a929517b39ebee09f5d7")
+                .expect("hex")
+                .try_into()
+                .expect("32");
         let mut bob = Chain::new(&auth, Direction::B2A, default_params());
         let (index, key) = send(&mut bob, 0).expect("send");
-        assert_eq!((index, hex::encode(key)), (1, "7bee0e8fce77932c8c719fac644bc355cb3c39bc1ef162cd71932e0c88df6c79".to_owned()));
+        assert_eq!(
+            (index, hex::encode(key)),
+            (
+                1,
+                "7bee0e8fce77932c8c719fac644bc355cb3c39bc1ef162cd71932e0c88df6c79".to_owned()
+            )
+        );
     }
 
     #[test]
@@ -585,10 +789,19 @@ mod tests {
         send(&mut a, 0).expect("send");
         send(&mut a, 0).expect("send");
         recv(&mut b, 0, 2).expect("recv");
-        assert_eq!(recv(&mut b, 0, 2), Err(SpqrError::KeyAlreadyRequested { index: 2 }));
+        assert_eq!(
+            recv(&mut b, 0, 2),
+            Err(SpqrError::KeyAlreadyRequested { index: 2 })
+        );
         recv(&mut b, 0, 1).expect("recv");
-        assert_eq!(recv(&mut b, 0, 1), Err(SpqrError::KeyAlreadyRequested { index: 1 }));
-        assert_eq!(recv(&mut b, 0, 0), Err(SpqrError::KeyAlreadyRequested { index: 0 }));
+        assert_eq!(
+            recv(&mut b, 0, 1),
+            Err(SpqrError::KeyAlreadyRequested { index: 1 })
+        );
+        assert_eq!(
+            recv(&mut b, 0, 0),
+            Err(SpqrError::KeyAlreadyRequested { index: 0 })
+        );
     }
 
     #[test]
@@ -597,8 +810,18 @@ mod tests {
         let (_, mut b) = pair(ChainParams::new(10, 10));
         recv(&mut b, 0, 10).expect("recv 10");
         recv(&mut b, 0, 12).expect("recv 12");
-        assert_eq!(recv(&mut b, 0, 1), Err(SpqrError::KeyTrimmed { index: 1, ctr: 12 }));
-        assert_eq!(recv(&mut b, 0, 23), Err(SpqrError::KeyJump { from: 12, to: 23, max_jump: 10 }));
+        assert_eq!(
+            recv(&mut b, 0, 1),
+            Err(SpqrError::KeyTrimmed { index: 1, ctr: 12 })
+        );
+        assert_eq!(
+            recv(&mut b, 0, 23),
+            Err(SpqrError::KeyJump {
+                from: 12,
+                to: 23,
+                max_jump: 10
+            })
+        );
         recv(&mut b, 0, 22).expect("a jump of exactly max_jump");
     }
 
@@ -606,7 +829,8 @@ mod tests {
     fn two_thousand_keys_in_random_order() {
         // spqr.md §8.1 chain test (4).
         let (mut a, mut b) = pair(default_params());
-        let mut sent: Vec<(u32, [u8; 32])> = (0..2000).map(|_| send(&mut a, 0).expect("send")).collect();
+        let mut sent: Vec<(u32, [u8; 32])> =
+            (0..2000).map(|_| send(&mut a, 0).expect("send")).collect();
         // A fixed shuffle (xorshift), newest last so that nothing is trimmed.
         let mut state = 0x2545_f491_4f6c_dd1du64;
         for i in (1..sent.len() - 1).rev() {
@@ -629,8 +853,20 @@ mod tests {
         let (mut a, _) = pair(default_params());
         send(&mut a, 0).expect("send");
         send_adding(&mut a, Some(&secret(1, 2)), 1).expect("send");
-        assert_eq!(send(&mut a, 0), Err(SpqrError::SendKeyEpochDecreased { epoch: 0, send_epoch: 1 }));
-        assert!(matches!(send(&mut a, 2), Err(SpqrError::EpochOutOfRange { epoch: 2, current: 1 })));
+        assert_eq!(
+            send(&mut a, 0),
+            Err(SpqrError::SendKeyEpochDecreased {
+                epoch: 0,
+                send_epoch: 1
+            })
+        );
+        assert!(matches!(
+            send(&mut a, 2),
+            Err(SpqrError::EpochOutOfRange {
+                epoch: 2,
+                current: 1
+            })
+        ));
     }
 
     #[test]
@@ -645,11 +881,20 @@ mod tests {
         // A keeps its send epoch and one older link; older send chains retire.
         assert_eq!(a.links.len(), 2);
         assert!(a.links[0].send.next.is_none() && a.links[1].send.next.is_some());
-        assert!(matches!(recv(&mut a, 1, 1), Err(SpqrError::EpochOutOfRange { epoch: 1, current: 3 })));
+        assert!(matches!(
+            recv(&mut a, 1, 1),
+            Err(SpqrError::EpochOutOfRange {
+                epoch: 1,
+                current: 3
+            })
+        ));
         // B never sent: all four links kept, and it can still receive epoch 0.
         assert_eq!(b.links.len(), 4);
         assert!(recv(&mut b, 0, 1).is_ok());
-        assert!(matches!(b.plan(Some(&secret(5, 5)), KeyRequest::Nothing), Err(SpqrError::CorruptState("epoch secret out of sequence"))));
+        assert!(matches!(
+            b.plan(Some(&secret(5, 5)), KeyRequest::Nothing),
+            Err(SpqrError::CorruptState("epoch secret out of sequence"))
+        ));
     }
 
     #[test]
@@ -658,11 +903,20 @@ mod tests {
         assert_eq!(params.trim_size(), 4);
         let (_, mut b) = pair(params);
         recv(&mut b, 0, 4).expect("recv"); // stores 1, 2, 3
-        assert_eq!(b.links[0].recv.skipped.indices().collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(
+            b.links[0].recv.skipped.indices().collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
         recv(&mut b, 0, 6).expect("recv"); // adds 5; 4 records ≥ trim: drop < 5 − 3
-        assert_eq!(b.links[0].recv.skipped.indices().collect::<Vec<_>>(), vec![5, 2, 3]);
+        assert_eq!(
+            b.links[0].recv.skipped.indices().collect::<Vec<_>>(),
+            vec![5, 2, 3]
+        );
         recv(&mut b, 0, 50).expect("recv"); // far jump: everything held is too old
-        assert_eq!(b.links[0].recv.skipped.indices().collect::<Vec<_>>(), vec![47, 48, 49]);
+        assert_eq!(
+            b.links[0].recv.skipped.indices().collect::<Vec<_>>(),
+            vec![47, 48, 49]
+        );
     }
 
     #[test]

@@ -40,7 +40,14 @@ impl TryRng for StreamRng {
 impl TryCryptoRng for StreamRng {}
 
 fn kat_params(direction: Direction, min_version: Version) -> Params {
-    Params { auth_key: [0x29; 32], direction, version: Version::V1, min_version, max_jump: 25_000, max_ooo_keys: 2_000 }
+    Params {
+        auth_key: [0x29; 32],
+        direction,
+        version: Version::V1,
+        min_version,
+        max_jump: 25_000,
+        max_ooo_keys: 2_000,
+    }
 }
 
 /// Sends, applies, and reloads through the stored form.
@@ -85,12 +92,30 @@ fn lockstep_transcript(rounds: usize) -> Vec<Sent> {
     for round in 0..rounds {
         let (bytes, key) = send(&mut a, &mut rng_a);
         let key = key.expect("A's key");
-        assert_eq!(recv(&mut b, &bytes).expect("B receives"), Some(key), "round {round} A→B");
-        out.push(Sent { round, from_a: true, bytes, key });
+        assert_eq!(
+            recv(&mut b, &bytes).expect("B receives"),
+            Some(key),
+            "round {round} A→B"
+        );
+        out.push(Sent {
+            round,
+            from_a: true,
+            bytes,
+            key,
+        });
         let (bytes, key) = send(&mut b, &mut rng_b);
         let key = key.expect("B's key");
-        assert_eq!(recv(&mut a, &bytes).expect("A receives"), Some(key), "round {round} B→A");
-        out.push(Sent { round, from_a: false, bytes, key });
+        assert_eq!(
+            recv(&mut a, &bytes).expect("A receives"),
+            Some(key),
+            "round {round} B→A"
+        );
+        out.push(Sent {
+            round,
+            from_a: false,
+            bytes,
+            key,
+        });
     }
     out
 }
@@ -99,7 +124,11 @@ fn lockstep_transcript(rounds: usize) -> Vec<Sent> {
 fn lockstep_transcript_known_answers() {
     // spqr.md §8.2 "Full lockstep transcript" and the wire examples of §5.5.
     let t = lockstep_transcript(150);
-    let msg = |round: usize, from_a: bool| t.iter().find(|s| s.round == round && s.from_a == from_a).expect("message");
+    let msg = |round: usize, from_a: bool| {
+        t.iter()
+            .find(|s| s.round == round && s.from_a == from_a)
+            .expect("message")
+    };
     let rho = "5e43481c3eeb397eb192505229b67a201ea893c3e2cb32da8bc342fa4dea0578";
 
     assert_eq!(hex::encode(&msg(0, true).bytes), format!("0101010100{rho}"));
@@ -108,9 +137,13 @@ fn lockstep_transcript_known_answers() {
     assert!(hex::encode(msg(0, false).key).starts_with("8ede114e"));
     assert_eq!(
         hex::encode(&msg(2, true).bytes),
-        "0101030102".to_owned() + "63c0d9c035641891172426680625a31313cc83b2f0e55a6e0686722369449542"
+        "0101030102".to_owned()
+            + "63c0d9c035641891172426680625a31313cc83b2f0e55a6e0686722369449542"
     );
-    assert_eq!(hex::encode(msg(2, true).key), "a404b6f9818a9df70c23a91e8ce97e4311dbe6038e247854646a38bd80598c0c");
+    assert_eq!(
+        hex::encode(msg(2, true).key),
+        "a404b6f9818a9df70c23a91e8ce97e4311dbe6038e247854646a38bd80598c0c"
+    );
     // B's third message: epoch 1, index 3, ct1 chunk 0.
     assert!(hex::encode(&msg(2, false).bytes).starts_with("010103050004c1e43b"));
     assert_eq!(msg(2, false).bytes.len(), 37);
@@ -128,16 +161,28 @@ fn lockstep_transcript_known_answers() {
     }
     assert_eq!(
         hex::encode(&msg(42, false).bytes),
-        "0101".to_owned() + "2b0604" + "0bb553985da1c5a9ead7c433f925452df15b4d85dac89d647839fd052ce09b0e"
+        "0101".to_owned()
+            + "2b0604"
+            + "0bb553985da1c5a9ead7c433f925452df15b4d85dac89d647839fd052ce09b0e"
     );
     // Epoch 2: A's 44th message restarts the index.
     assert_eq!(msg(43, true).bytes, h("01020100"));
-    assert_eq!(hex::encode(msg(43, true).key), "35375c26e177adf6ec26f4752c6bea7c26e6daceffe0b5d56b0e76f93d841384");
+    assert_eq!(
+        hex::encode(msg(43, true).key),
+        "35375c26e177adf6ec26f4752c6bea7c26e6daceffe0b5d56b0e76f93d841384"
+    );
     assert_eq!(&msg(43, false).bytes[..5], &h("0102010100")[..]);
     assert_eq!(msg(43, false).bytes.len(), 37);
-    assert_eq!(hex::encode(msg(43, false).key), "88fd277e0118d4850d8ed183d651673f4867bcddab890a5215f5dec5dcd9cb9c");
+    assert_eq!(
+        hex::encode(msg(43, false).key),
+        "88fd277e0118d4850d8ed183d651673f4867bcddab890a5215f5dec5dcd9cb9c"
+    );
     // Epoch 3 from r86 (B→A) / r87 (A→B); epoch 4 at r130.
-    let first_round_in = |epoch: u8, from_a: bool| t.iter().find(|s| s.from_a == from_a && s.bytes[1] == epoch).map(|s| s.round);
+    let first_round_in = |epoch: u8, from_a: bool| {
+        t.iter()
+            .find(|s| s.from_a == from_a && s.bytes[1] == epoch)
+            .map(|s| s.round)
+    };
     assert_eq!(first_round_in(3, false), Some(86));
     assert_eq!(first_round_in(3, true), Some(87));
     assert_eq!(first_round_in(4, false), Some(130));
@@ -148,7 +193,10 @@ fn lockstep_transcript_known_answers() {
         hash.update(&s.bytes);
         hash.update(s.key);
     }
-    assert_eq!(hex::encode(hash.finalize()), "552fbcfe8898ebdee22625d8a4f47bf49c052f5b270264663b161d7575971591");
+    assert_eq!(
+        hex::encode(hash.finalize()),
+        "552fbcfe8898ebdee22625d8a4f47bf49c052f5b270264663b161d7575971591"
+    );
 }
 
 #[test]
@@ -166,7 +214,11 @@ fn every_phase_round_trips_and_debug_shows_no_secrets() {
         phases.insert(format!("{:?}", active.braid.phase.tag()));
         let debug = format!("{s:?}");
         // No secret bytes (nor any long hex run) appear.
-        assert!(!debug.contains("29, 29") && debug.matches(|c: char| c.is_ascii_hexdigit()).count() < 200, "{debug}");
+        assert!(
+            !debug.contains("29, 29")
+                && debug.matches(|c: char| c.is_ascii_hexdigit()).count() < 200,
+            "{debug}"
+        );
     };
     for _ in 0..50 {
         let (message, _) = send(&mut a, &mut rng_a);
@@ -215,9 +267,15 @@ fn ek_completes_before_the_ct1_acknowledgement() {
     for _ in 0..5 {
         deliver(&mut a, b.send().expect("send"));
     }
-    assert_eq!((tag(&a), a.epoch()), (Some(braid::PhaseTag::NoHeaderReceived), 2));
+    assert_eq!(
+        (tag(&a), a.epoch()),
+        (Some(braid::PhaseTag::NoHeaderReceived), 2)
+    );
     deliver(&mut b, a.send().expect("send"));
-    assert_eq!((tag(&b), b.epoch()), (Some(braid::PhaseTag::KeysUnsampled), 2));
+    assert_eq!(
+        (tag(&b), b.epoch()),
+        (Some(braid::PhaseTag::KeysUnsampled), 2)
+    );
 }
 
 #[test]
@@ -225,7 +283,9 @@ fn initial_keys_match_the_libsignal_session() {
     // double-ratchet.md §10: with spqr_auth from session-setup.md §1.3, Bob's
     // reply after receiving Alice's first message carries 01 01 01 00 and the
     // SPQR key 7bee0e8f….
-    let auth: [u8; 32] = h("63ae028a74ebc766f5fa3c08809dfe2927287a18d1c9a929517b39ebee09f5d7").try_into().expect("32");
+    let auth: [u8; 32] = h("63ae028a74ebc766f5fa3c08809dfe2927287a18d1c9a929517b39ebee09f5d7")
+        .try_into()
+        .expect("32");
     let params = |direction| Params {
         auth_key: auth,
         direction,
@@ -240,7 +300,10 @@ fn initial_keys_match_the_libsignal_session() {
     assert_eq!(recv(&mut bob, &first).expect("bob receives"), alice_key);
     let (reply, key) = send(&mut bob, &mut StreamRng { next: 9 });
     assert_eq!(reply, h("01010100"));
-    assert_eq!(hex::encode(key.expect("key")), "7bee0e8fce77932c8c719fac644bc355cb3c39bc1ef162cd71932e0c88df6c79");
+    assert_eq!(
+        hex::encode(key.expect("key")),
+        "7bee0e8fce77932c8c719fac644bc355cb3c39bc1ef162cd71932e0c88df6c79"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -253,8 +316,17 @@ fn v0_states_send_nothing_and_accept_anything() {
     assert!(sent.message.is_empty() && sent.key.is_none());
     empty.apply(sent.update);
     assert!(empty.is_empty());
-    let v1_message = h("0101010100").into_iter().chain([0u8; 32]).collect::<Vec<_>>();
-    for message in [&[][..], &[0x00, 0x05][..], &v1_message[..], &[0x01][..], &[0x07, 0x01][..]] {
+    let v1_message = h("0101010100")
+        .into_iter()
+        .chain([0u8; 32])
+        .collect::<Vec<_>>();
+    for message in [
+        &[][..],
+        &[0x00, 0x05][..],
+        &v1_message[..],
+        &[0x01][..],
+        &[0x07, 0x01][..],
+    ] {
         let received = empty.recv(message).expect("V0 accepts anything");
         assert!(received.key.is_none());
         empty.apply(received.update);
@@ -269,19 +341,30 @@ fn min_version_v0_has_no_keys_until_the_first_receive() {
     let mut rng = StreamRng { next: 0 };
     let (m1, k1) = send(&mut a, &mut rng);
     assert_eq!(k1, None);
-    assert_eq!(&m1[..5], &[0x01, 0x01, 0x00, 0x01, 0x00], "index 0: no chain yet");
+    assert_eq!(
+        &m1[..5],
+        &[0x01, 0x01, 0x00, 0x01, 0x00],
+        "index 0: no chain yet"
+    );
     let (m2, k2) = send(&mut a, &mut rng);
     assert_eq!((k2, &m2[..5]), (None, &[0x01, 0x01, 0x00, 0x01, 0x01][..]));
     // B receives: no key (epoch 1, index 0), negotiation ends at V1.
     assert_eq!(recv(&mut b, &m1), Ok(None));
-    assert!(b.0.as_ref().is_some_and(|s| s.negotiation.is_none() && s.chain.is_some()));
+    assert!(b
+        .0
+        .as_ref()
+        .is_some_and(|s| s.negotiation.is_none() && s.chain.is_some()));
     let (m3, k3) = send(&mut b, &mut rng);
     assert!(k3.is_some());
     assert_eq!(recv(&mut a, &m3), Ok(k3));
     let (m4, k4) = send(&mut a, &mut rng);
     assert!(k4.is_some());
     assert_eq!(recv(&mut b, &m4), Ok(k4));
-    assert_eq!(recv(&mut b, &m2), Ok(None), "a late keyless message still has no key");
+    assert_eq!(
+        recv(&mut b, &m2),
+        Ok(None),
+        "a late keyless message still has no key"
+    );
     // After negotiation an empty message is a version mismatch.
     assert_eq!(b.recv(&[]).map(|_| ()), Err(SpqrError::VersionMismatch));
 }
@@ -295,7 +378,10 @@ fn min_version_v1_keys_every_message() {
     // An empty message is refused before any receive…
     let b = SpqrState::initial(&kat_params(Direction::B2A, Version::V1));
     assert_eq!(b.recv(&[]).map(|_| ()), Err(SpqrError::MinimumVersion));
-    assert_eq!(b.recv(&[0x00, 0x01]).map(|_| ()), Err(SpqrError::MinimumVersion));
+    assert_eq!(
+        b.recv(&[0x00, 0x01]).map(|_| ()),
+        Err(SpqrError::MinimumVersion)
+    );
     // …and after one.
     let mut b = b;
     recv(&mut b, &message).expect("recv");
@@ -345,10 +431,16 @@ fn a_forged_header_fails_and_the_honest_chunk_still_completes_it() {
     let mut forged = m[2].0.clone();
     forged[10] ^= 0x40;
     let before = b.serialize();
-    assert_eq!(b.recv(&forged).map(|_| ()), Err(SpqrError::MacVerification { epoch: 1 }));
+    assert_eq!(
+        b.recv(&forged).map(|_| ()),
+        Err(SpqrError::MacVerification { epoch: 1 })
+    );
     assert_eq!(b.serialize(), before);
     assert_eq!(recv(&mut b, &m[2].0), Ok(m[2].1));
-    assert!(matches!(b.0.as_ref().map(|s| s.braid.phase.tag()), Some(braid::PhaseTag::HeaderReceived)));
+    assert!(matches!(
+        b.0.as_ref().map(|s| s.braid.phase.tag()),
+        Some(braid::PhaseTag::HeaderReceived)
+    ));
 }
 
 #[test]
@@ -357,9 +449,25 @@ fn garbage_is_rejected_without_change() {
     let before = b.serialize();
     let cases: [(&[u8], SpqrError); 4] = [
         (&[0x01, 0x01], SpqrError::MessageDecode("truncated")),
-        (&[0x01, 0x01, 0x01, 0x09], SpqrError::MessageDecode("unknown payload type")),
-        (&[0x01, 0x05, 0x01, 0x00], SpqrError::EpochOutOfRange { epoch: 5, current: 1 }),
-        (&[0x01, 0x01, 0xb0, 0xea, 0x01, 0x00], SpqrError::KeyJump { from: 0, to: 30_000, max_jump: 25_000 }),
+        (
+            &[0x01, 0x01, 0x01, 0x09],
+            SpqrError::MessageDecode("unknown payload type"),
+        ),
+        (
+            &[0x01, 0x05, 0x01, 0x00],
+            SpqrError::EpochOutOfRange {
+                epoch: 5,
+                current: 1,
+            },
+        ),
+        (
+            &[0x01, 0x01, 0xb0, 0xea, 0x01, 0x00],
+            SpqrError::KeyJump {
+                from: 0,
+                to: 30_000,
+                max_jump: 25_000,
+            },
+        ),
     ];
     for (message, error) in cases {
         assert_eq!(b.recv(message).map(|_| ()), Err(error));
@@ -385,10 +493,19 @@ fn stale_and_foreign_updates_are_ignored() {
     // Results and updates print without secrets.
     let third = a.send(&mut rng).expect("send");
     let debug = format!("{third:?}");
-    assert!(debug.contains("encoder step") && debug.contains("send 0:2") && debug.contains("key: Some(\"<redacted>\")"), "{debug}");
+    assert!(
+        debug.contains("encoder step")
+            && debug.contains("send 0:2")
+            && debug.contains("key: Some(\"<redacted>\")"),
+        "{debug}"
+    );
     let key = third.key.expect("key");
     let leading = format!("{:?}", &key[..4]);
-    assert!(!debug.contains(leading.trim_matches(|c| c == '[' || c == ']')) && !debug.contains(&hex::encode(key)), "{debug}");
+    assert!(
+        !debug.contains(leading.trim_matches(|c| c == '[' || c == ']'))
+            && !debug.contains(&hex::encode(key)),
+        "{debug}"
+    );
 }
 
 #[test]
@@ -401,7 +518,10 @@ fn out_of_order_and_duplicate_deliveries() {
         assert_eq!(b.recv(message, |_| true).expect("no finding"), Ok(*key));
     }
     for (message, _) in &sent {
-        assert!(matches!(b.recv(message, |_| true).expect("no finding"), Err(SpqrError::KeyAlreadyRequested { .. })));
+        assert!(matches!(
+            b.recv(message, |_| true).expect("no finding"),
+            Err(SpqrError::KeyAlreadyRequested { .. })
+        ));
     }
 }
 
@@ -416,7 +536,8 @@ fn honest_script() -> impl Strategy<Value = Vec<u8>> {
         4u8..8,  // deliver in order / out of order
         8u8..10, // drop or duplicate
     ];
-    proptest::collection::vec((op, any::<u8>()), 0..120).prop_map(|ops| ops.into_iter().flat_map(|(op, arg)| [op, arg]).collect())
+    proptest::collection::vec((op, any::<u8>()), 0..120)
+        .prop_map(|ops| ops.into_iter().flat_map(|(op, arg)| [op, arg]).collect())
 }
 
 proptest! {

@@ -43,7 +43,10 @@ pub(super) type Polys = Box<[Vec<Gf16>; POLYS]>;
 
 /// Evaluates `coefficients` (lowest degree first) at `x` (Horner).
 fn evaluate(coefficients: &[Gf16], x: Gf16) -> Gf16 {
-    coefficients.iter().rev().fold(Gf16::ZERO, |acc, &c| acc * x + c)
+    coefficients
+        .iter()
+        .rev()
+        .fold(Gf16::ZERO, |acc, &c| acc * x + c)
 }
 
 /// The Lagrange basis for the points x = 0…m−1, in coefficient form and
@@ -91,7 +94,9 @@ fn interpolate_blob(blob: &[u8]) -> Polys {
         if !bases.iter().any(|(n, _)| *n == m) {
             bases.push((m, lagrange_basis(m)));
         }
-        let Some((_, basis)) = bases.iter().find(|(n, _)| *n == m) else { continue };
+        let Some((_, basis)) = bases.iter().find(|(n, _)| *n == m) else {
+            continue;
+        };
         let mut coefficients = vec![Gf16::ZERO; m];
         for (x, row) in basis.iter().enumerate() {
             let k = POLYS * x + p;
@@ -172,7 +177,10 @@ impl Encoder {
     /// at chunk 0.
     pub(super) fn new<const L: usize>(blob: &[u8; L]) -> Self {
         const { assert!(L % 2 == 0, "erasure-coded blobs have an even length") }
-        Self { next: 0, form: EncoderForm::Points(blob.to_vec()) }
+        Self {
+            next: 0,
+            form: EncoderForm::Points(blob.to_vec()),
+        }
     }
 
     /// The counter of the next chunk.
@@ -201,7 +209,10 @@ impl Encoder {
                     let mut data = [0u8; CHUNK_DATA_LEN];
                     let start = CHUNK_DATA_LEN * usize::from(index);
                     let end = blob.len().min(start + CHUNK_DATA_LEN);
-                    if let (Some(src), Some(dst)) = (blob.get(start..end), data.get_mut(..end.saturating_sub(start))) {
+                    if let (Some(src), Some(dst)) = (
+                        blob.get(start..end),
+                        data.get_mut(..end.saturating_sub(start)),
+                    ) {
                         dst.copy_from_slice(src);
                     }
                     (Chunk { index, data }, EncoderStep { polys: None })
@@ -211,7 +222,9 @@ impl Encoder {
                     (chunk, EncoderStep { polys: Some(polys) })
                 }
             }
-            EncoderForm::Polys(polys) => (chunk_from_polys(polys, index), EncoderStep { polys: None }),
+            EncoderForm::Polys(polys) => {
+                (chunk_from_polys(polys, index), EncoderStep { polys: None })
+            }
         }
     }
 
@@ -238,12 +251,19 @@ impl Encoder {
                             .collect()
                     })
                     .collect();
-                EncoderParts { next: self.next, pts, polys: Vec::new() }
+                EncoderParts {
+                    next: self.next,
+                    pts,
+                    polys: Vec::new(),
+                }
             }
             EncoderForm::Polys(polys) => EncoderParts {
                 next: self.next,
                 pts: Vec::new(),
-                polys: polys.iter().map(|c| c.iter().flat_map(|s| s.0.to_be_bytes()).collect()).collect(),
+                polys: polys
+                    .iter()
+                    .map(|c| c.iter().flat_map(|s| s.0.to_be_bytes()).collect())
+                    .collect(),
             },
         }
     }
@@ -253,8 +273,13 @@ impl Encoder {
     /// entries of the sizes this blob length implies.
     pub(super) fn from_parts(parts: &EncoderParts, blob_len: usize) -> Option<Self> {
         let symbols = blob_len / 2;
-        let sized =
-            |entries: &[Vec<u8>]| entries.len() == POLYS && entries.iter().enumerate().all(|(p, e)| e.len() == 2 * points_in(symbols, p));
+        let sized = |entries: &[Vec<u8>]| {
+            entries.len() == POLYS
+                && entries
+                    .iter()
+                    .enumerate()
+                    .all(|(p, e)| e.len() == 2 * points_in(symbols, p))
+        };
         let form = match (parts.pts.is_empty(), parts.polys.is_empty()) {
             (false, true) if sized(&parts.pts) => {
                 let mut blob = vec![0u8; 2 * symbols];
@@ -269,13 +294,19 @@ impl Encoder {
             (true, false) if sized(&parts.polys) => {
                 let mut polys: Polys = Box::new(core::array::from_fn(|_| Vec::new()));
                 for (poly, entry) in polys.iter_mut().zip(&parts.polys) {
-                    *poly = entry.chunks_exact(2).map(|b| Gf16(u16::from_be_bytes([b[0], b[1]]))).collect();
+                    *poly = entry
+                        .chunks_exact(2)
+                        .map(|b| Gf16(u16::from_be_bytes([b[0], b[1]])))
+                        .collect();
                 }
                 EncoderForm::Polys(polys)
             }
             _ => return None,
         };
-        Some(Self { next: parts.next, form })
+        Some(Self {
+            next: parts.next,
+            form,
+        })
     }
 }
 
@@ -303,7 +334,10 @@ pub(super) struct Decoder {
 impl Decoder {
     /// An empty decoder for a blob of `blob_len` bytes (even).
     pub(super) fn new(blob_len: usize) -> Self {
-        Self { symbols: blob_len / 2, points: Box::new(core::array::from_fn(|_| Vec::new())) }
+        Self {
+            symbols: blob_len / 2,
+            points: Box::new(core::array::from_fn(|_| Vec::new())),
+        }
     }
 
     /// Number of distinct chunk indices held for polynomial 0 (for `Debug`).
@@ -367,8 +401,16 @@ impl Decoder {
     /// The stored form: `pts_needed` and, per polynomial, its points as
     /// `BE16(x) ‖ BE16(y)` records.
     pub(super) fn to_parts(&self) -> (u32, Vec<Vec<u8>>) {
-        let pts =
-            self.points.iter().map(|list| list.iter().flat_map(|&(x, y)| [x.to_be_bytes(), y.to_be_bytes()]).flatten().collect()).collect();
+        let pts = self
+            .points
+            .iter()
+            .map(|list| {
+                list.iter()
+                    .flat_map(|&(x, y)| [x.to_be_bytes(), y.to_be_bytes()])
+                    .flatten()
+                    .collect()
+            })
+            .collect();
         (u32::try_from(self.symbols).unwrap_or(u32::MAX), pts)
     }
 
@@ -376,17 +418,34 @@ impl Decoder {
     /// `pts_needed` does not match, there are not 16 lists, a list is not
     /// whole 4-byte records, its x values are not strictly increasing, or it
     /// holds more points than the storing rule allows (2·n_p).
-    pub(super) fn from_parts(pts_needed: u32, polys: u32, pts: &[Vec<u8>], blob_len: usize) -> Option<Self> {
+    pub(super) fn from_parts(
+        pts_needed: u32,
+        polys: u32,
+        pts: &[Vec<u8>],
+        blob_len: usize,
+    ) -> Option<Self> {
         let symbols = blob_len / 2;
-        if usize::try_from(pts_needed).ok()? != symbols || polys as usize != POLYS || pts.len() != POLYS {
+        if usize::try_from(pts_needed).ok()? != symbols
+            || polys as usize != POLYS
+            || pts.len() != POLYS
+        {
             return None;
         }
-        let mut points: Box<[Vec<(u16, u16)>; POLYS]> = Box::new(core::array::from_fn(|_| Vec::new()));
+        let mut points: Box<[Vec<(u16, u16)>; POLYS]> =
+            Box::new(core::array::from_fn(|_| Vec::new()));
         for (p, (list, entry)) in points.iter_mut().zip(pts).enumerate() {
             if entry.len() % 4 != 0 || entry.len() / 4 > 2 * points_in(symbols, p) {
                 return None;
             }
-            *list = entry.chunks_exact(4).map(|r| (u16::from_be_bytes([r[0], r[1]]), u16::from_be_bytes([r[2], r[3]]))).collect();
+            *list = entry
+                .chunks_exact(4)
+                .map(|r| {
+                    (
+                        u16::from_be_bytes([r[0], r[1]]),
+                        u16::from_be_bytes([r[2], r[3]]),
+                    )
+                })
+                .collect();
             if list.windows(2).any(|w| w[0].0 >= w[1].0) {
                 return None;
             }
@@ -458,7 +517,10 @@ mod tests {
             assert_eq!(chunk.index as usize, j);
             assert_eq!(chunk.data.to_vec(), expected, "chunk {j}");
         }
-        assert!(matches!(encoder.form, EncoderForm::Polys(_)), "switched to polynomials at the first parity chunk");
+        assert!(
+            matches!(encoder.form, EncoderForm::Polys(_)),
+            "switched to polynomials at the first parity chunk"
+        );
     }
 
     fn message_160() -> [u8; 160] {
@@ -466,11 +528,26 @@ mod tests {
     }
 
     const PARITY_160: [(u16, &str); 5] = [
-        (5, "52755c6b4d998b929aa094b386a1c3cad1d8dce6dee9cb1f0910171e16310027"),
-        (6, "05640b7a1d486b727d80c3a2d1b0a3aab1b8bbc689f89bcee9f0f7fe41205736"),
-        (7, "561958074d754b525e60105f024d838a919898a6da85cbf3c9d0d7de92dd84cb"),
-        (100, "0fd701c974bf150229826498768a2f9e3d8cccc9834bf2399780898ee61af00c"),
-        (65535, "de62d07cdbc3e03d66e361a273b0ae8abc9829ca52fe5d4562bf7cb1e320f536"),
+        (
+            5,
+            "52755c6b4d998b929aa094b386a1c3cad1d8dce6dee9cb1f0910171e16310027",
+        ),
+        (
+            6,
+            "05640b7a1d486b727d80c3a2d1b0a3aab1b8bbc689f89bcee9f0f7fe41205736",
+        ),
+        (
+            7,
+            "561958074d754b525e60105f024d838a919898a6da85cbf3c9d0d7de92dd84cb",
+        ),
+        (
+            100,
+            "0fd701c974bf150229826498768a2f9e3d8cccc9834bf2399780898ee61af00c",
+        ),
+        (
+            65535,
+            "de62d07cdbc3e03d66e361a273b0ae8abc9829ca52fe5d4562bf7cb1e320f536",
+        ),
     ];
 
     #[test]
@@ -478,7 +555,11 @@ mod tests {
         let blob = message_160();
         let polys = interpolate_blob(&blob);
         for (index, data) in PARITY_160 {
-            assert_eq!(chunk_from_polys(&polys, index).data.to_vec(), unhex(data), "chunk {index}");
+            assert_eq!(
+                chunk_from_polys(&polys, index).data.to_vec(),
+                unhex(data),
+                "chunk {index}"
+            );
         }
         // The encoder's own sequence reaches 5, 6, 7 after the systematic part.
         let mut encoder = Encoder::new(&blob);
@@ -493,8 +574,13 @@ mod tests {
 
     #[test]
     fn decodes_from_parity_chunks_only() {
-        let chunks: Vec<Chunk> =
-            PARITY_160.iter().map(|(index, data)| Chunk { index: *index, data: unhex(data).try_into().expect("32 bytes") }).collect();
+        let chunks: Vec<Chunk> = PARITY_160
+            .iter()
+            .map(|(index, data)| Chunk {
+                index: *index,
+                data: unhex(data).try_into().expect("32 bytes"),
+            })
+            .collect();
         let mut decoder = Decoder::new(160);
         assert_eq!(decode(&mut decoder, &chunks), Some(message_160().to_vec()));
         // Not before the fifth.
@@ -556,7 +642,13 @@ mod tests {
         // A fresh encoder persists in point form, regrouped per polynomial.
         let fresh = Encoder::new(&blob).to_parts();
         assert_eq!(fresh.pts.len(), 16);
-        assert_eq!(fresh.pts[1], vec![blob[2], blob[3], blob[34], blob[35], blob[66], blob[67], blob[98], blob[99], blob[130], blob[131]]);
+        assert_eq!(
+            fresh.pts[1],
+            vec![
+                blob[2], blob[3], blob[34], blob[35], blob[66], blob[67], blob[98], blob[99],
+                blob[130], blob[131]
+            ]
+        );
         assert_eq!(Encoder::from_parts(&fresh, 160), Some(Encoder::new(&blob)));
     }
 
@@ -564,20 +656,42 @@ mod tests {
     fn stored_forms_are_checked() {
         let blob = message_160();
         let good = Encoder::new(&blob).to_parts();
-        let both = EncoderParts { next: 0, pts: good.pts.clone(), polys: good.pts.clone() };
+        let both = EncoderParts {
+            next: 0,
+            pts: good.pts.clone(),
+            polys: good.pts.clone(),
+        };
         assert!(Encoder::from_parts(&both, 160).is_none());
-        let neither = EncoderParts { next: 0, pts: Vec::new(), polys: Vec::new() };
+        let neither = EncoderParts {
+            next: 0,
+            pts: Vec::new(),
+            polys: Vec::new(),
+        };
         assert!(Encoder::from_parts(&neither, 160).is_none());
-        let mut short = EncoderParts { next: 0, pts: good.pts.clone(), polys: Vec::new() };
+        let mut short = EncoderParts {
+            next: 0,
+            pts: good.pts.clone(),
+            polys: Vec::new(),
+        };
         short.pts[3].pop();
         assert!(Encoder::from_parts(&short, 160).is_none());
-        let fifteen = EncoderParts { next: 0, pts: good.pts[..15].to_vec(), polys: Vec::new() };
+        let fifteen = EncoderParts {
+            next: 0,
+            pts: good.pts[..15].to_vec(),
+            polys: Vec::new(),
+        };
         assert!(Encoder::from_parts(&fifteen, 160).is_none());
-        assert!(Encoder::from_parts(&good, 96).is_none(), "sizes of another blob");
+        assert!(
+            Encoder::from_parts(&good, 96).is_none(),
+            "sizes of another blob"
+        );
 
         let empty = vec![Vec::new(); 16];
         assert!(Decoder::from_parts(80, 16, &empty, 160).is_some());
-        assert!(Decoder::from_parts(48, 16, &empty, 160).is_none(), "pts_needed mismatch");
+        assert!(
+            Decoder::from_parts(48, 16, &empty, 160).is_none(),
+            "pts_needed mismatch"
+        );
         assert!(Decoder::from_parts(80, 15, &empty, 160).is_none());
         assert!(Decoder::from_parts(80, 16, &empty[..15], 160).is_none());
         let mut odd = empty.clone();
@@ -587,7 +701,10 @@ mod tests {
         unsorted[0] = vec![0, 2, 0, 0, 0, 1, 0, 0];
         assert!(Decoder::from_parts(80, 16, &unsorted, 160).is_none());
         let mut too_many = empty;
-        too_many[0] = (0u16..11).flat_map(|x| [x.to_be_bytes(), [0, 0]]).flatten().collect();
+        too_many[0] = (0u16..11)
+            .flat_map(|x| [x.to_be_bytes(), [0, 0]])
+            .flatten()
+            .collect();
         assert!(Decoder::from_parts(80, 16, &too_many, 160).is_none());
     }
 
@@ -607,13 +724,24 @@ mod tests {
     #[test]
     fn interpolation_survives_a_change_of_points() {
         // spqr.md §8.1 (d): 30 points, re-evaluated at 30…59, re-interpolated.
-        let blob: Vec<u8> = (0..960u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        let blob: Vec<u8> = (0..960u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
         let blob: [u8; 960] = blob.try_into().expect("960");
         let polys = interpolate_blob(&blob);
         for (p, coefficients) in polys.iter().enumerate() {
             assert_eq!(coefficients.len(), 30);
-            let moved: Vec<(u16, u16)> = (30u16..60).map(|x| (x, evaluate(coefficients, Gf16(x)).0)).collect();
-            let original: Vec<Gf16> = (0..30).map(|x| Gf16(u16::from_be_bytes([blob[32 * x + 2 * p], blob[32 * x + 2 * p + 1]]))).collect();
+            let moved: Vec<(u16, u16)> = (30u16..60)
+                .map(|x| (x, evaluate(coefficients, Gf16(x)).0))
+                .collect();
+            let original: Vec<Gf16> = (0..30)
+                .map(|x| {
+                    Gf16(u16::from_be_bytes([
+                        blob[32 * x + 2 * p],
+                        blob[32 * x + 2 * p + 1],
+                    ]))
+                })
+                .collect();
             assert_eq!(decode_polynomial(&moved, 30), original);
         }
     }

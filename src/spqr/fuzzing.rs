@@ -72,7 +72,12 @@ pub(super) struct DeterministicRng {
 
 impl DeterministicRng {
     pub(super) fn new(label: &[u8]) -> Self {
-        Self { key: hmac_sha256(b"hush spqr fuzzing", &[label]), counter: 0, block: [0; 32], used: 32 }
+        Self {
+            key: hmac_sha256(b"hush spqr fuzzing", &[label]),
+            counter: 0,
+            block: [0; 32],
+            used: 32,
+        }
     }
 }
 
@@ -119,7 +124,14 @@ pub(super) struct Party {
 }
 
 pub(super) fn params(direction: Direction) -> Params {
-    Params { auth_key: [0x5a; 32], direction, version: Version::V1, min_version: Version::V1, max_jump: 0, max_ooo_keys: 0 }
+    Params {
+        auth_key: [0x5a; 32],
+        direction,
+        version: Version::V1,
+        min_version: Version::V1,
+        max_jump: 0,
+        max_ooo_keys: 0,
+    }
 }
 
 impl Party {
@@ -128,12 +140,20 @@ impl Party {
             Direction::A2B => b"A",
             Direction::B2A => b"B",
         };
-        Self { state: SpqrState::initial(&params(direction)), rng: DeterministicRng::new(label), thorough: true, sends: 0 }
+        Self {
+            state: SpqrState::initial(&params(direction)),
+            rng: DeterministicRng::new(label),
+            thorough: true,
+            sends: 0,
+        }
     }
 
     /// Sends and commits; `send` must not fail on an honest state.
     pub(super) fn send(&mut self) -> Result<(Vec<u8>, Option<[u8; 32]>), Finding> {
-        let sent = self.state.send(&mut self.rng).map_err(|e| finding(format!("send failed: {e}")))?;
+        let sent = self
+            .state
+            .send(&mut self.rng)
+            .map_err(|e| finding(format!("send failed: {e}")))?;
         self.state.apply(sent.update);
         self.sends += 1;
         if self.thorough || self.sends % RELOAD_EVERY == 0 {
@@ -162,7 +182,9 @@ impl Party {
             }
             Err(e) => {
                 if e.is_state_error() {
-                    return Err(finding(format!("recv reported a state error on a valid state: {e}")));
+                    return Err(finding(format!(
+                        "recv reported a state error on a valid state: {e}"
+                    )));
                 }
                 if before.is_some_and(|b| b != self.state.serialize()) {
                     return Err(finding("a failed recv changed the state"));
@@ -176,7 +198,8 @@ impl Party {
     /// that this is the identity on the bytes.
     fn reload(&mut self) -> Result<(), Finding> {
         let bytes = self.state.serialize();
-        let loaded = SpqrState::deserialize(&bytes).map_err(|e| finding(format!("own state does not load: {e}")))?;
+        let loaded = SpqrState::deserialize(&bytes)
+            .map_err(|e| finding(format!("own state does not load: {e}")))?;
         if loaded.serialize() != bytes {
             return Err(finding("serialize/deserialize is not a round trip"));
         }
@@ -237,7 +260,11 @@ fn corrupted_state(data: &[u8]) -> Result<(), Finding> {
     for _ in 0..warm_up {
         lockstep_round(&mut a, &mut b)?;
     }
-    let (target, peer) = if role == 1 { (&mut b, &mut a) } else { (&mut a, &mut b) };
+    let (target, peer) = if role == 1 {
+        (&mut b, &mut a)
+    } else {
+        (&mut a, &mut b)
+    };
     let mut bytes = target.state.serialize();
     bytes.truncate(bytes.len().saturating_sub(cut));
     for edit in edits.chunks_exact(3) {
@@ -250,7 +277,11 @@ fn corrupted_state(data: &[u8]) -> Result<(), Finding> {
     let loaded = match SpqrState::deserialize(&bytes) {
         Ok(state) => state,
         Err(SpqrError::StateDecode(_)) => return Ok(()),
-        Err(e) => return Err(finding(format!("deserialize failed with a non-decode error: {e}"))),
+        Err(e) => {
+            return Err(finding(format!(
+                "deserialize failed with a non-decode error: {e}"
+            )))
+        }
     };
     let stored = loaded.serialize();
     match SpqrState::deserialize(&stored) {
@@ -333,7 +364,11 @@ pub(super) fn conversation(script: &[u8]) -> Result<ConversationStats, Finding> 
     while let Some(op) = bytes.next() {
         let side = usize::from(op & 1);
         let arg = usize::from(bytes.next().unwrap_or(0));
-        let (sender, receiver) = if side == 0 { (&mut a, &mut b) } else { (&mut b, &mut a) };
+        let (sender, receiver) = if side == 0 {
+            (&mut a, &mut b)
+        } else {
+            (&mut b, &mut a)
+        };
         let queue = &mut queues[side];
         match (op >> 1) % 6 {
             // Send.
@@ -342,16 +377,25 @@ pub(super) fn conversation(script: &[u8]) -> Result<ConversationStats, Finding> 
                 if key.is_none() {
                     return Err(finding("a V1/V1 session sent without a key"));
                 }
-                queue.push(InFlight { bytes, key, delivered: false });
+                queue.push(InFlight {
+                    bytes,
+                    key,
+                    delivered: false,
+                });
                 stats.sent += 1;
             }
             // Deliver the oldest (or the arg-th newest: reordering) undelivered message.
             2 | 3 => {
-                let pending: Vec<usize> = (0..queue.len()).filter(|&i| !queue[i].delivered).collect();
+                let pending: Vec<usize> =
+                    (0..queue.len()).filter(|&i| !queue[i].delivered).collect();
                 if pending.is_empty() {
                     continue;
                 }
-                let i = if (op >> 1) & 1 == 0 { pending[0] } else { pending[arg % pending.len()] };
+                let i = if (op >> 1) & 1 == 0 {
+                    pending[0]
+                } else {
+                    pending[arg % pending.len()]
+                };
                 deliver(receiver, &mut queue[i], &mut stats)?;
             }
             // Duplicate: re-deliver an already delivered message, or drop the oldest pending one.
@@ -367,7 +411,9 @@ pub(super) fn conversation(script: &[u8]) -> Result<ConversationStats, Finding> 
             // Tamper with a copy of a pending message; commit only if the key
             // still matches (the Double Ratchet MAC would pass).
             _ => {
-                let Some(item) = queue.iter().find(|m| !m.delivered) else { continue };
+                let Some(item) = queue.iter().find(|m| !m.delivered) else {
+                    continue;
+                };
                 let mut copy = item.bytes.clone();
                 if copy.is_empty() {
                     continue;
@@ -405,14 +451,22 @@ pub(super) fn conversation(script: &[u8]) -> Result<ConversationStats, Finding> 
             lockstep_round(&mut a, &mut b)?;
         }
         if a.epoch().min(b.epoch()) <= start {
-            return Err(finding(format!("no epoch completed in lockstep: start {start}, now {}/{}", a.epoch(), b.epoch())));
+            return Err(finding(format!(
+                "no epoch completed in lockstep: start {start}, now {}/{}",
+                a.epoch(),
+                b.epoch()
+            )));
         }
     }
     stats.epochs_after = (a.epoch(), b.epoch());
     Ok(stats)
 }
 
-fn deliver(receiver: &mut Party, item: &mut InFlight, stats: &mut ConversationStats) -> Result<(), Finding> {
+fn deliver(
+    receiver: &mut Party,
+    item: &mut InFlight,
+    stats: &mut ConversationStats,
+) -> Result<(), Finding> {
     let key = item.key;
     match receiver.recv(&item.bytes, |_| true)? {
         Ok(got) => {
@@ -425,7 +479,11 @@ fn deliver(receiver: &mut Party, item: &mut InFlight, stats: &mut ConversationSt
             item.delivered = true;
             stats.delivered += 1;
         }
-        Err(SpqrError::KeyAlreadyRequested { .. } | SpqrError::KeyTrimmed { .. } | SpqrError::EpochOutOfRange { .. }) => {
+        Err(
+            SpqrError::KeyAlreadyRequested { .. }
+            | SpqrError::KeyTrimmed { .. }
+            | SpqrError::EpochOutOfRange { .. },
+        ) => {
             item.delivered = true; // it can never be accepted now
             stats.rejected += 1;
         }

@@ -42,7 +42,10 @@ pub(super) fn chain_start(auth_key: &[u8; 32]) -> Zeroizing<[u8; 96]> {
 }
 
 /// Chain add epoch: 96 bytes, split like [`chain_start`].
-pub(super) fn chain_add_epoch(next_root: &[u8; 32], epoch_secret: &[u8; 32]) -> Zeroizing<[u8; 96]> {
+pub(super) fn chain_add_epoch(
+    next_root: &[u8; 32],
+    epoch_secret: &[u8; 32],
+) -> Zeroizing<[u8; 96]> {
     hkdf(next_root, epoch_secret, CHAIN_ADD_EPOCH)
 }
 
@@ -66,7 +69,11 @@ pub(super) fn epoch_secret(shared_secret: &[u8; 32], epoch: u64) -> Secret<32> {
 }
 
 /// Authenticator update: 64 bytes = root_key ‖ mac_key.
-pub(super) fn authenticator_update(root_key: &[u8; 32], k: &[u8; 32], epoch: u64) -> Zeroizing<[u8; 64]> {
+pub(super) fn authenticator_update(
+    root_key: &[u8; 32],
+    k: &[u8; 32],
+    epoch: u64,
+) -> Zeroizing<[u8; 64]> {
     let mut ikm = Zeroizing::new([0u8; 64]);
     ikm[..32].copy_from_slice(root_key);
     ikm[32..].copy_from_slice(k);
@@ -92,7 +99,10 @@ mod tests {
 
     #[test]
     fn labels_are_byte_exact() {
-        assert_eq!(hex::encode(CHAIN_START), "5369676e616c205051205261746368657420563120436861696e20205374617274");
+        assert_eq!(
+            hex::encode(CHAIN_START),
+            "5369676e616c205051205261746368657420563120436861696e20205374617274"
+        );
         let lengths = [
             (CHAIN_START, 33),
             (CHAIN_ADD_EPOCH, 36),
@@ -111,13 +121,28 @@ mod tests {
     fn chain_start_known_answer() {
         // spqr.md §8.2, auth key 32 × 0x29.
         let g = chain_start(&[0x29; 32]);
-        assert_eq!(hex::encode(&g[..32]), "c6f396ad3b038d7bb7eedbabd7c45c83eef0c9c42fca9f44d6f056e4b68be30c");
-        assert_eq!(hex::encode(&g[32..64]), "d45d5d9ebca8f45f591019cfe4231f37663b50de7c9d419e8eb4dd50f3726384");
-        assert_eq!(hex::encode(&g[64..]), "598c199754146d732fe1bf89926833f0ed44b8a5220b662bdf0398c28c4f49ab");
+        assert_eq!(
+            hex::encode(&g[..32]),
+            "c6f396ad3b038d7bb7eedbabd7c45c83eef0c9c42fca9f44d6f056e4b68be30c"
+        );
+        assert_eq!(
+            hex::encode(&g[32..64]),
+            "d45d5d9ebca8f45f591019cfe4231f37663b50de7c9d419e8eb4dd50f3726384"
+        );
+        assert_eq!(
+            hex::encode(&g[64..]),
+            "598c199754146d732fe1bf89926833f0ed44b8a5220b662bdf0398c28c4f49ab"
+        );
         // First step of each direction.
         let a2b: [u8; 32] = g[32..64].try_into().expect("32");
         let b2a: [u8; 32] = g[64..].try_into().expect("32");
-        assert_eq!(hex::encode(&chain_step(&a2b, 1)[32..]), "9bcdfae095d09aa8ab367dd231d1d271fe580b555bcc6f64ff079d53d9a9db5d");
-        assert_eq!(hex::encode(&chain_step(&b2a, 1)[32..]), "8ede114ee798830a3d35a383e72e96d82a9adca0ac699c12fdf99069220e2da8");
+        assert_eq!(
+            hex::encode(&chain_step(&a2b, 1)[32..]),
+            "9bcdfae095d09aa8ab367dd231d1d271fe580b555bcc6f64ff079d53d9a9db5d"
+        );
+        assert_eq!(
+            hex::encode(&chain_step(&b2a, 1)[32..]),
+            "8ede114ee798830a3d35a383e72e96d82a9adca0ac699c12fdf99069220e2da8"
+        );
     }
 }

@@ -72,13 +72,20 @@ pub(super) fn generate(seed: &Secret<64>) -> KeyPair {
 }
 
 /// Encaps1(hdr, m).
-pub(super) fn encapsulate1(hdr: &[u8; HDR_LEN], m: &Secret<32>) -> Result<Encapsulated1, SpqrError> {
+pub(super) fn encapsulate1(
+    hdr: &[u8; HDR_LEN],
+    m: &Secret<32>,
+) -> Result<Encapsulated1, SpqrError> {
     let mut state = Secret::zero();
     let mut shared_secret = Secret::zero();
     // Fails only on wrong buffer sizes, which the types rule out.
     let ct1 = incr::encapsulate1(hdr, *m.as_bytes(), state.as_mut(), shared_secret.as_mut())
         .map_err(|_| SpqrError::CorruptState("ML-KEM encapsulation rejected its buffers"))?;
-    Ok(Encapsulated1 { ct1: Box::new(ct1.value), state, shared_secret })
+    Ok(Encapsulated1 {
+        ct1: Box::new(ct1.value),
+        state,
+        shared_secret,
+    })
 }
 
 /// ValidateEk(hdr, ek): hash and modulus checks.
@@ -124,7 +131,11 @@ fn repair_byte_order(state: &mut [u8; ES_LEN]) {
 }
 
 /// Standard ML-KEM-768 decapsulation of ct1 ‖ ct2 (implicit rejection).
-pub(super) fn decapsulate(dk: &Secret<DK_LEN>, ct1: &[u8; CT1_LEN], ct2: &[u8; CT2_LEN]) -> Secret<32> {
+pub(super) fn decapsulate(
+    dk: &Secret<DK_LEN>,
+    ct1: &[u8; CT1_LEN],
+    ct2: &[u8; CT2_LEN],
+) -> Secret<32> {
     let c1 = incr::Ciphertext1 { value: *ct1 };
     let c2 = incr::Ciphertext2 { value: *ct2 };
     let mut k = incr::decapsulate_compressed_key(dk.as_bytes(), &c1, &c2);
@@ -181,10 +192,16 @@ mod tests {
         );
         let mut ek = pair.ek.to_vec();
         ek.extend_from_slice(&pair.hdr[..32]);
-        assert_eq!(hex::encode(Sha256::digest(&ek)), "0b7934c83125c788995e2ba6bd761e33046b3e40571be53e023309a29f398cc9");
+        assert_eq!(
+            hex::encode(Sha256::digest(&ek)),
+            "0b7934c83125c788995e2ba6bd761e33046b3e40571be53e023309a29f398cc9"
+        );
 
         let e1 = encapsulate1(&pair.hdr, &m()).expect("encaps1");
-        assert_eq!(hex::encode(e1.shared_secret.as_bytes()), "ef91db44b6cd5b2c50f483481a3d6e2a08cc149764fcb8dc568851332da45ed9");
+        assert_eq!(
+            hex::encode(e1.shared_secret.as_bytes()),
+            "ef91db44b6cd5b2c50f483481a3d6e2a08cc149764fcb8dc568851332da45ed9"
+        );
         assert_eq!(
             hex::encode(kdf::epoch_secret(e1.shared_secret.as_bytes(), 1).as_bytes()),
             "c3faa56b42ef9e2734a8404c1781fd03ee34bca3b63c4a7a1d9caab480305109"
@@ -193,8 +210,14 @@ mod tests {
         let ct2 = encapsulate2(&e1.state, &pair.ek);
         let mut ct = e1.ct1.to_vec();
         ct.extend_from_slice(&ct2);
-        assert_eq!(hex::encode(Sha256::digest(&ct)), "1f16e217ad23771f7f72522c602dcf10cd1e2eea2648e72d29c1255a3949c33e");
-        assert_eq!(decapsulate(&pair.dk, &e1.ct1, &ct2).as_bytes(), e1.shared_secret.as_bytes());
+        assert_eq!(
+            hex::encode(Sha256::digest(&ct)),
+            "1f16e217ad23771f7f72522c602dcf10cd1e2eea2648e72d29c1255a3949c33e"
+        );
+        assert_eq!(
+            decapsulate(&pair.dk, &e1.ct1, &ct2).as_bytes(),
+            e1.shared_secret.as_bytes()
+        );
     }
 
     #[test]
@@ -223,7 +246,11 @@ mod tests {
         let pair = generate(&seed());
         let e1 = encapsulate1(&pair.hdr, &m()).expect("encaps1");
         let good = encapsulate2(&e1.state, &pair.ek);
-        assert_eq!(good, incr::encapsulate2(e1.state.as_bytes(), &pair.ek).value, "normalising changes nothing");
+        assert_eq!(
+            good,
+            incr::encapsulate2(e1.state.as_bytes(), &pair.ek).value,
+            "normalising changes nothing"
+        );
         let mut swapped = e1.state.clone();
         for w in swapped.as_mut()[..ES_WORDS_END].chunks_exact_mut(2) {
             w.swap(0, 1);

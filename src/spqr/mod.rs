@@ -198,7 +198,10 @@ impl fmt::Debug for SpqrSend {
 
 impl fmt::Debug for SpqrRecv {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SpqrRecv").field("key", &self.key.map(|_| "<redacted>")).field("update", &self.update).finish()
+        f.debug_struct("SpqrRecv")
+            .field("key", &self.key.map(|_| "<redacted>"))
+            .field("update", &self.update)
+            .finish()
     }
 }
 
@@ -233,7 +236,11 @@ impl SpqrState {
             params: ChainParams::new(params.max_jump, params.max_ooo_keys),
         };
         let braid = Braid::initial(params.direction, &params.auth_key);
-        Self(Some(Box::new(Active { negotiation: Some(negotiation), chain: None, braid })))
+        Self(Some(Box::new(Active {
+            negotiation: Some(negotiation),
+            chain: None,
+            braid,
+        })))
     }
 
     /// The empty (V0) state.
@@ -302,7 +309,12 @@ impl SpqrState {
 
 impl Active {
     fn apply(&mut self, update: ActiveUpdate) {
-        let ActiveUpdate { end_negotiation, new_chain, chain, braid } = update;
+        let ActiveUpdate {
+            end_negotiation,
+            new_chain,
+            chain,
+            braid,
+        } = update;
         // Check every part before changing anything.
         let chain_fits = match (&new_chain, &self.chain, &chain) {
             (Some(_), Some(_), _) => false,

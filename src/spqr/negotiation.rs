@@ -13,7 +13,9 @@ use rand_core::CryptoRng;
 use super::chain::{Chain, ChainParams, KeyRequest};
 use super::secret::Secret;
 use super::wire::{message_version, Message, MessageVersion};
-use super::{Active, ActiveUpdate, Direction, SpqrError, SpqrRecv, SpqrSend, SpqrUpdate, UpdateKind, Version};
+use super::{
+    Active, ActiveUpdate, Direction, SpqrError, SpqrRecv, SpqrSend, SpqrUpdate, UpdateKind, Version,
+};
 
 /// The negotiation record: what is needed to create the chain, and the
 /// lowest version accepted from the peer.
@@ -42,16 +44,28 @@ impl fmt::Debug for Negotiation {
 }
 
 fn unchanged_send() -> SpqrSend {
-    SpqrSend { message: Vec::new(), key: None, update: SpqrUpdate(UpdateKind::Unchanged) }
+    SpqrSend {
+        message: Vec::new(),
+        key: None,
+        update: SpqrUpdate(UpdateKind::Unchanged),
+    }
 }
 
 fn recv_without_key(kind: UpdateKind) -> SpqrRecv {
-    SpqrRecv { key: None, update: SpqrUpdate(kind) }
+    SpqrRecv {
+        key: None,
+        update: SpqrUpdate(kind),
+    }
 }
 
 /// `send(state, rng)` of spqr.md §6.
-pub(super) fn send<R: CryptoRng + ?Sized>(state: Option<&Active>, rng: &mut R) -> Result<SpqrSend, SpqrError> {
-    let Some(active) = state else { return Ok(unchanged_send()) };
+pub(super) fn send<R: CryptoRng + ?Sized>(
+    state: Option<&Active>,
+    rng: &mut R,
+) -> Result<SpqrSend, SpqrError> {
+    let Some(active) = state else {
+        return Ok(unchanged_send());
+    };
     let sent = active.braid.plan_send(rng)?;
     let created = match (&active.chain, &active.negotiation) {
         (Some(_), _) => None,
@@ -62,16 +76,33 @@ pub(super) fn send<R: CryptoRng + ?Sized>(state: Option<&Active>, rng: &mut R) -
     };
     let (chain, index, key) = match created.as_ref().or(active.chain.as_ref()) {
         Some(chain) => {
-            let epoch = sent.epoch.checked_sub(1).ok_or(SpqrError::CorruptState("epoch 0"))?;
+            let epoch = sent
+                .epoch
+                .checked_sub(1)
+                .ok_or(SpqrError::CorruptState("epoch 0"))?;
             let (update, key) = chain.plan(sent.secret.as_ref(), KeyRequest::Send { epoch })?;
             let (index, key) = key.ok_or(SpqrError::CorruptState("no send key"))?;
             (Some(update), index, Some(*key.as_bytes()))
         }
         None => (None, 0, None),
     };
-    let message = Message { epoch: sent.epoch, index, payload: sent.payload }.encode();
-    let update = ActiveUpdate { end_negotiation: false, new_chain: created, chain, braid: sent.update };
-    Ok(SpqrSend { message, key, update: SpqrUpdate(UpdateKind::Active(Box::new(update))) })
+    let message = Message {
+        epoch: sent.epoch,
+        index,
+        payload: sent.payload,
+    }
+    .encode();
+    let update = ActiveUpdate {
+        end_negotiation: false,
+        new_chain: created,
+        chain,
+        braid: sent.update,
+    };
+    Ok(SpqrSend {
+        message,
+        key,
+        update: SpqrUpdate(UpdateKind::Active(Box::new(update))),
+    })
 }
 
 /// `recv(state, msg)` of spqr.md §6.
@@ -89,7 +120,9 @@ pub(super) fn recv(state: Option<&Active>, bytes: &[u8]) -> Result<SpqrRecv, Spq
         },
         MessageVersion::V1 => {
             // A V1 message into a V0 state is a no-op.
-            let Some(active) = state else { return Ok(recv_without_key(UpdateKind::Unchanged)) };
+            let Some(active) = state else {
+                return Ok(recv_without_key(UpdateKind::Unchanged));
+            };
             let message = Message::decode(bytes)?;
             let received = active.braid.plan_recv(message.epoch, &message.payload)?;
             let created = match (&active.chain, &active.negotiation) {
@@ -97,16 +130,30 @@ pub(super) fn recv(state: Option<&Active>, bytes: &[u8]) -> Result<SpqrRecv, Spq
                 (None, Some(vn)) => Some(vn.chain()),
                 (None, None) => return Err(SpqrError::ChainNotAvailable),
             };
-            let chain = created.as_ref().or(active.chain.as_ref()).ok_or(SpqrError::ChainNotAvailable)?;
+            let chain = created
+                .as_ref()
+                .or(active.chain.as_ref())
+                .ok_or(SpqrError::ChainNotAvailable)?;
             // Index 0 in epoch 1: the peer had no chain yet, so no key.
             let request = if message.epoch == 1 && message.index == 0 {
                 KeyRequest::Nothing
             } else {
-                KeyRequest::Recv { epoch: message.epoch - 1, index: message.index }
+                KeyRequest::Recv {
+                    epoch: message.epoch - 1,
+                    index: message.index,
+                }
             };
             let (chain_update, key) = chain.plan(received.secret.as_ref(), request)?;
-            let update = ActiveUpdate { end_negotiation: true, new_chain: created, chain: Some(chain_update), braid: received.update };
-            Ok(SpqrRecv { key: key.map(|(_, k)| *k.as_bytes()), update: SpqrUpdate(UpdateKind::Active(Box::new(update))) })
+            let update = ActiveUpdate {
+                end_negotiation: true,
+                new_chain: created,
+                chain: Some(chain_update),
+                braid: received.update,
+            };
+            Ok(SpqrRecv {
+                key: key.map(|(_, k)| *k.as_bytes()),
+                update: SpqrUpdate(UpdateKind::Active(Box::new(update))),
+            })
         }
     }
 }

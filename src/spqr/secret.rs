@@ -65,7 +65,10 @@ mod tests {
         let s = Secret::<4>::from_slice(&[1, 2, 3, 4]).expect("four bytes");
         assert_eq!(format!("{s:?}"), "Secret<4>(<redacted>)");
         assert!(Secret::<4>::from_slice(&[1, 2, 3]).is_none());
-        assert_eq!(Secret::<2>::from_part(&[1, 2, 3, 4], 2).map(|s| *s.as_bytes()), Some([3, 4]));
+        assert_eq!(
+            Secret::<2>::from_part(&[1, 2, 3, 4], 2).map(|s| *s.as_bytes()),
+            Some([3, 4])
+        );
         assert!(Secret::<2>::from_part(&[1, 2, 3, 4], 3).is_none());
         assert!(Secret::<2>::from_part(&[1, 2, 3, 4], usize::MAX).is_none());
     }

@@ -319,27 +319,46 @@ fn version_to_pb(version: Version) -> i32 {
 
 fn params_to_pb(params: &ChainParams) -> pb::ChainParams {
     let (max_jump, max_ooo_keys) = params.stored();
-    pb::ChainParams { max_jump, max_ooo_keys }
+    pb::ChainParams {
+        max_jump,
+        max_ooo_keys,
+    }
 }
 
 fn auth_to_pb(auth: &Authenticator) -> Option<pb::Authenticator> {
-    Some(pb::Authenticator { root_key: auth.root_key().to_vec(), mac_key: auth.mac_key().to_vec() })
+    Some(pb::Authenticator {
+        root_key: auth.root_key().to_vec(),
+        mac_key: auth.mac_key().to_vec(),
+    })
 }
 
 fn encoder_to_pb(encoder: &Encoder) -> Option<pb::PolynomialEncoder> {
     let EncoderParts { next, pts, polys } = encoder.to_parts();
-    Some(pb::PolynomialEncoder { idx: next, pts, polys })
+    Some(pb::PolynomialEncoder {
+        idx: next,
+        pts,
+        polys,
+    })
 }
 
 fn decoder_to_pb(decoder: &Decoder) -> Option<pb::PolynomialDecoder> {
     let (pts_needed, pts) = decoder.to_parts();
-    Some(pb::PolynomialDecoder { pts_needed, polys: POLYS as u32, pts, is_complete: false })
+    Some(pb::PolynomialDecoder {
+        pts_needed,
+        polys: POLYS as u32,
+        pts,
+        is_complete: false,
+    })
 }
 
 fn dir_chain_to_pb(dir: &DirChain) -> Option<pb::EpochDirection> {
     Some(pb::EpochDirection {
         ctr: dir.ctr,
-        next: dir.next.as_ref().map(|n| n.as_bytes().to_vec()).unwrap_or_default(),
+        next: dir
+            .next
+            .as_ref()
+            .map(|n| n.as_bytes().to_vec())
+            .unwrap_or_default(),
         prev: dir.skipped.as_bytes().to_vec(),
     })
 }
@@ -348,7 +367,14 @@ fn chain_to_pb(chain: &Chain) -> pb::Chain {
     pb::Chain {
         direction: direction_to_pb(chain.direction),
         current_epoch: chain.current_epoch,
-        links: chain.links.iter().map(|l| pb::Epoch { send: dir_chain_to_pb(&l.send), recv: dir_chain_to_pb(&l.recv) }).collect(),
+        links: chain
+            .links
+            .iter()
+            .map(|l| pb::Epoch {
+                send: dir_chain_to_pb(&l.send),
+                recv: dir_chain_to_pb(&l.recv),
+            })
+            .collect(),
         next_root: chain.next_root.as_bytes().to_vec(),
         send_epoch: chain.send_epoch,
         params: Some(params_to_pb(&chain.params)),
@@ -359,59 +385,150 @@ fn braid_to_pb(braid: &Braid) -> pb::V1State {
     use pb::InnerState as S;
     let epoch = braid.epoch;
     let auth = || auth_to_pb(&braid.auth);
-    let bare = || Some(pb::UEpoch { epoch, auth: auth() });
+    let bare = || {
+        Some(pb::UEpoch {
+            epoch,
+            auth: auth(),
+        })
+    };
     let inner = match &braid.phase {
         Phase::KeysUnsampled => S::KeysUnsampled(pb::Uc { uc: bare() }),
-        Phase::KeysSampled { ek, dk, sending_hdr } => S::KeysSampled(pb::UcEnc {
-            uc: Some(pb::UHeaderSent { epoch, auth: auth(), ek: ek.to_vec(), dk: dk.as_bytes().to_vec() }),
+        Phase::KeysSampled {
+            ek,
+            dk,
+            sending_hdr,
+        } => S::KeysSampled(pb::UcEnc {
+            uc: Some(pb::UHeaderSent {
+                epoch,
+                auth: auth(),
+                ek: ek.to_vec(),
+                dk: dk.as_bytes().to_vec(),
+            }),
             encoder: encoder_to_pb(sending_hdr),
         }),
-        Phase::HeaderSent { dk, sending_ek, receiving_ct1 } => S::HeaderSent(pb::UcEncDec {
-            uc: Some(pb::UEkSent { epoch, auth: auth(), dk: dk.as_bytes().to_vec() }),
+        Phase::HeaderSent {
+            dk,
+            sending_ek,
+            receiving_ct1,
+        } => S::HeaderSent(pb::UcEncDec {
+            uc: Some(pb::UEkSent {
+                epoch,
+                auth: auth(),
+                dk: dk.as_bytes().to_vec(),
+            }),
             encoder: encoder_to_pb(sending_ek),
             decoder: decoder_to_pb(receiving_ct1),
         }),
-        Phase::Ct1Received { dk, ct1, sending_ek } => S::Ct1Received(pb::UcEnc {
-            uc: Some(pb::UEkSentCt1Received { epoch, auth: auth(), dk: dk.as_bytes().to_vec(), ct1: ct1.to_vec() }),
+        Phase::Ct1Received {
+            dk,
+            ct1,
+            sending_ek,
+        } => S::Ct1Received(pb::UcEnc {
+            uc: Some(pb::UEkSentCt1Received {
+                epoch,
+                auth: auth(),
+                dk: dk.as_bytes().to_vec(),
+                ct1: ct1.to_vec(),
+            }),
             encoder: encoder_to_pb(sending_ek),
         }),
-        Phase::EkSentCt1Received { dk, ct1, receiving_ct2 } => S::EkSentCt1Received(pb::UcDec3 {
-            uc: Some(pb::UEkSentCt1Received { epoch, auth: auth(), dk: dk.as_bytes().to_vec(), ct1: ct1.to_vec() }),
+        Phase::EkSentCt1Received {
+            dk,
+            ct1,
+            receiving_ct2,
+        } => S::EkSentCt1Received(pb::UcDec3 {
+            uc: Some(pb::UEkSentCt1Received {
+                epoch,
+                auth: auth(),
+                dk: dk.as_bytes().to_vec(),
+                ct1: ct1.to_vec(),
+            }),
             decoder: decoder_to_pb(receiving_ct2),
         }),
-        Phase::NoHeaderReceived { receiving_hdr } => S::NoHeaderReceived(pb::UcDec { uc: bare(), decoder: decoder_to_pb(receiving_hdr) }),
+        Phase::NoHeaderReceived { receiving_hdr } => S::NoHeaderReceived(pb::UcDec {
+            uc: bare(),
+            decoder: decoder_to_pb(receiving_hdr),
+        }),
         Phase::HeaderReceived { hdr, receiving_ek } => S::HeaderReceived(pb::UcDec {
-            uc: Some(pb::UHeaderReceived { epoch, auth: auth(), hdr: hdr.to_vec() }),
+            uc: Some(pb::UHeaderReceived {
+                epoch,
+                auth: auth(),
+                hdr: hdr.to_vec(),
+            }),
             decoder: decoder_to_pb(receiving_ek),
         }),
-        Phase::Ct1Sampled { hdr, es, ct1, sending_ct1, receiving_ek } => S::Ct1Sampled(pb::UcEncDec {
-            uc: Some(pb::UCt1Sent { epoch, auth: auth(), hdr: hdr.to_vec(), es: es.as_bytes().to_vec(), ct1: ct1.to_vec() }),
+        Phase::Ct1Sampled {
+            hdr,
+            es,
+            ct1,
+            sending_ct1,
+            receiving_ek,
+        } => S::Ct1Sampled(pb::UcEncDec {
+            uc: Some(pb::UCt1Sent {
+                epoch,
+                auth: auth(),
+                hdr: hdr.to_vec(),
+                es: es.as_bytes().to_vec(),
+                ct1: ct1.to_vec(),
+            }),
             encoder: encoder_to_pb(sending_ct1),
             decoder: decoder_to_pb(receiving_ek),
         }),
-        Phase::EkReceivedCt1Sampled { es, ek, ct1, sending_ct1 } => S::EkReceivedCt1Sampled(pb::UcEnc {
-            uc: Some(pb::UCt1SentEkReceived { epoch, auth: auth(), es: es.as_bytes().to_vec(), ek: ek.to_vec(), ct1: ct1.to_vec() }),
+        Phase::EkReceivedCt1Sampled {
+            es,
+            ek,
+            ct1,
+            sending_ct1,
+        } => S::EkReceivedCt1Sampled(pb::UcEnc {
+            uc: Some(pb::UCt1SentEkReceived {
+                epoch,
+                auth: auth(),
+                es: es.as_bytes().to_vec(),
+                ek: ek.to_vec(),
+                ct1: ct1.to_vec(),
+            }),
             encoder: encoder_to_pb(sending_ct1),
         }),
-        Phase::Ct1Acknowledged { hdr, es, ct1, receiving_ek } => S::Ct1Acknowledged(pb::UcDec {
-            uc: Some(pb::UCt1Sent { epoch, auth: auth(), hdr: hdr.to_vec(), es: es.as_bytes().to_vec(), ct1: ct1.to_vec() }),
+        Phase::Ct1Acknowledged {
+            hdr,
+            es,
+            ct1,
+            receiving_ek,
+        } => S::Ct1Acknowledged(pb::UcDec {
+            uc: Some(pb::UCt1Sent {
+                epoch,
+                auth: auth(),
+                hdr: hdr.to_vec(),
+                es: es.as_bytes().to_vec(),
+                ct1: ct1.to_vec(),
+            }),
             decoder: decoder_to_pb(receiving_ek),
         }),
-        Phase::Ct2Sampled { sending_ct2 } => S::Ct2Sampled(pb::UcEnc { uc: bare(), encoder: encoder_to_pb(sending_ct2) }),
+        Phase::Ct2Sampled { sending_ct2 } => S::Ct2Sampled(pb::UcEnc {
+            uc: bare(),
+            encoder: encoder_to_pb(sending_ct2),
+        }),
     };
-    pb::V1State { inner_state: Some(inner) }
+    pb::V1State {
+        inner_state: Some(inner),
+    }
 }
 
 /// The stored form of `state` (empty for V0).
 pub(super) fn serialize(state: &SpqrState) -> Vec<u8> {
-    let Some(active) = state.0.as_deref() else { return Vec::new() };
+    let Some(active) = state.0.as_deref() else {
+        return Vec::new();
+    };
     let message = pb::PqRatchetState {
-        version_negotiation: active.negotiation.as_ref().map(|vn| pb::VersionNegotiation {
-            auth_key: vn.auth_key.as_bytes().to_vec(),
-            direction: direction_to_pb(vn.direction),
-            min_version: version_to_pb(vn.min_version),
-            chain_params: Some(params_to_pb(&vn.params)),
-        }),
+        version_negotiation: active
+            .negotiation
+            .as_ref()
+            .map(|vn| pb::VersionNegotiation {
+                auth_key: vn.auth_key.as_bytes().to_vec(),
+                direction: direction_to_pb(vn.direction),
+                min_version: version_to_pb(vn.min_version),
+                chain_params: Some(params_to_pb(&vn.params)),
+            }),
         chain: active.chain.as_ref().map(chain_to_pb),
         v1: Some(braid_to_pb(&active.braid)),
     };
@@ -470,13 +587,23 @@ fn auth_from_pb(auth: Option<&pb::Authenticator>) -> Result<Authenticator, SpqrE
     ))
 }
 
-fn encoder_from_pb(encoder: Option<&pb::PolynomialEncoder>, blob_len: usize) -> Result<Encoder, SpqrError> {
+fn encoder_from_pb(
+    encoder: Option<&pb::PolynomialEncoder>,
+    blob_len: usize,
+) -> Result<Encoder, SpqrError> {
     let e = encoder.ok_or(bad("missing encoder"))?;
-    let parts = EncoderParts { next: e.idx, pts: e.pts.clone(), polys: e.polys.clone() };
+    let parts = EncoderParts {
+        next: e.idx,
+        pts: e.pts.clone(),
+        polys: e.polys.clone(),
+    };
     Encoder::from_parts(&parts, blob_len).ok_or(bad("malformed encoder"))
 }
 
-fn decoder_from_pb(decoder: Option<&pb::PolynomialDecoder>, blob_len: usize) -> Result<Decoder, SpqrError> {
+fn decoder_from_pb(
+    decoder: Option<&pb::PolynomialDecoder>,
+    blob_len: usize,
+) -> Result<Decoder, SpqrError> {
     let d = decoder.ok_or(bad("missing decoder"))?;
     Decoder::from_parts(d.pts_needed, d.polys, &d.pts, blob_len).ok_or(bad("malformed decoder"))
 }
@@ -492,7 +619,10 @@ fn core(epoch: u64, auth: Option<&pb::Authenticator>) -> Result<(u64, Authentica
 fn braid_from_pb(v1: &pb::V1State) -> Result<Braid, SpqrError> {
     use pb::InnerState as S;
     let missing = || bad("missing core record");
-    let inner = v1.inner_state.as_ref().ok_or(bad("V1 state without a member"))?;
+    let inner = v1
+        .inner_state
+        .as_ref()
+        .ok_or(bad("V1 state without a member"))?;
     let ((epoch, auth), phase) = match inner {
         S::KeysUnsampled(r) => {
             let uc = r.uc.as_ref().ok_or_else(missing)?;
@@ -536,7 +666,9 @@ fn braid_from_pb(v1: &pb::V1State) -> Result<Braid, SpqrError> {
         }
         S::NoHeaderReceived(r) => {
             let uc = r.uc.as_ref().ok_or_else(missing)?;
-            let phase = Phase::NoHeaderReceived { receiving_hdr: decoder_from_pb(r.decoder.as_ref(), HDR_BLOB_LEN)? };
+            let phase = Phase::NoHeaderReceived {
+                receiving_hdr: decoder_from_pb(r.decoder.as_ref(), HDR_BLOB_LEN)?,
+            };
             (core(uc.epoch, uc.auth.as_ref())?, phase)
         }
         S::HeaderReceived(r) => {
@@ -584,27 +716,37 @@ fn braid_from_pb(v1: &pb::V1State) -> Result<Braid, SpqrError> {
         }
         S::Ct2Sampled(r) => {
             let uc = r.uc.as_ref().ok_or_else(missing)?;
-            let phase = Phase::Ct2Sampled { sending_ct2: encoder_from_pb(r.encoder.as_ref(), CT2_BLOB_LEN)? };
+            let phase = Phase::Ct2Sampled {
+                sending_ct2: encoder_from_pb(r.encoder.as_ref(), CT2_BLOB_LEN)?,
+            };
             (core(uc.epoch, uc.auth.as_ref())?, phase)
         }
     };
     Ok(Braid { epoch, auth, phase })
 }
 
-fn dir_chain_from_pb(dir: Option<&pb::EpochDirection>, params: &ChainParams) -> Result<DirChain, SpqrError> {
+fn dir_chain_from_pb(
+    dir: Option<&pb::EpochDirection>,
+    params: &ChainParams,
+) -> Result<DirChain, SpqrError> {
     let dir = dir.ok_or(bad("link without send or recv"))?;
     let next = match dir.next.len() {
         0 => None,
         _ => Some(secret::<32>(&dir.next, "chain key length")?),
     };
-    let skipped = SkippedKeys::from_bytes(&dir.prev).ok_or(bad("skipped keys not whole records"))?;
+    let skipped =
+        SkippedKeys::from_bytes(&dir.prev).ok_or(bad("skipped keys not whole records"))?;
     if (skipped.len() as u64) >= params.trim_size() {
         return Err(bad("too many skipped keys"));
     }
     if skipped.indices().any(|i| i >= dir.ctr) {
         return Err(bad("skipped key not behind the chain"));
     }
-    Ok(DirChain { ctr: dir.ctr, next, skipped })
+    Ok(DirChain {
+        ctr: dir.ctr,
+        next,
+        skipped,
+    })
 }
 
 fn chain_from_pb(chain: &pb::Chain) -> Result<Chain, SpqrError> {
@@ -622,7 +764,12 @@ fn chain_from_pb(chain: &pb::Chain) -> Result<Chain, SpqrError> {
     let links = chain
         .links
         .iter()
-        .map(|l| Ok(EpochLink { send: dir_chain_from_pb(l.send.as_ref(), &params)?, recv: dir_chain_from_pb(l.recv.as_ref(), &params)? }))
+        .map(|l| {
+            Ok(EpochLink {
+                send: dir_chain_from_pb(l.send.as_ref(), &params)?,
+                recv: dir_chain_from_pb(l.recv.as_ref(), &params)?,
+            })
+        })
         .collect::<Result<VecDeque<_>, SpqrError>>()?;
     Ok(Chain {
         direction: direction_from_pb(chain.direction)?,
@@ -640,8 +787,11 @@ pub(super) fn deserialize(bytes: &[u8]) -> Result<SpqrState, SpqrError> {
     if bytes.is_empty() {
         return Ok(SpqrState::empty());
     }
-    let mut message = pb::PqRatchetState::decode(bytes).map_err(|_| bad("not a PqRatchetState protobuf"))?;
-    let Some(v1) = message.v1.take() else { return Ok(SpqrState::empty()) };
+    let mut message =
+        pb::PqRatchetState::decode(bytes).map_err(|_| bad("not a PqRatchetState protobuf"))?;
+    let Some(v1) = message.v1.take() else {
+        return Ok(SpqrState::empty());
+    };
     let negotiation = message
         .version_negotiation
         .as_ref()
@@ -650,13 +800,20 @@ pub(super) fn deserialize(bytes: &[u8]) -> Result<SpqrState, SpqrError> {
                 auth_key: secret(&vn.auth_key, "auth key length")?,
                 direction: direction_from_pb(vn.direction)?,
                 min_version: version_from_pb(vn.min_version)?,
-                params: vn.chain_params.as_ref().map_or(ChainParams::new(0, 0), params_from_pb),
+                params: vn
+                    .chain_params
+                    .as_ref()
+                    .map_or(ChainParams::new(0, 0), params_from_pb),
             })
         })
         .transpose()?;
     let chain = message.chain.as_ref().map(chain_from_pb).transpose()?;
     let braid = braid_from_pb(&v1)?;
-    Ok(SpqrState(Some(Box::new(Active { negotiation, chain, braid }))))
+    Ok(SpqrState(Some(Box::new(Active {
+        negotiation,
+        chain,
+        braid,
+    }))))
 }
 
 #[cfg(test)]
@@ -669,7 +826,14 @@ mod tests {
     }
 
     fn params(direction: Direction) -> Params {
-        Params { auth_key: [0x29; 32], direction, version: Version::V1, min_version: Version::V1, max_jump: 25_000, max_ooo_keys: 2_000 }
+        Params {
+            auth_key: [0x29; 32],
+            direction,
+            version: Version::V1,
+            min_version: Version::V1,
+            max_jump: 25_000,
+            max_ooo_keys: 2_000,
+        }
     }
 
     const A2B_INITIAL: &str = "
@@ -695,7 +859,10 @@ mod tests {
         assert_eq!(b.len(), 158);
         assert_eq!(hex::encode(&b), hex::encode(unhex(B2A_INITIAL)));
         for bytes in [a, b] {
-            assert_eq!(SpqrState::deserialize(&bytes).expect("loads").serialize(), bytes);
+            assert_eq!(
+                SpqrState::deserialize(&bytes).expect("loads").serialize(),
+                bytes
+            );
         }
     }
 
@@ -708,7 +875,9 @@ mod tests {
         assert!(SpqrState::initial(&v0).is_empty());
         // A record with a negotiation part but no V1 member is V0.
         let only_vn = &unhex(A2B_INITIAL)[..40];
-        assert!(SpqrState::deserialize(only_vn).expect("V0 record").is_empty());
+        assert!(SpqrState::deserialize(only_vn)
+            .expect("V0 record")
+            .is_empty());
     }
 
     /// Decodes the A2B initial state, edits it, re-encodes it.
@@ -729,37 +898,125 @@ mod tests {
     fn validation_on_load() {
         let cases: Vec<(&str, Vec<u8>)> = vec![
             ("garbage", vec![0xff, 0xff, 0xff]),
-            ("direction 2", edited(|m| m.version_negotiation.as_mut().expect("vn").direction = 2)),
-            ("min_version 7", edited(|m| m.version_negotiation.as_mut().expect("vn").min_version = 7)),
-            ("short auth key", edited(|m| m.version_negotiation.as_mut().expect("vn").auth_key.truncate(31))),
-            ("no member", edited(|m| m.v1 = Some(pb::V1State { inner_state: None }))),
+            (
+                "direction 2",
+                edited(|m| m.version_negotiation.as_mut().expect("vn").direction = 2),
+            ),
+            (
+                "min_version 7",
+                edited(|m| m.version_negotiation.as_mut().expect("vn").min_version = 7),
+            ),
+            (
+                "short auth key",
+                edited(|m| {
+                    m.version_negotiation
+                        .as_mut()
+                        .expect("vn")
+                        .auth_key
+                        .truncate(31)
+                }),
+            ),
+            (
+                "no member",
+                edited(|m| m.v1 = Some(pb::V1State { inner_state: None })),
+            ),
             ("no core", edited(|m| no_header_received(m).uc = None)),
-            ("no auth", edited(|m| no_header_received(m).uc.as_mut().expect("uc").auth = None)),
-            ("epoch 0", edited(|m| no_header_received(m).uc.as_mut().expect("uc").epoch = 0)),
-            ("short mac key", edited(|m| no_header_received(m).uc.as_mut().expect("uc").auth.as_mut().expect("auth").mac_key.truncate(31))),
-            ("no decoder", edited(|m| no_header_received(m).decoder = None)),
-            ("pts_needed", edited(|m| no_header_received(m).decoder.as_mut().expect("d").pts_needed = 576)),
-            ("15 lists", edited(|m| no_header_received(m).decoder.as_mut().expect("d").pts.truncate(15))),
-            ("partial point", edited(|m| no_header_received(m).decoder.as_mut().expect("d").pts[0] = vec![0, 1, 2])),
+            (
+                "no auth",
+                edited(|m| no_header_received(m).uc.as_mut().expect("uc").auth = None),
+            ),
+            (
+                "epoch 0",
+                edited(|m| no_header_received(m).uc.as_mut().expect("uc").epoch = 0),
+            ),
+            (
+                "short mac key",
+                edited(|m| {
+                    no_header_received(m)
+                        .uc
+                        .as_mut()
+                        .expect("uc")
+                        .auth
+                        .as_mut()
+                        .expect("auth")
+                        .mac_key
+                        .truncate(31)
+                }),
+            ),
+            (
+                "no decoder",
+                edited(|m| no_header_received(m).decoder = None),
+            ),
+            (
+                "pts_needed",
+                edited(|m| {
+                    no_header_received(m)
+                        .decoder
+                        .as_mut()
+                        .expect("d")
+                        .pts_needed = 576
+                }),
+            ),
+            (
+                "15 lists",
+                edited(|m| {
+                    no_header_received(m)
+                        .decoder
+                        .as_mut()
+                        .expect("d")
+                        .pts
+                        .truncate(15)
+                }),
+            ),
+            (
+                "partial point",
+                edited(|m| {
+                    no_header_received(m).decoder.as_mut().expect("d").pts[0] = vec![0, 1, 2]
+                }),
+            ),
             (
                 "chain without params",
-                edited(|m| m.chain = Some(pb::Chain { links: vec![pb::Epoch::default()], next_root: vec![0; 32], ..Default::default() })),
+                edited(|m| {
+                    m.chain = Some(pb::Chain {
+                        links: vec![pb::Epoch::default()],
+                        next_root: vec![0; 32],
+                        ..Default::default()
+                    })
+                }),
             ),
         ];
         for (name, bytes) in cases {
-            assert!(matches!(SpqrState::deserialize(&bytes), Err(SpqrError::StateDecode(_))), "{name}");
+            assert!(
+                matches!(
+                    SpqrState::deserialize(&bytes),
+                    Err(SpqrError::StateDecode(_))
+                ),
+                "{name}"
+            );
         }
     }
 
     fn chain_record(edit: impl FnOnce(&mut pb::Chain)) -> Vec<u8> {
-        let dir = || Some(pb::EpochDirection { ctr: 3, next: vec![1; 32], prev: [0, 0, 0, 1].iter().copied().chain([9; 32]).collect() });
+        let dir = || {
+            Some(pb::EpochDirection {
+                ctr: 3,
+                next: vec![1; 32],
+                prev: [0, 0, 0, 1].iter().copied().chain([9; 32]).collect(),
+            })
+        };
         let mut chain = pb::Chain {
             direction: 1,
             current_epoch: 1,
-            links: vec![pb::Epoch { send: dir(), recv: dir() }],
+            links: vec![pb::Epoch {
+                send: dir(),
+                recv: dir(),
+            }],
             next_root: vec![2; 32],
             send_epoch: 1,
-            params: Some(pb::ChainParams { max_jump: 0, max_ooo_keys: 0 }),
+            params: Some(pb::ChainParams {
+                max_jump: 0,
+                max_ooo_keys: 0,
+            }),
         };
         edit(&mut chain);
         edited(|m| m.chain = Some(chain))
@@ -772,17 +1029,28 @@ mod tests {
         assert_eq!(state.serialize(), good);
         let cases: Vec<(&str, Vec<u8>)> = vec![
             ("no links", chain_record(|c| c.links.clear())),
-            ("too many links", chain_record(|c| c.links = vec![c.links[0].clone(), c.links[0].clone(), c.links[0].clone()])),
+            (
+                "too many links",
+                chain_record(|c| {
+                    c.links = vec![c.links[0].clone(), c.links[0].clone(), c.links[0].clone()]
+                }),
+            ),
             ("send epoch ahead", chain_record(|c| c.send_epoch = 2)),
             ("missing recv", chain_record(|c| c.links[0].recv = None)),
-            ("short next", chain_record(|c| c.links[0].send.as_mut().expect("send").next = vec![1; 31])),
+            (
+                "short next",
+                chain_record(|c| c.links[0].send.as_mut().expect("send").next = vec![1; 31]),
+            ),
             (
                 "partial record",
                 chain_record(|c| {
                     c.links[0].recv.as_mut().expect("recv").prev.pop();
                 }),
             ),
-            ("skipped ahead", chain_record(|c| c.links[0].recv.as_mut().expect("recv").ctr = 1)),
+            (
+                "skipped ahead",
+                chain_record(|c| c.links[0].recv.as_mut().expect("recv").ctr = 1),
+            ),
             ("direction 3", chain_record(|c| c.direction = 3)),
             ("short root", chain_record(|c| c.next_root.clear())),
             (
@@ -790,15 +1058,28 @@ mod tests {
                 chain_record(|c| {
                     let r = c.links[0].recv.as_mut().expect("recv");
                     r.ctr = 3000;
-                    r.prev = (0u32..2201).flat_map(|i| i.to_be_bytes().into_iter().chain([0; 32])).collect();
+                    r.prev = (0u32..2201)
+                        .flat_map(|i| i.to_be_bytes().into_iter().chain([0; 32]))
+                        .collect();
                 }),
             ),
         ];
         for (name, bytes) in cases {
-            assert!(matches!(SpqrState::deserialize(&bytes), Err(SpqrError::StateDecode(_))), "{name}");
+            assert!(
+                matches!(
+                    SpqrState::deserialize(&bytes),
+                    Err(SpqrError::StateDecode(_))
+                ),
+                "{name}"
+            );
         }
         // A retired (empty) chain key loads.
         let retired = chain_record(|c| c.links[0].send.as_mut().expect("send").next.clear());
-        assert_eq!(SpqrState::deserialize(&retired).expect("retired").serialize(), retired);
+        assert_eq!(
+            SpqrState::deserialize(&retired)
+                .expect("retired")
+                .serialize(),
+            retired
+        );
     }
 }

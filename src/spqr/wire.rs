@@ -104,7 +104,8 @@ impl Message {
         if epoch == 0 {
             return Err(SpqrError::MessageDecode("epoch 0"));
         }
-        let index = u32::try_from(reader.varint()?).map_err(|_| SpqrError::MessageDecode("key index exceeds u32"))?;
+        let index = u32::try_from(reader.varint()?)
+            .map_err(|_| SpqrError::MessageDecode("key index exceeds u32"))?;
         let type_byte = reader.byte()?;
         let payload = match type_byte {
             0 => Payload::None,
@@ -121,7 +122,11 @@ impl Message {
             }
             _ => return Err(SpqrError::MessageDecode("unknown payload type")),
         };
-        Ok(Self { epoch, index, payload })
+        Ok(Self {
+            epoch,
+            index,
+            payload,
+        })
     }
 }
 
@@ -141,7 +146,10 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn byte(&mut self) -> Result<u8, SpqrError> {
-        let b = *self.bytes.get(self.at).ok_or(SpqrError::MessageDecode("truncated"))?;
+        let b = *self
+            .bytes
+            .get(self.at)
+            .ok_or(SpqrError::MessageDecode("truncated"))?;
         self.at += 1;
         Ok(b)
     }
@@ -153,7 +161,11 @@ impl Reader<'_> {
         let mut value = 0u64;
         for i in 0..10 {
             let b = self.byte()?;
-            let bits = if i == 9 { u64::from(b & 0x01) } else { u64::from(b & 0x7F) };
+            let bits = if i == 9 {
+                u64::from(b & 0x01)
+            } else {
+                u64::from(b & 0x7F)
+            };
             value |= bits << (7 * i);
             if b & 0x80 == 0 {
                 return Ok(value);
@@ -163,9 +175,13 @@ impl Reader<'_> {
     }
 
     fn chunk(&mut self) -> Result<Chunk, SpqrError> {
-        let index = u16::try_from(self.varint()?).map_err(|_| SpqrError::MessageDecode("chunk index exceeds 65535"))?;
+        let index = u16::try_from(self.varint()?)
+            .map_err(|_| SpqrError::MessageDecode("chunk index exceeds 65535"))?;
         let end = self.at + CHUNK_DATA_LEN;
-        let data = self.bytes.get(self.at..end).ok_or(SpqrError::MessageDecode("truncated chunk"))?;
+        let data = self
+            .bytes
+            .get(self.at..end)
+            .ok_or(SpqrError::MessageDecode("truncated chunk"))?;
         let mut out = [0u8; CHUNK_DATA_LEN];
         out.copy_from_slice(data);
         self.at = end;
@@ -206,39 +222,106 @@ mod tests {
         assert_eq!(message_version(&[]), MessageVersion::V0);
         assert_eq!(message_version(&[0x00, 0x01]), MessageVersion::V0);
         assert_eq!(message_version(&[0x01]), MessageVersion::V1);
-        assert_eq!(message_version(&[0x02, 0x01, 0x01, 0x00]), MessageVersion::Newer);
+        assert_eq!(
+            message_version(&[0x02, 0x01, 0x01, 0x00]),
+            MessageVersion::Newer
+        );
         assert_eq!(message_version(&[0xFF]), MessageVersion::Newer);
     }
 
     #[test]
     fn examples_from_the_spec() {
         // spqr.md §5.5
-        let rho = hex::decode("5e43481c3eeb397eb192505229b67a201ea893c3e2cb32da8bc342fa4dea0578").expect("hex");
-        let first = Message { epoch: 1, index: 1, payload: Payload::Hdr(Chunk { index: 0, data: rho.clone().try_into().expect("32") }) };
+        let rho = hex::decode("5e43481c3eeb397eb192505229b67a201ea893c3e2cb32da8bc342fa4dea0578")
+            .expect("hex");
+        let first = Message {
+            epoch: 1,
+            index: 1,
+            payload: Payload::Hdr(Chunk {
+                index: 0,
+                data: rho.clone().try_into().expect("32"),
+            }),
+        };
         let bytes = [&[0x01, 0x01, 0x01, 0x01, 0x00][..], &rho].concat();
         assert_eq!(first.encode(), bytes);
         assert_eq!(Message::decode(&bytes), Ok(first));
         let cases: [(&[u8], Message); 3] = [
-            (&[0x01, 0x01, 0x01, 0x00], Message { epoch: 1, index: 1, payload: Payload::None }),
-            (&[0x01, 0x01, 0x28, 0x04], Message { epoch: 1, index: 40, payload: Payload::Ct1Ack }),
-            (&[0x01, 0x02, 0x01, 0x00], Message { epoch: 2, index: 1, payload: Payload::None }),
+            (
+                &[0x01, 0x01, 0x01, 0x00],
+                Message {
+                    epoch: 1,
+                    index: 1,
+                    payload: Payload::None,
+                },
+            ),
+            (
+                &[0x01, 0x01, 0x28, 0x04],
+                Message {
+                    epoch: 1,
+                    index: 40,
+                    payload: Payload::Ct1Ack,
+                },
+            ),
+            (
+                &[0x01, 0x02, 0x01, 0x00],
+                Message {
+                    epoch: 2,
+                    index: 1,
+                    payload: Payload::None,
+                },
+            ),
         ];
         for (bytes, message) in cases {
             assert_eq!(message.encode(), bytes);
             assert_eq!(Message::decode(bytes), Ok(message));
         }
         // Trailing bytes are ignored.
-        assert_eq!(Message::decode(&[0x01, 0x01, 0x28, 0x04, 0xAA]), Ok(cases[1].1));
+        assert_eq!(
+            Message::decode(&[0x01, 0x01, 0x28, 0x04, 0xAA]),
+            Ok(cases[1].1)
+        );
     }
 
     #[test]
     fn sizes() {
-        let chunk = Chunk { index: 5, data: [7; 32] };
-        assert_eq!(Message { epoch: 1, index: 1, payload: Payload::Ct1(chunk) }.encode().len(), 37);
-        let big = Message { epoch: u64::MAX, index: u32::MAX, payload: Payload::Ct2(Chunk { index: u16::MAX, data: [0; 32] }) };
+        let chunk = Chunk {
+            index: 5,
+            data: [7; 32],
+        };
+        assert_eq!(
+            Message {
+                epoch: 1,
+                index: 1,
+                payload: Payload::Ct1(chunk)
+            }
+            .encode()
+            .len(),
+            37
+        );
+        let big = Message {
+            epoch: u64::MAX,
+            index: u32::MAX,
+            payload: Payload::Ct2(Chunk {
+                index: u16::MAX,
+                data: [0; 32],
+            }),
+        };
         assert_eq!(big.encode().len(), 52);
-        assert_eq!(Message { epoch: 1, index: 0, payload: Payload::None }.encode().len(), 4);
-        let bare = Message { epoch: u64::MAX, index: u32::MAX, payload: Payload::Ct1Ack };
+        assert_eq!(
+            Message {
+                epoch: 1,
+                index: 0,
+                payload: Payload::None
+            }
+            .encode()
+            .len(),
+            4
+        );
+        let bare = Message {
+            epoch: u64::MAX,
+            index: u32::MAX,
+            payload: Payload::Ct1Ack,
+        };
         assert_eq!(bare.encode().len(), 17);
         assert_eq!(Message::decode(&big.encode()), Ok(big));
     }
@@ -257,12 +340,16 @@ mod tests {
             &[0x01, 0x01, 0x01, 0x05, 0x00, 0x01, 0x02],       // short chunk
         ];
         for bytes in bad {
-            assert!(matches!(Message::decode(bytes), Err(SpqrError::MessageDecode(_))), "{bytes:02x?}");
+            assert!(
+                matches!(Message::decode(bytes), Err(SpqrError::MessageDecode(_))),
+                "{bytes:02x?}"
+            );
         }
     }
 
     fn any_payload() -> impl Strategy<Value = Payload> {
-        let chunk = (any::<u16>(), any::<[u8; 32]>()).prop_map(|(index, data)| Chunk { index, data });
+        let chunk =
+            (any::<u16>(), any::<[u8; 32]>()).prop_map(|(index, data)| Chunk { index, data });
         prop_oneof![
             Just(Payload::None),
             Just(Payload::Ct1Ack),

@@ -8,7 +8,9 @@ pub mod vectors;
 use hush::address::{DeviceId, ProtocolAddress};
 use hush::keys::*;
 use hush::messages::CiphertextMessage;
-use hush::session::{Addresses, DecryptError, LocalIdentity, PreKeyDecryption, PreKeys, SessionRecord};
+use hush::session::{
+    Addresses, DecryptError, LocalIdentity, PreKeyDecryption, PreKeys, SessionRecord,
+};
 use rand::{rngs::StdRng, SeedableRng};
 
 pub const NOW: Timestamp = Timestamp::from_millis(1_700_000_000_000);
@@ -31,10 +33,15 @@ impl Party {
         let key_pair = IdentityKeyPair::generate(rng);
         let signed = SignedPreKeyRecord::generate(SignedPreKeyId(1), NOW, &key_pair, rng);
         let kyber = KyberPreKeyRecord::generate(KyberPreKeyId(1), NOW, &key_pair, rng);
-        let one_time = (1..=3).map(|i| PreKeyRecord::generate(PreKeyId(i), rng)).collect();
+        let one_time = (1..=3)
+            .map(|i| PreKeyRecord::generate(PreKeyId(i), rng))
+            .collect();
         Self {
             address: ProtocolAddress::new(name, DeviceId::new(1).unwrap()),
-            local: LocalIdentity { key_pair, registration_id },
+            local: LocalIdentity {
+                key_pair,
+                registration_id,
+            },
             signed,
             kyber,
             one_time,
@@ -54,22 +61,51 @@ impl Party {
     }
 
     pub fn start_session(&mut self, bundle: PreKeyBundle, rng: &mut StdRng) {
-        self.record.initiate(&bundle.verify().unwrap(), &self.local, NOW, rng).unwrap();
+        self.record
+            .initiate(&bundle.verify().unwrap(), &self.local, NOW, rng)
+            .unwrap();
     }
 
-    pub fn encrypt(&mut self, to: &ProtocolAddress, plaintext: &[u8], rng: &mut StdRng) -> CiphertextMessage {
-        let addresses = Addresses { local: &self.address, remote: to };
+    pub fn encrypt(
+        &mut self,
+        to: &ProtocolAddress,
+        plaintext: &[u8],
+        rng: &mut StdRng,
+    ) -> CiphertextMessage {
+        let addresses = Addresses {
+            local: &self.address,
+            remote: to,
+        };
         self.record.encrypt(plaintext, addresses, NOW, rng).unwrap()
     }
 
-    pub fn decrypt(&mut self, from: &ProtocolAddress, message: &CiphertextMessage, rng: &mut StdRng) -> Result<Vec<u8>, DecryptError> {
-        let addresses = Addresses { local: &self.address, remote: from };
+    pub fn decrypt(
+        &mut self,
+        from: &ProtocolAddress,
+        message: &CiphertextMessage,
+        rng: &mut StdRng,
+    ) -> Result<Vec<u8>, DecryptError> {
+        let addresses = Addresses {
+            local: &self.address,
+            remote: from,
+        };
         match message {
             CiphertextMessage::Whisper(m) => self.record.decrypt(m, addresses, rng),
             CiphertextMessage::PreKey(m) => {
-                let one_time = m.pre_key_id().and_then(|id| self.one_time.iter().find(|r| r.id() == id));
-                let pre_keys = PreKeys { signed: Some(&self.signed), kyber: Some(&self.kyber), one_time };
-                let PreKeyDecryption { plaintext, consumed } = self.record.decrypt_prekey(m, &self.local, pre_keys, addresses, rng)?;
+                let one_time = m
+                    .pre_key_id()
+                    .and_then(|id| self.one_time.iter().find(|r| r.id() == id));
+                let pre_keys = PreKeys {
+                    signed: Some(&self.signed),
+                    kyber: Some(&self.kyber),
+                    one_time,
+                };
+                let PreKeyDecryption {
+                    plaintext,
+                    consumed,
+                } = self
+                    .record
+                    .decrypt_prekey(m, &self.local, pre_keys, addresses, rng)?;
                 if let Some(used) = consumed.and_then(|c| c.one_time) {
                     self.one_time.retain(|r| r.id() != used);
                 }

@@ -5,8 +5,12 @@ use serde_json::Value;
 
 /// Loads `test-vectors/libsignal/<name>`.
 pub fn load(name: &str) -> Value {
-    let path = format!("{}/test-vectors/libsignal/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).expect("valid JSON")
+    let path = format!(
+        "{}/test-vectors/libsignal/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+        .expect("valid JSON")
 }
 
 /// A lowercase-hex string as bytes.
@@ -21,5 +25,8 @@ pub fn id(v: &Value) -> u32 {
 
 /// `{"name", "device_id"}` as an address.
 pub fn address(v: &Value) -> ProtocolAddress {
-    ProtocolAddress::new(v["name"].as_str().expect("name"), DeviceId::new(id(&v["device_id"])).expect("device id"))
+    ProtocolAddress::new(
+        v["name"].as_str().expect("name"),
+        DeviceId::new(id(&v["device_id"])).expect("device id"),
+    )
 }

@@ -10,7 +10,10 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::params::Params;
 use crate::peer::Peer;
-use crate::{fingerprint, groups, housekeeping, identities, identity_prekeys, message_info, primitives, sealed, sessions};
+use crate::{
+    fingerprint, groups, housekeeping, identities, identity_prekeys, message_info, primitives,
+    sealed, sessions,
+};
 
 /// A command handler: the result members of a successful response (an
 /// object), or the error to report. A failed command leaves `Peer` unchanged.
@@ -38,15 +41,27 @@ pub const COMMANDS: &[(&str, Handler)] = &[
     ("archive_session", sessions::archive_session),
     ("delete_session", sessions::delete_session),
     // Groups (sender keys).
-    ("group_create_distribution", groups::group_create_distribution),
-    ("group_process_distribution", groups::group_process_distribution),
+    (
+        "group_create_distribution",
+        groups::group_create_distribution,
+    ),
+    (
+        "group_process_distribution",
+        groups::group_process_distribution,
+    ),
     ("group_encrypt", groups::group_encrypt),
     ("group_decrypt", groups::group_decrypt),
     ("group_forget", groups::group_forget),
     // Sealed sender.
     ("sealed_create_trust_root", sealed::sealed_create_trust_root),
-    ("sealed_create_server_certificate", sealed::sealed_create_server_certificate),
-    ("sealed_create_sender_certificate", sealed::sealed_create_sender_certificate),
+    (
+        "sealed_create_server_certificate",
+        sealed::sealed_create_server_certificate,
+    ),
+    (
+        "sealed_create_sender_certificate",
+        sealed::sealed_create_sender_certificate,
+    ),
     ("seal", sealed::seal),
     ("seal_multi", sealed::seal_multi),
     ("unseal", sealed::unseal),

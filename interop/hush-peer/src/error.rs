@@ -20,7 +20,10 @@ pub struct PeerError {
 
 impl PeerError {
     pub fn new(class: &'static str, message: impl Into<String>) -> Self {
-        Self { class, message: message.into() }
+        Self {
+            class,
+            message: message.into(),
+        }
     }
 
     /// Missing or ill-typed parameter, bad hex, out-of-range integer, bad JSON.

@@ -19,7 +19,9 @@ fn identifier(p: &Params<'_>, name: &str) -> Result<Vec<u8>> {
     }
     match p.string_opt(&text)? {
         Some(s) => Ok(s.as_bytes().to_vec()),
-        None => Err(PeerError::bad_request(format!("missing parameter {name} (hex) or {text} (utf-8 text)"))),
+        None => Err(PeerError::bad_request(format!(
+            "missing parameter {name} (hex) or {text} (utf-8 text)"
+        ))),
     }
 }
 
@@ -38,8 +40,14 @@ pub fn fingerprint(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
     let fp = Fingerprint::new(
         version,
         iterations,
-        FingerprintParty { identifier: &local_identifier, identity_key: &local_key },
-        FingerprintParty { identifier: &remote_identifier, identity_key: &remote_key },
+        FingerprintParty {
+            identifier: &local_identifier,
+            identity_key: &local_key,
+        },
+        FingerprintParty {
+            identifier: &remote_identifier,
+            identity_key: &remote_key,
+        },
     )?;
     Ok(json!({
         "displayable": fp.display_string(),

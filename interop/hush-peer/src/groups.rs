@@ -15,9 +15,10 @@
 
 use hush::address::ProtocolAddress;
 use hush::groups::{
-    create_distribution_message, group_decrypt as hush_group_decrypt, group_encrypt as hush_group_encrypt, process_distribution_message,
-    DistributionError, DistributionId, GroupDecryptError, GroupEncryptError, SenderKeyDistributionMessage, SenderKeyMessage,
-    SenderKeyRecord,
+    create_distribution_message, group_decrypt as hush_group_decrypt,
+    group_encrypt as hush_group_encrypt, process_distribution_message, DistributionError,
+    DistributionId, GroupDecryptError, GroupEncryptError, SenderKeyDistributionMessage,
+    SenderKeyMessage, SenderKeyRecord,
 };
 use serde_json::{json, Value};
 
@@ -31,10 +32,18 @@ use crate::peer::Peer;
 pub fn group_create_distribution(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
     let own = peer.identity()?.address.clone();
     let distribution_id = distribution_id(p)?;
-    let mut record = peer.stores.sender_keys.get(&(own.clone(), distribution_id)).cloned().unwrap_or_default();
-    let skdm = create_distribution_message(&mut record, distribution_id, &mut peer.rng).map_err(|e| match e {
-        DistributionError::InvalidSenderKeySession { .. } => invalid_session(e),
-    })?;
+    let mut record = peer
+        .stores
+        .sender_keys
+        .get(&(own.clone(), distribution_id))
+        .cloned()
+        .unwrap_or_default();
+    let skdm =
+        create_distribution_message(&mut record, distribution_id, &mut peer.rng).map_err(|e| {
+            match e {
+                DistributionError::InvalidSenderKeySession { .. } => invalid_session(e),
+            }
+        })?;
     keep(peer, own, distribution_id, record)?;
     Ok(json!({
         "skdm": hex::encode(skdm.serialized()),
@@ -52,7 +61,12 @@ pub fn group_process_distribution(peer: &mut Peer, p: &Params<'_>) -> Result<Val
     let sender = p.address("sender")?;
     let skdm = SenderKeyDistributionMessage::deserialize(&p.hex("skdm")?)?;
     let distribution_id = skdm.distribution_id();
-    let mut record = peer.stores.sender_keys.get(&(sender.clone(), distribution_id)).cloned().unwrap_or_default();
+    let mut record = peer
+        .stores
+        .sender_keys
+        .get(&(sender.clone(), distribution_id))
+        .cloned()
+        .unwrap_or_default();
     process_distribution_message(&mut record, &skdm);
     keep(peer, sender, distribution_id, record)?;
     Ok(json!({
@@ -79,17 +93,24 @@ pub fn group_encrypt(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
 
 /// Encrypts with our sender key for `distribution_id` and keeps the advanced
 /// record (for `group_encrypt` and sealed sender's group messages).
-pub fn encrypt_for(peer: &mut Peer, distribution_id: DistributionId, plaintext: &[u8]) -> Result<SenderKeyMessage> {
+pub fn encrypt_for(
+    peer: &mut Peer,
+    distribution_id: DistributionId,
+    plaintext: &[u8],
+) -> Result<SenderKeyMessage> {
     let own = peer.identity()?.address.clone();
     let Some(record) = peer.stores.sender_keys.get(&(own.clone(), distribution_id)) else {
         return Err(missing_state(distribution_id));
     };
     let mut record = record.clone();
-    let message = hush_group_encrypt(&mut record, distribution_id, plaintext, &mut peer.rng).map_err(|e| match e {
-        GroupEncryptError::NoSenderKeyState { distribution_id } => missing_state(distribution_id),
-        GroupEncryptError::InvalidSenderKeySession { .. } => invalid_session(e),
-        GroupEncryptError::ChainExhausted => PeerError::library(e),
-    })?;
+    let message = hush_group_encrypt(&mut record, distribution_id, plaintext, &mut peer.rng)
+        .map_err(|e| match e {
+            GroupEncryptError::NoSenderKeyState { distribution_id } => {
+                missing_state(distribution_id)
+            }
+            GroupEncryptError::InvalidSenderKeySession { .. } => invalid_session(e),
+            GroupEncryptError::ChainExhausted => PeerError::library(e),
+        })?;
     keep(peer, own, distribution_id, record)?;
     Ok(message)
 }
@@ -106,12 +127,18 @@ pub fn group_decrypt(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
 /// `group_decrypt`, `decrypt` type 7 and sealed sender).
 pub fn decrypt_from(peer: &mut Peer, sender: &ProtocolAddress, bytes: &[u8]) -> Result<Vec<u8>> {
     let distribution_id = SenderKeyMessage::deserialize(bytes)?.distribution_id();
-    let Some(record) = peer.stores.sender_keys.get(&(sender.clone(), distribution_id)) else {
+    let Some(record) = peer
+        .stores
+        .sender_keys
+        .get(&(sender.clone(), distribution_id))
+    else {
         return Err(missing_state(distribution_id));
     };
     let mut record = record.clone();
     let plaintext = hush_group_decrypt(&mut record, bytes).map_err(|e| match e {
-        GroupDecryptError::DuplicatedMessage { .. } => PeerError::new("DuplicatedMessage", e.to_string()),
+        GroupDecryptError::DuplicatedMessage { .. } => {
+            PeerError::new("DuplicatedMessage", e.to_string())
+        }
         other => PeerError::library(other),
     })?;
     keep(peer, sender.clone(), distribution_id, record)?;
@@ -121,7 +148,11 @@ pub fn decrypt_from(peer: &mut Peer, sender: &ProtocolAddress, bytes: &[u8]) -> 
 /// `group_forget`: `{distribution_id, sender? (ourselves)}` → `{deleted}`.
 pub fn group_forget(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
     let distribution_id = distribution_id(p)?;
-    let who = if p.has("sender") { p.address("sender")? } else { peer.identity()?.address.clone() };
+    let who = if p.has("sender") {
+        p.address("sender")?
+    } else {
+        peer.identity()?.address.clone()
+    };
     Ok(json!({ "deleted": peer.stores.sender_keys.remove(&(who, distribution_id)).is_some() }))
 }
 
@@ -156,19 +187,33 @@ pub fn skdm_info(m: &SenderKeyDistributionMessage) -> Value {
 /// Stores a record; in test mode (`HUSH_PEER_ROUNDTRIP_STATE=1`) as it
 /// comes back from `to_state`/`from_state`, which must write the same bytes
 /// again.
-fn keep(peer: &mut Peer, address: ProtocolAddress, distribution_id: DistributionId, record: SenderKeyRecord) -> Result<()> {
+fn keep(
+    peer: &mut Peer,
+    address: ProtocolAddress,
+    distribution_id: DistributionId,
+    record: SenderKeyRecord,
+) -> Result<()> {
     let record = if peer.roundtrip_state {
         let stored = record.to_state();
-        let loaded = SenderKeyRecord::from_state(&stored)
-            .map_err(|e| PeerError::new("InternalError", format!("sender key record did not reload from to_state: {e}")))?;
+        let loaded = SenderKeyRecord::from_state(&stored).map_err(|e| {
+            PeerError::new(
+                "InternalError",
+                format!("sender key record did not reload from to_state: {e}"),
+            )
+        })?;
         if *loaded.to_state() != *stored {
-            return Err(PeerError::new("InternalError", "sender key record changed across to_state/from_state"));
+            return Err(PeerError::new(
+                "InternalError",
+                "sender key record changed across to_state/from_state",
+            ));
         }
         loaded
     } else {
         record
     };
-    peer.stores.sender_keys.insert((address, distribution_id), record);
+    peer.stores
+        .sender_keys
+        .insert((address, distribution_id), record);
     Ok(())
 }
 
@@ -181,7 +226,9 @@ fn distribution_id(p: &Params<'_>) -> Result<DistributionId> {
 
 /// libsignal reports no record, or no chain, as its generic error.
 fn missing_state(distribution_id: DistributionId) -> PeerError {
-    PeerError::library(format!("missing sender key state for distribution ID {distribution_id}"))
+    PeerError::library(format!(
+        "missing sender key state for distribution ID {distribution_id}"
+    ))
 }
 
 fn invalid_session(e: impl std::fmt::Display) -> PeerError {
@@ -208,7 +255,9 @@ mod tests {
     }
 
     fn call(peer: &mut Peer, cmd: &str, params: Value) -> Value {
-        let Value::Object(members) = params else { panic!("params must be an object") };
+        let Value::Object(members) = params else {
+            panic!("params must be an object")
+        };
         let handler = commands::find(cmd).expect("known command");
         match handler(peer, &Params::new(&members)) {
             Ok(v) => v,
@@ -229,46 +278,155 @@ mod tests {
         let mut bob = peer(2, "796abedb-ca4e-4f18-8803-1fde5b921f9f");
         let alice_addr = json!({ "name": alice_name, "device_id": 1 });
 
-        let r = call(&mut alice, "group_encrypt", json!({ "distribution_id": GROUP, "plaintext": "00" }));
-        assert_eq!(r["error"], format!("LibSignalError: missing sender key state for distribution ID {GROUP}"));
-        let skdm = must(&mut alice, "group_create_distribution", json!({ "distribution_id": GROUP.to_uppercase() }));
+        let r = call(
+            &mut alice,
+            "group_encrypt",
+            json!({ "distribution_id": GROUP, "plaintext": "00" }),
+        );
+        assert_eq!(
+            r["error"],
+            format!("LibSignalError: missing sender key state for distribution ID {GROUP}")
+        );
+        let skdm = must(
+            &mut alice,
+            "group_create_distribution",
+            json!({ "distribution_id": GROUP.to_uppercase() }),
+        );
         assert_eq!(skdm["distribution_id"], GROUP);
         assert_eq!(skdm["iteration"], 0);
-        let processed = must(&mut bob, "group_process_distribution", json!({ "sender": alice_addr, "skdm": skdm["skdm"] }));
+        let processed = must(
+            &mut bob,
+            "group_process_distribution",
+            json!({ "sender": alice_addr, "skdm": skdm["skdm"] }),
+        );
         assert_eq!(processed["chain_id"], skdm["chain_id"]);
-        let info = must(&mut bob, "inspect", json!({ "type": "skdm", "ciphertext": skdm["skdm"] }))["info"].clone();
+        let info = must(
+            &mut bob,
+            "inspect",
+            json!({ "type": "skdm", "ciphertext": skdm["skdm"] }),
+        )["info"]
+            .clone();
         assert_eq!(info["signing_key"], skdm["signing_key"]);
 
-        let m0 = must(&mut alice, "group_encrypt", json!({ "distribution_id": GROUP, "plaintext": "68656c6c6f" }));
-        assert_eq!((m0["type"].clone(), m0["info"]["iteration"].clone()), (json!(7), json!(0)));
-        let m1 = must(&mut alice, "group_encrypt", json!({ "distribution_id": GROUP, "plaintext": "" }));
-        let r = must(&mut bob, "decrypt", json!({ "address": alice_addr, "type": 7, "ciphertext": m1["ciphertext"] }));
-        assert_eq!((r["plaintext"].clone(), r["type_name"].clone()), (json!(""), json!("senderkey")));
-        assert_eq!(must(&mut bob, "group_decrypt", json!({ "sender": alice_addr, "ciphertext": m0["ciphertext"] }))["plaintext"], "68656c6c6f");
-        let dup = call(&mut bob, "group_decrypt", json!({ "sender": alice_addr, "ciphertext": m0["ciphertext"] }));
-        assert_eq!(dup["error"], "DuplicatedMessage: message with old counter 2 / 0");
+        let m0 = must(
+            &mut alice,
+            "group_encrypt",
+            json!({ "distribution_id": GROUP, "plaintext": "68656c6c6f" }),
+        );
+        assert_eq!(
+            (m0["type"].clone(), m0["info"]["iteration"].clone()),
+            (json!(7), json!(0))
+        );
+        let m1 = must(
+            &mut alice,
+            "group_encrypt",
+            json!({ "distribution_id": GROUP, "plaintext": "" }),
+        );
+        let r = must(
+            &mut bob,
+            "decrypt",
+            json!({ "address": alice_addr, "type": 7, "ciphertext": m1["ciphertext"] }),
+        );
+        assert_eq!(
+            (r["plaintext"].clone(), r["type_name"].clone()),
+            (json!(""), json!("senderkey"))
+        );
+        assert_eq!(
+            must(
+                &mut bob,
+                "group_decrypt",
+                json!({ "sender": alice_addr, "ciphertext": m0["ciphertext"] })
+            )["plaintext"],
+            "68656c6c6f"
+        );
+        let dup = call(
+            &mut bob,
+            "group_decrypt",
+            json!({ "sender": alice_addr, "ciphertext": m0["ciphertext"] }),
+        );
+        assert_eq!(
+            dup["error"],
+            "DuplicatedMessage: message with old counter 2 / 0"
+        );
         let mut tampered = hex::decode(m1["ciphertext"].as_str().unwrap()).unwrap();
         tampered[30] ^= 1;
         let tampered = hex::encode(tampered);
-        let bad = call(&mut bob, "group_decrypt", json!({ "sender": alice_addr, "ciphertext": tampered }));
+        let bad = call(
+            &mut bob,
+            "group_decrypt",
+            json!({ "sender": alice_addr, "ciphertext": tampered }),
+        );
         assert_eq!(bad["error"], "LibSignalError: invalid signature detected");
-        let inspected = must(&mut bob, "inspect", json!({ "type": 7, "ciphertext": m1["ciphertext"] }));
+        let inspected = must(
+            &mut bob,
+            "inspect",
+            json!({ "type": 7, "ciphertext": m1["ciphertext"] }),
+        );
         assert_eq!(inspected["info"]["iteration"], 1);
 
         // Bob's record of Alice cannot send for Alice's address; Bob's own
         // record does not exist yet.
-        let r = call(&mut bob, "group_encrypt", json!({ "distribution_id": GROUP, "plaintext": "00" }));
+        let r = call(
+            &mut bob,
+            "group_encrypt",
+            json!({ "distribution_id": GROUP, "plaintext": "00" }),
+        );
         assert_eq!(r["error_class"], "LibSignalError");
-        must(&mut bob, "group_process_distribution", json!({ "sender": { "name": "796abedb-ca4e-4f18-8803-1fde5b921f9f" }, "skdm": skdm["skdm"] }));
-        let r = call(&mut bob, "group_encrypt", json!({ "distribution_id": GROUP, "plaintext": "00" }));
-        assert_eq!(r["error"], format!("InvalidSenderKeySession: invalid sender key session with distribution ID {GROUP}"));
+        must(
+            &mut bob,
+            "group_process_distribution",
+            json!({ "sender": { "name": "796abedb-ca4e-4f18-8803-1fde5b921f9f" }, "skdm": skdm["skdm"] }),
+        );
+        let r = call(
+            &mut bob,
+            "group_encrypt",
+            json!({ "distribution_id": GROUP, "plaintext": "00" }),
+        );
+        assert_eq!(
+            r["error"],
+            format!(
+                "InvalidSenderKeySession: invalid sender key session with distribution ID {GROUP}"
+            )
+        );
 
-        assert_eq!(must(&mut alice, "group_forget", json!({ "distribution_id": GROUP }))["deleted"], true);
-        assert_eq!(must(&mut alice, "group_forget", json!({ "distribution_id": GROUP }))["deleted"], false);
-        let rotated = must(&mut alice, "group_create_distribution", json!({ "distribution_id": GROUP }));
+        assert_eq!(
+            must(
+                &mut alice,
+                "group_forget",
+                json!({ "distribution_id": GROUP })
+            )["deleted"],
+            true
+        );
+        assert_eq!(
+            must(
+                &mut alice,
+                "group_forget",
+                json!({ "distribution_id": GROUP })
+            )["deleted"],
+            false
+        );
+        let rotated = must(
+            &mut alice,
+            "group_create_distribution",
+            json!({ "distribution_id": GROUP }),
+        );
         assert_ne!(rotated["chain_id"], skdm["chain_id"]);
-        assert_eq!(call(&mut alice, "group_create_distribution", json!({ "distribution_id": "nope" }))["error_class"], "BadRequest");
-        let r = call(&mut bob, "group_decrypt", json!({ "sender": alice_addr, "ciphertext": "00" }));
-        assert_eq!(r["error"], "LibSignalError: ciphertext serialized bytes were too short <1>");
+        assert_eq!(
+            call(
+                &mut alice,
+                "group_create_distribution",
+                json!({ "distribution_id": "nope" })
+            )["error_class"],
+            "BadRequest"
+        );
+        let r = call(
+            &mut bob,
+            "group_decrypt",
+            json!({ "sender": alice_addr, "ciphertext": "00" }),
+        );
+        assert_eq!(
+            r["error"],
+            "LibSignalError: ciphertext serialized bytes were too short <1>"
+        );
     }
 }

@@ -18,7 +18,11 @@ pub fn save_identity(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
 
 pub fn get_identity(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
     let address = p.address("address")?;
-    let key = peer.stores.identities.get(&address).map(|k| hex::encode(k.serialize()));
+    let key = peer
+        .stores
+        .identities
+        .get(&address)
+        .map(|k| hex::encode(k.serialize()));
     Ok(json!({ "identity_key": key }))
 }
 

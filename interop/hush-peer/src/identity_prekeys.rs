@@ -4,8 +4,9 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hush::keys::{
-    IdentityKeyPair, KemKeyPair, KemPublicKey, KemSecretKey, KeyPair, KyberPreKeyId, KyberPreKeyRecord, PreKeyBundle,
-    PreKeyId, PreKeyRecord, PrivateKey, SignedPreKeyId, SignedPreKeyRecord, Timestamp,
+    IdentityKeyPair, KemKeyPair, KemPublicKey, KemSecretKey, KeyPair, KyberPreKeyId,
+    KyberPreKeyRecord, PreKeyBundle, PreKeyId, PreKeyRecord, PrivateKey, SignedPreKeyId,
+    SignedPreKeyRecord, Timestamp,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, RngExt};
@@ -62,7 +63,12 @@ pub fn create_identity(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
 /// signed prekey and a Kyber prekey, stores them, and returns their private
 /// parts and (when a signed and a Kyber prekey are known) a bundle.
 pub fn generate_prekeys(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
-    let Peer { rng, identity, stores, .. } = peer;
+    let Peer {
+        rng,
+        identity,
+        stores,
+        ..
+    } = peer;
     let identity = identity.as_ref().ok_or_else(PeerError::no_identity)?;
     let timestamp = match p.int_opt("timestamp", 0, MAX_SAFE_INTEGER)? {
         Some(ms) => Timestamp::from_millis(ms),
@@ -71,7 +77,13 @@ pub fn generate_prekeys(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
     let prekey_id = p.u32_opt("prekey_id")?.map(PreKeyId);
     let signed_id = p.u32_opt("signed_prekey_id")?.map(SignedPreKeyId);
     let kyber_id = p.u32_opt("kyber_prekey_id")?.map(KyberPreKeyId);
-    let any_record = ["prekey_record", "signed_prekey_record", "kyber_prekey_record"].iter().any(|r| p.has(r));
+    let any_record = [
+        "prekey_record",
+        "signed_prekey_record",
+        "kyber_prekey_record",
+    ]
+    .iter()
+    .any(|r| p.has(r));
     if prekey_id.is_none() && signed_id.is_none() && kyber_id.is_none() && !any_record {
         return Err(PeerError::bad_request(
             "give at least one of prekey_id, signed_prekey_id, kyber_prekey_id (or *_record)",
@@ -86,29 +98,58 @@ pub fn generate_prekeys(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
 
     let mut private = Map::new();
     let prekey_id = prekey.map(|record| {
-        private.insert("prekey_private".into(), hex::encode(*record.key_pair().private_key.serialize()).into());
-        private.insert("prekey_record".into(), hex::encode(&*record.serialize()).into());
+        private.insert(
+            "prekey_private".into(),
+            hex::encode(*record.key_pair().private_key.serialize()).into(),
+        );
+        private.insert(
+            "prekey_record".into(),
+            hex::encode(&*record.serialize()).into(),
+        );
         let id = record.id();
         stores.prekeys.insert(id, record);
         id
     });
     if let Some(record) = signed {
-        private.insert("signed_prekey_private".into(), hex::encode(*record.key_pair().private_key.serialize()).into());
-        private.insert("signed_prekey_record".into(), hex::encode(&*record.serialize()).into());
+        private.insert(
+            "signed_prekey_private".into(),
+            hex::encode(*record.key_pair().private_key.serialize()).into(),
+        );
+        private.insert(
+            "signed_prekey_record".into(),
+            hex::encode(&*record.serialize()).into(),
+        );
         stores.last_signed_prekey_id = Some(record.id());
         stores.signed_prekeys.insert(record.id(), record);
     }
     if let Some(record) = kyber {
-        private.insert("kyber_public".into(), hex::encode(record.public_key().serialize()).into());
-        private.insert("kyber_secret".into(), hex::encode(&*record.key_pair().secret_key.serialize()).into());
-        private.insert("kyber_prekey_record".into(), hex::encode(&*record.serialize()).into());
+        private.insert(
+            "kyber_public".into(),
+            hex::encode(record.public_key().serialize()).into(),
+        );
+        private.insert(
+            "kyber_secret".into(),
+            hex::encode(&*record.key_pair().secret_key.serialize()).into(),
+        );
+        private.insert(
+            "kyber_prekey_record".into(),
+            hex::encode(&*record.serialize()).into(),
+        );
         stores.last_kyber_prekey_id = Some(record.id());
-        stores.kyber_prekeys.insert(record.id(), KyberPreKey { record, last_resort });
+        stores.kyber_prekeys.insert(
+            record.id(),
+            KyberPreKey {
+                record,
+                last_resort,
+            },
+        );
     }
 
     let mut out = json!({ "timestamp": timestamp.as_millis(), "private": private });
     // The bundle uses the keys just made, else the latest ones still stored.
-    if let (Some(signed_id), Some(kyber_id)) = (stores.last_signed_prekey_id, stores.last_kyber_prekey_id) {
+    if let (Some(signed_id), Some(kyber_id)) =
+        (stores.last_signed_prekey_id, stores.last_kyber_prekey_id)
+    {
         if let Ok(bundle) = bundle(identity, stores, prekey_id, signed_id, kyber_id) {
             out["bundle"] = bundle_json(&bundle);
         }
@@ -116,14 +157,21 @@ pub fn generate_prekeys(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
     Ok(out)
 }
 
-fn one_time_prekey(p: &Params<'_>, id: Option<PreKeyId>, rng: &mut StdRng) -> Result<Option<PreKeyRecord>> {
+fn one_time_prekey(
+    p: &Params<'_>,
+    id: Option<PreKeyId>,
+    rng: &mut StdRng,
+) -> Result<Option<PreKeyRecord>> {
     if let Some(serialized) = p.hex_opt("prekey_record")? {
         return Ok(Some(PreKeyRecord::deserialize(&serialized)?));
     }
     let Some(id) = id else {
         return Ok(None);
     };
-    Ok(Some(PreKeyRecord::new(id, ec_key_pair(p, "prekey_private", rng)?)))
+    Ok(Some(PreKeyRecord::new(
+        id,
+        ec_key_pair(p, "prekey_private", rng)?,
+    )))
 }
 
 fn signed_prekey(
@@ -144,7 +192,9 @@ fn signed_prekey(
         Some(signature) => signature,
         None => identity.sign(&key_pair.public_key.serialize(), rng),
     };
-    Ok(Some(SignedPreKeyRecord::new(id, timestamp, key_pair, signature)))
+    Ok(Some(SignedPreKeyRecord::new(
+        id, timestamp, key_pair, signature,
+    )))
 }
 
 fn kyber_prekey(
@@ -171,7 +221,9 @@ fn kyber_prekey(
         Some(signature) => signature,
         None => identity.sign(&key_pair.public_key.serialize(), rng),
     };
-    Ok(Some(KyberPreKeyRecord::new(id, timestamp, key_pair, signature)))
+    Ok(Some(KyberPreKeyRecord::new(
+        id, timestamp, key_pair, signature,
+    )))
 }
 
 /// The EC key pair from the 32-byte private key `name`, else a new one.
@@ -189,11 +241,15 @@ pub fn get_bundle(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
     let prekey_id = p.u32_opt("prekey_id")?.map(PreKeyId);
     let signed_id = match p.u32_opt("signed_prekey_id")? {
         Some(id) => SignedPreKeyId(id),
-        None => stores.last_signed_prekey_id.ok_or_else(|| PeerError::no_such_prekey("no signed prekey generated yet"))?,
+        None => stores
+            .last_signed_prekey_id
+            .ok_or_else(|| PeerError::no_such_prekey("no signed prekey generated yet"))?,
     };
     let kyber_id = match p.u32_opt("kyber_prekey_id")? {
         Some(id) => KyberPreKeyId(id),
-        None => stores.last_kyber_prekey_id.ok_or_else(|| PeerError::no_such_prekey("no kyber prekey generated yet"))?,
+        None => stores
+            .last_kyber_prekey_id
+            .ok_or_else(|| PeerError::no_such_prekey("no kyber prekey generated yet"))?,
     };
     Ok(json!({ "bundle": bundle_json(&bundle(identity, stores, prekey_id, signed_id, kyber_id)?) }))
 }
@@ -206,10 +262,9 @@ fn bundle(
     signed_id: SignedPreKeyId,
     kyber_id: KyberPreKeyId,
 ) -> Result<PreKeyBundle> {
-    let signed = stores
-        .signed_prekeys
-        .get(&signed_id)
-        .ok_or_else(|| PeerError::no_such_prekey(format!("signed prekey {signed_id} not in store")))?;
+    let signed = stores.signed_prekeys.get(&signed_id).ok_or_else(|| {
+        PeerError::no_such_prekey(format!("signed prekey {signed_id} not in store"))
+    })?;
     let kyber = &stores
         .kyber_prekeys
         .get(&kyber_id)
@@ -217,10 +272,9 @@ fn bundle(
         .record;
     let pre_key = prekey_id
         .map(|id| {
-            let record = stores
-                .prekeys
-                .get(&id)
-                .ok_or_else(|| PeerError::no_such_prekey(format!("one-time prekey {id} not in store")))?;
+            let record = stores.prekeys.get(&id).ok_or_else(|| {
+                PeerError::no_such_prekey(format!("one-time prekey {id} not in store"))
+            })?;
             Ok::<_, PeerError>((id, *record.public_key()))
         })
         .transpose()?;
@@ -263,13 +317,30 @@ pub fn remove_prekeys(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
     let stores = &mut peer.stores;
     let mut removed = Map::new();
     if let Some(id) = prekey_id {
-        removed.insert("prekey_id".into(), stores.prekeys.remove(&PreKeyId(id)).is_some().into());
+        removed.insert(
+            "prekey_id".into(),
+            stores.prekeys.remove(&PreKeyId(id)).is_some().into(),
+        );
     }
     if let Some(id) = signed_id {
-        removed.insert("signed_prekey_id".into(), stores.signed_prekeys.remove(&SignedPreKeyId(id)).is_some().into());
+        removed.insert(
+            "signed_prekey_id".into(),
+            stores
+                .signed_prekeys
+                .remove(&SignedPreKeyId(id))
+                .is_some()
+                .into(),
+        );
     }
     if let Some(id) = kyber_id {
-        removed.insert("kyber_prekey_id".into(), stores.kyber_prekeys.remove(&KyberPreKeyId(id)).is_some().into());
+        removed.insert(
+            "kyber_prekey_id".into(),
+            stores
+                .kyber_prekeys
+                .remove(&KyberPreKeyId(id))
+                .is_some()
+                .into(),
+        );
     }
     Ok(json!({ "removed": removed }))
 }
@@ -299,7 +370,9 @@ pub fn list_prekeys(peer: &mut Peer, _: &Params<'_>) -> Result<Value> {
 
 /// The wall clock, for default timestamps.
 fn now() -> Timestamp {
-    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     Timestamp::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
 }
 
@@ -310,5 +383,12 @@ fn random_uuid(rng: &mut StdRng) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }

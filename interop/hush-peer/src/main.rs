@@ -86,8 +86,18 @@ fn handle_line(peer: &mut Peer, line: &str) -> Option<Value> {
     }
     let request = match serde_json::from_str::<Value>(line) {
         Ok(Value::Object(request)) => request,
-        Ok(_) => return Some(failure(Value::Null, &PeerError::bad_request("request must be a JSON object"))),
-        Err(e) => return Some(failure(Value::Null, &PeerError::bad_request(format!("invalid JSON: {e}")))),
+        Ok(_) => {
+            return Some(failure(
+                Value::Null,
+                &PeerError::bad_request("request must be a JSON object"),
+            ))
+        }
+        Err(e) => {
+            return Some(failure(
+                Value::Null,
+                &PeerError::bad_request(format!("invalid JSON: {e}")),
+            ))
+        }
     };
     let id = request.get("id").cloned().unwrap_or(Value::Null);
     let handler = match request.get("cmd") {
@@ -95,7 +105,9 @@ fn handle_line(peer: &mut Peer, line: &str) -> Option<Value> {
         _ => None,
     };
     let Some(handler) = handler else {
-        let cmd = request.get("cmd").map_or_else(|| "undefined".to_owned(), Value::to_string);
+        let cmd = request
+            .get("cmd")
+            .map_or_else(|| "undefined".to_owned(), Value::to_string);
         return Some(failure(id, &PeerError::new("UnknownCommand", cmd)));
     };
     // hush does not panic on any input; should it ever, report and go on.
@@ -103,7 +115,10 @@ fn handle_line(peer: &mut Peer, line: &str) -> Option<Value> {
     Some(match outcome {
         Ok(Ok(result)) => success(id, result),
         Ok(Err(e)) => failure(id, &e),
-        Err(_) => failure(id, &PeerError::new("InternalError", "the command panicked (see stderr)")),
+        Err(_) => failure(
+            id,
+            &PeerError::new("InternalError", "the command panicked (see stderr)"),
+        ),
     })
 }
 
@@ -147,18 +162,48 @@ mod tests {
         let r = ask(&mut p, "{not json");
         assert_eq!(r["id"], Value::Null);
         assert_eq!(r["error_class"], "BadRequest");
-        assert!(r["error"].as_str().unwrap().starts_with("BadRequest: invalid JSON"));
+        assert!(r["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("BadRequest: invalid JSON"));
         assert_eq!(ask(&mut p, "[1]")["error_class"], "BadRequest");
         let r = ask(&mut p, r#"{"id":"x","cmd":"export_session"}"#);
         assert_eq!(r["id"], "x");
         assert_eq!(r["error"], r#"UnknownCommand: "export_session""#);
-        assert_eq!(ask(&mut p, r#"{"id":1}"#)["error"], "UnknownCommand: undefined");
-        assert_eq!(ask(&mut p, r#"{"cmd":"sign","message":"00"}"#)["error_class"], "NoIdentity");
-        assert_eq!(ask(&mut p, r#"{"cmd":"verify","public_key":"0z","message":"","signature":""}"#)["error_class"], "BadRequest");
-        assert_eq!(ask(&mut p, r#"{"cmd":"verify","public_key":"05","message":"","signature":""}"#)["error_class"], "LibSignalError");
-        assert_eq!(ask(&mut p, r#"{"cmd":"hkdf","ikm":"00","length":8161}"#)["error_class"], "BadRequest");
-        assert_eq!(ask(&mut p, r#"{"cmd":"hkdf","ikm":"00","length":2.5}"#)["error_class"], "BadRequest");
-        assert_eq!(ask(&mut p, r#"{"cmd":"keypair","private":"1111"}"#)["error_class"], "LibSignalError");
+        assert_eq!(
+            ask(&mut p, r#"{"id":1}"#)["error"],
+            "UnknownCommand: undefined"
+        );
+        assert_eq!(
+            ask(&mut p, r#"{"cmd":"sign","message":"00"}"#)["error_class"],
+            "NoIdentity"
+        );
+        assert_eq!(
+            ask(
+                &mut p,
+                r#"{"cmd":"verify","public_key":"0z","message":"","signature":""}"#
+            )["error_class"],
+            "BadRequest"
+        );
+        assert_eq!(
+            ask(
+                &mut p,
+                r#"{"cmd":"verify","public_key":"05","message":"","signature":""}"#
+            )["error_class"],
+            "LibSignalError"
+        );
+        assert_eq!(
+            ask(&mut p, r#"{"cmd":"hkdf","ikm":"00","length":8161}"#)["error_class"],
+            "BadRequest"
+        );
+        assert_eq!(
+            ask(&mut p, r#"{"cmd":"hkdf","ikm":"00","length":2.5}"#)["error_class"],
+            "BadRequest"
+        );
+        assert_eq!(
+            ask(&mut p, r#"{"cmd":"keypair","private":"1111"}"#)["error_class"],
+            "LibSignalError"
+        );
     }
 
     #[test]

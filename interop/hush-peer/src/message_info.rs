@@ -3,7 +3,9 @@
 //! ciphertext; the harness reads counters, ratchet keys, pre-key IDs and the
 //! SPQR header from it.
 
-use hush::messages::{CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, MAC_LEN};
+use hush::messages::{
+    CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, MAC_LEN,
+};
 use serde_json::{json, Map, Value};
 
 use crate::error::{PeerError, Result};
@@ -91,7 +93,9 @@ pub fn spqr_info(pq: &[u8]) -> Value {
         Some((epoch, index, kind)) => {
             out.insert("epoch".into(), epoch.into());
             out.insert("index".into(), index.into());
-            let kind = SPQR_TYPES.get(usize::from(kind)).map_or_else(|| Value::from(kind), |name| Value::from(*name));
+            let kind = SPQR_TYPES
+                .get(usize::from(kind))
+                .map_or_else(|| Value::from(kind), |name| Value::from(*name));
             out.insert("msg_type".into(), kind);
             // The spqr crate mixes no key into (epoch 1, index 0) only.
             out.insert("key_used".into(), (!(epoch == 1 && index == 0)).into());
@@ -121,18 +125,34 @@ fn varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
 /// → `{info}`. Pure parsing, no state. Type 8 is `Unsupported`.
 pub fn inspect(_: &mut Peer, p: &Params<'_>) -> Result<Value> {
     let bytes = p.hex("ciphertext")?;
-    if p.string_opt("type").ok().flatten().is_some_and(|t| t.eq_ignore_ascii_case("skdm")) {
-        let skdm = hush::groups::SenderKeyDistributionMessage::deserialize(&bytes).map_err(PeerError::parse)?;
+    if p.string_opt("type")
+        .ok()
+        .flatten()
+        .is_some_and(|t| t.eq_ignore_ascii_case("skdm"))
+    {
+        let skdm = hush::groups::SenderKeyDistributionMessage::deserialize(&bytes)
+            .map_err(PeerError::parse)?;
         return Ok(json!({ "info": crate::groups::skdm_info(&skdm) }));
     }
-    let kind = p.message_type("type")?.ok_or_else(|| PeerError::bad_request("missing parameter type"))?;
+    let kind = p
+        .message_type("type")?
+        .ok_or_else(|| PeerError::bad_request("missing parameter type"))?;
     let info = match kind {
-        CiphertextMessageType::Whisper => whisper_info(&SignalMessage::deserialize(&bytes).map_err(PeerError::parse)?),
-        CiphertextMessageType::PreKey => prekey_info(&PreKeySignalMessage::deserialize(&bytes).map_err(PeerError::parse)?),
-        CiphertextMessageType::SenderKey => {
-            crate::groups::sender_key_info(&hush::groups::SenderKeyMessage::deserialize(&bytes).map_err(PeerError::parse)?)
+        CiphertextMessageType::Whisper => {
+            whisper_info(&SignalMessage::deserialize(&bytes).map_err(PeerError::parse)?)
         }
-        other => return Err(PeerError::unsupported(format!("hush cannot inspect {} messages yet", type_name(other)))),
+        CiphertextMessageType::PreKey => {
+            prekey_info(&PreKeySignalMessage::deserialize(&bytes).map_err(PeerError::parse)?)
+        }
+        CiphertextMessageType::SenderKey => crate::groups::sender_key_info(
+            &hush::groups::SenderKeyMessage::deserialize(&bytes).map_err(PeerError::parse)?,
+        ),
+        other => {
+            return Err(PeerError::unsupported(format!(
+                "hush cannot inspect {} messages yet",
+                type_name(other)
+            )))
+        }
     };
     Ok(json!({ "info": info }))
 }
@@ -153,13 +173,20 @@ mod tests {
         assert_eq!(first["length"], 7);
         // Multi-byte varints.
         let later = spqr_info(&[1, 0x82, 0x01, 0x05, 6]);
-        assert_eq!((later["epoch"].as_u64(), later["index"].as_u64()), (Some(130), Some(5)));
+        assert_eq!(
+            (later["epoch"].as_u64(), later["index"].as_u64()),
+            (Some(130), Some(5))
+        );
         assert_eq!(later["msg_type"], "Ct2");
         assert_eq!(later["key_used"], true);
         assert_eq!(spqr_info(&[1, 2, 3, 9])["msg_type"], 9);
         assert_eq!(spqr_info(&[1, 0x80])["malformed"], true);
         assert_eq!(spqr_info(&[1, 1, 1])["malformed"], true);
-        assert_eq!(spqr_info(&[1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])["malformed"], true);
+        assert_eq!(
+            spqr_info(&[1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])
+                ["malformed"],
+            true
+        );
         let v2 = spqr_info(&[2, 1]);
         assert_eq!(v2, json!({"present": true, "version": 2, "length": 2}));
     }

@@ -59,7 +59,8 @@ impl<'a> Params<'a> {
         let Some(v) = self.get(name) else {
             return Ok(None);
         };
-        let n = integer(v).ok_or_else(|| PeerError::bad_request(format!("{name} must be an integer")))?;
+        let n = integer(v)
+            .ok_or_else(|| PeerError::bad_request(format!("{name} must be an integer")))?;
         u64::try_from(n)
             .ok()
             .filter(|n| (min..=max).contains(n))
@@ -70,7 +71,9 @@ impl<'a> Params<'a> {
     /// An integer in `0..=u32::MAX` (ids, registration ids).
     pub fn u32_opt(&self, name: &str) -> Result<Option<u32>> {
         // The range check makes the narrowing lossless.
-        Ok(self.int_opt(name, 0, u64::from(u32::MAX))?.map(|n| n as u32))
+        Ok(self
+            .int_opt(name, 0, u64::from(u32::MAX))?
+            .map(|n| n as u32))
     }
 
     pub fn string(&self, name: &str) -> Result<&'a str> {
@@ -89,7 +92,9 @@ impl<'a> Params<'a> {
         match self.get(name) {
             None => Ok(default),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(PeerError::bad_request(format!("{name} must be true or false"))),
+            Some(_) => Err(PeerError::bad_request(format!(
+                "{name} must be true or false"
+            ))),
         }
     }
 
@@ -100,9 +105,13 @@ impl<'a> Params<'a> {
             return Ok(None);
         };
         let kind = match v {
-            Value::Number(_) => integer(v).and_then(|n| u8::try_from(n).ok()).and_then(CiphertextMessageType::from_u8),
+            Value::Number(_) => integer(v)
+                .and_then(|n| u8::try_from(n).ok())
+                .and_then(CiphertextMessageType::from_u8),
             Value::String(s) => match s.to_ascii_lowercase().as_str() {
-                "whisper" | "signal" | "message" | "ciphertext" => Some(CiphertextMessageType::Whisper),
+                "whisper" | "signal" | "message" | "ciphertext" => {
+                    Some(CiphertextMessageType::Whisper)
+                }
                 "prekey" | "prekey_bundle" => Some(CiphertextMessageType::PreKey),
                 "senderkey" | "sender_key" => Some(CiphertextMessageType::SenderKey),
                 "plaintext" => Some(CiphertextMessageType::Plaintext),
@@ -111,26 +120,34 @@ impl<'a> Params<'a> {
             _ => None,
         };
         kind.map(Some).ok_or_else(|| {
-            PeerError::bad_request(format!(r#"{name} must be 2/"whisper", 3/"prekey", 7/"senderkey" or 8/"plaintext""#))
+            PeerError::bad_request(format!(
+                r#"{name} must be 2/"whisper", 3/"prekey", 7/"senderkey" or 8/"plaintext""#
+            ))
         })
     }
 
     /// An address object `{name, device_id? (1)}`.
     pub fn address(&self, name: &str) -> Result<ProtocolAddress> {
         let Some(Value::Object(members)) = self.get(name) else {
-            return Err(PeerError::bad_request(format!("{name} must be an object {{name, device_id}}")));
+            return Err(PeerError::bad_request(format!(
+                "{name} must be an object {{name, device_id}}"
+            )));
         };
         let inner = Params(members);
         let who = inner.string("name")?;
         if who.is_empty() {
-            return Err(PeerError::bad_request(format!("{name}.name must not be empty")));
+            return Err(PeerError::bad_request(format!(
+                "{name}.name must not be empty"
+            )));
         }
         Ok(ProtocolAddress::new(who, inner.device_id("device_id")?))
     }
 
     /// A device id in `1..=127`, default 1.
     pub fn device_id(&self, name: &str) -> Result<DeviceId> {
-        let id = self.int_opt(name, 1, u64::from(DeviceId::MAX))?.unwrap_or(1);
+        let id = self
+            .int_opt(name, 1, u64::from(DeviceId::MAX))?
+            .unwrap_or(1);
         DeviceId::new(id as u32).map_err(|e| PeerError::bad_request(e.to_string()))
     }
 
@@ -141,7 +158,10 @@ impl<'a> Params<'a> {
 
     /// A 32-byte EC private key (clamped on load, as libsignal does).
     pub fn private_key_opt(&self, name: &str) -> Result<Option<PrivateKey>> {
-        Ok(self.hex_opt(name)?.map(|b| PrivateKey::deserialize(&b)).transpose()?)
+        Ok(self
+            .hex_opt(name)?
+            .map(|b| PrivateKey::deserialize(&b))
+            .transpose()?)
     }
 }
 
@@ -151,9 +171,13 @@ fn missing(name: &str) -> PeerError {
 
 fn hex_value(name: &str, v: &Value) -> Result<Vec<u8>> {
     let Value::String(s) = v else {
-        return Err(PeerError::bad_request(format!("{name} must be a hex string")));
+        return Err(PeerError::bad_request(format!(
+            "{name} must be a hex string"
+        )));
     };
-    hex::decode(s).map_err(|_| PeerError::bad_request(format!("{name} is not valid hex (even length, 0-9a-f)")))
+    hex::decode(s).map_err(|_| {
+        PeerError::bad_request(format!("{name} is not valid hex (even length, 0-9a-f)"))
+    })
 }
 
 /// A JSON number with an integral value (`3` and `3.0` alike, as in JavaScript).

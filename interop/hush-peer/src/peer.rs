@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use hush::address::ProtocolAddress;
 use hush::groups::{DistributionId, SenderKeyRecord};
 use hush::keys::{
-    IdentityKey, IdentityKeyPair, KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord, SignedPreKeyId,
-    SignedPreKeyRecord,
+    IdentityKey, IdentityKeyPair, KyberPreKeyId, KyberPreKeyRecord, PreKeyId, PreKeyRecord,
+    SignedPreKeyId, SignedPreKeyRecord,
 };
 use hush::session::SessionRecord;
 use rand::rngs::StdRng;
@@ -33,7 +33,12 @@ pub enum TrustPolicy {
 
 impl TrustPolicy {
     /// Whether `key` is trusted for `address`, given the stored identities.
-    pub fn trusts(self, identities: &HashMap<ProtocolAddress, IdentityKey>, address: &ProtocolAddress, key: &IdentityKey) -> bool {
+    pub fn trusts(
+        self,
+        identities: &HashMap<ProtocolAddress, IdentityKey>,
+        address: &ProtocolAddress,
+        key: &IdentityKey,
+    ) -> bool {
         match self {
             Self::Always => true,
             Self::Tofu => identities.get(address).is_none_or(|stored| stored == key),
@@ -107,19 +112,27 @@ impl Stores {
     /// Records that an incoming session used a Kyber prekey: a one-time key
     /// is deleted; a last-resort key stays but refuses the same (kyber id,
     /// signed prekey id, base key) twice, like libsignal's test store.
-    pub fn mark_kyber_used(&mut self, id: KyberPreKeyId, signed_prekey_id: SignedPreKeyId, base_key: &[u8]) -> Result<()> {
+    pub fn mark_kyber_used(
+        &mut self,
+        id: KyberPreKeyId,
+        signed_prekey_id: SignedPreKeyId,
+        base_key: &[u8],
+    ) -> Result<()> {
         let last_resort = self
             .kyber_prekeys
             .get(&id)
             .ok_or_else(|| PeerError::no_such_prekey(format!("kyber prekey {id} not found")))?
             .last_resort;
         if last_resort {
-            let reused = self
-                .kyber_used
-                .iter()
-                .any(|u| u.kyber_prekey_id == id && u.signed_prekey_id == signed_prekey_id && u.base_key == base_key);
+            let reused = self.kyber_used.iter().any(|u| {
+                u.kyber_prekey_id == id
+                    && u.signed_prekey_id == signed_prekey_id
+                    && u.base_key == base_key
+            });
             if reused {
-                return Err(PeerError::library("invalid PreKey message: reused base key"));
+                return Err(PeerError::library(
+                    "invalid PreKey message: reused base key",
+                ));
             }
         } else {
             self.kyber_prekeys.remove(&id);
@@ -169,7 +182,8 @@ impl Peer {
     /// Whether `key` is trusted for `address` under the trust policy (the
     /// same answer for sending and receiving, like libsignal's test store).
     pub fn is_trusted(&self, address: &ProtocolAddress, key: &IdentityKey) -> bool {
-        self.trust_policy.trusts(&self.stores.identities, address, key)
+        self.trust_policy
+            .trusts(&self.stores.identities, address, key)
     }
 }
 
@@ -183,28 +197,51 @@ mod tests {
     fn stores_with_kyber(last_resort: bool) -> (Stores, StdRng) {
         let mut rng = StdRng::seed_from_u64(1);
         let identity = IdentityKeyPair::generate(&mut rng);
-        let record = KyberPreKeyRecord::generate(KyberPreKeyId(7), Timestamp::from_millis(1), &identity, &mut rng);
+        let record = KyberPreKeyRecord::generate(
+            KyberPreKeyId(7),
+            Timestamp::from_millis(1),
+            &identity,
+            &mut rng,
+        );
         let mut stores = Stores::default();
-        stores.kyber_prekeys.insert(KyberPreKeyId(7), KyberPreKey { record, last_resort });
+        stores.kyber_prekeys.insert(
+            KyberPreKeyId(7),
+            KyberPreKey {
+                record,
+                last_resort,
+            },
+        );
         (stores, rng)
     }
 
     #[test]
     fn one_time_kyber_key_is_removed_after_use() {
         let (mut stores, _) = stores_with_kyber(false);
-        stores.mark_kyber_used(KyberPreKeyId(7), SignedPreKeyId(1), b"base").unwrap();
+        stores
+            .mark_kyber_used(KyberPreKeyId(7), SignedPreKeyId(1), b"base")
+            .unwrap();
         assert!(stores.kyber_prekeys.is_empty());
         assert!(stores.kyber_used[0].removed);
-        assert!(stores.mark_kyber_used(KyberPreKeyId(7), SignedPreKeyId(1), b"other").is_err());
+        assert!(stores
+            .mark_kyber_used(KyberPreKeyId(7), SignedPreKeyId(1), b"other")
+            .is_err());
     }
 
     #[test]
     fn last_resort_kyber_key_refuses_a_reused_base_key() {
         let (mut stores, _) = stores_with_kyber(true);
-        stores.mark_kyber_used(KyberPreKeyId(7), SignedPreKeyId(1), b"base").unwrap();
-        stores.mark_kyber_used(KyberPreKeyId(7), SignedPreKeyId(1), b"other").unwrap();
-        stores.mark_kyber_used(KyberPreKeyId(7), SignedPreKeyId(2), b"base").unwrap();
-        assert!(stores.mark_kyber_used(KyberPreKeyId(7), SignedPreKeyId(1), b"base").is_err());
+        stores
+            .mark_kyber_used(KyberPreKeyId(7), SignedPreKeyId(1), b"base")
+            .unwrap();
+        stores
+            .mark_kyber_used(KyberPreKeyId(7), SignedPreKeyId(1), b"other")
+            .unwrap();
+        stores
+            .mark_kyber_used(KyberPreKeyId(7), SignedPreKeyId(2), b"base")
+            .unwrap();
+        assert!(stores
+            .mark_kyber_used(KyberPreKeyId(7), SignedPreKeyId(1), b"base")
+            .is_err());
         assert_eq!(stores.kyber_used.len(), 3);
         assert!(stores.kyber_prekeys.contains_key(&KyberPreKeyId(7)));
     }
@@ -212,7 +249,9 @@ mod tests {
     #[test]
     fn consumed_prekeys_are_listed() {
         let (mut stores, mut rng) = stores_with_kyber(false);
-        stores.prekeys.insert(PreKeyId(3), PreKeyRecord::generate(PreKeyId(3), &mut rng));
+        stores
+            .prekeys
+            .insert(PreKeyId(3), PreKeyRecord::generate(PreKeyId(3), &mut rng));
         stores.consume_prekey(PreKeyId(3)).unwrap();
         assert!(stores.consume_prekey(PreKeyId(3)).is_err());
         assert_eq!(stores.consumed_prekey_ids, [PreKeyId(3)]);

@@ -62,7 +62,8 @@ pub fn hkdf(_: &mut Peer, p: &Params<'_>) -> Result<Value> {
     let info = p.hex_opt("info")?.unwrap_or_default();
     let salt = p.hex_opt("salt")?;
     let mut okm = vec![0u8; length as usize];
-    hkdf_sha256(salt.as_deref(), &ikm, &info, &mut okm).map_err(|e| PeerError::bad_request(e.to_string()))?;
+    hkdf_sha256(salt.as_deref(), &ikm, &info, &mut okm)
+        .map_err(|e| PeerError::bad_request(e.to_string()))?;
     Ok(json!({ "okm": hex::encode(okm) }))
 }
 

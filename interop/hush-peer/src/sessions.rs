@@ -19,7 +19,9 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hush::address::ProtocolAddress;
-use hush::keys::{IdentityKey, KemPublicKey, KyberPreKeyId, PreKeyBundle, PreKeyId, SignedPreKeyId, Timestamp};
+use hush::keys::{
+    IdentityKey, KemPublicKey, KyberPreKeyId, PreKeyBundle, PreKeyId, SignedPreKeyId, Timestamp,
+};
 use hush::messages::{CiphertextMessageType, PreKeySignalMessage, SignalMessage};
 use hush::session::{Addresses, DecryptError, EncryptError, PreKeys, SessionRecord};
 use serde_json::{json, Map, Value};
@@ -43,7 +45,12 @@ pub fn process_bundle(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
     }
     let identity_key = bundle.identity_key;
     let verified = bundle.verify()?;
-    let mut record = peer.stores.sessions.get(&address).cloned().unwrap_or_default();
+    let mut record = peer
+        .stores
+        .sessions
+        .get(&address)
+        .cloned()
+        .unwrap_or_default();
     record.initiate(&verified, &local, now, &mut peer.rng)?;
     let record = persist(peer, record)?;
     peer.stores.identities.insert(address.clone(), identity_key);
@@ -59,12 +66,24 @@ pub fn encrypt(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
     let plaintext = p.hex("plaintext")?;
     let now = now_param(p)?;
     let local_address = peer.identity()?.address.clone();
-    let mut record = peer.stores.sessions.get(&address).cloned().ok_or_else(|| session_not_found(&address))?;
-    let addresses = Addresses { local: &local_address, remote: &address };
-    let message = record.encrypt(&plaintext, addresses, now, &mut peer.rng).map_err(|e| encrypt_error(e, &address))?;
+    let mut record = peer
+        .stores
+        .sessions
+        .get(&address)
+        .cloned()
+        .ok_or_else(|| session_not_found(&address))?;
+    let addresses = Addresses {
+        local: &local_address,
+        remote: &address,
+    };
+    let message = record
+        .encrypt(&plaintext, addresses, now, &mut peer.rng)
+        .map_err(|e| encrypt_error(e, &address))?;
     // libsignal checks the session's remote identity after encrypting,
     // before anything is stored.
-    let remote = *record.remote_identity().ok_or_else(|| session_not_found(&address))?;
+    let remote = *record
+        .remote_identity()
+        .ok_or_else(|| session_not_found(&address))?;
     if !peer.is_trusted(&address, &remote) {
         return Err(untrusted(&address));
     }
@@ -93,27 +112,51 @@ pub fn decrypt(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
         None => CiphertextMessageType::Whisper,
     };
     let plaintext = match kind {
-        CiphertextMessageType::Whisper => decrypt_whisper(peer, &address, &SignalMessage::deserialize(&bytes)?)?,
-        CiphertextMessageType::PreKey => decrypt_prekey(peer, &address, &PreKeySignalMessage::deserialize(&bytes)?)?,
+        CiphertextMessageType::Whisper => {
+            decrypt_whisper(peer, &address, &SignalMessage::deserialize(&bytes)?)?
+        }
+        CiphertextMessageType::PreKey => {
+            decrypt_prekey(peer, &address, &PreKeySignalMessage::deserialize(&bytes)?)?
+        }
         CiphertextMessageType::SenderKey => crate::groups::decrypt_from(peer, &address, &bytes)?,
         CiphertextMessageType::Plaintext => {
-            return Err(PeerError::unsupported("hush has no PlaintextContent messages yet"));
+            return Err(PeerError::unsupported(
+                "hush has no PlaintextContent messages yet",
+            ));
         }
     };
-    Ok(json!({ "plaintext": hex::encode(plaintext), "type": kind as u8, "type_name": type_name(kind) }))
+    Ok(
+        json!({ "plaintext": hex::encode(plaintext), "type": kind as u8, "type_name": type_name(kind) }),
+    )
 }
 
 /// A `SignalMessage`: the sender's identity is checked after decrypting
 /// (it is the identity of whichever state decrypted it), and the decryption
 /// is committed only if it is trusted, so an untrusted message leaves the
 /// record as it was and can be decrypted again later.
-fn decrypt_whisper(peer: &mut Peer, address: &ProtocolAddress, message: &SignalMessage) -> Result<Vec<u8>> {
+fn decrypt_whisper(
+    peer: &mut Peer,
+    address: &ProtocolAddress,
+    message: &SignalMessage,
+) -> Result<Vec<u8>> {
     let local_address = peer.identity()?.address.clone();
-    let addresses = Addresses { local: &local_address, remote: address };
-    let record = peer.stores.sessions.get_mut(address).ok_or_else(|| session_not_found(address))?;
-    let pending = record.decrypt_pending(message, addresses, &mut peer.rng).map_err(|e| decrypt_error(e, address))?;
+    let addresses = Addresses {
+        local: &local_address,
+        remote: address,
+    };
+    let record = peer
+        .stores
+        .sessions
+        .get_mut(address)
+        .ok_or_else(|| session_not_found(address))?;
+    let pending = record
+        .decrypt_pending(message, addresses, &mut peer.rng)
+        .map_err(|e| decrypt_error(e, address))?;
     let remote = *pending.remote_identity();
-    if !peer.trust_policy.trusts(&peer.stores.identities, address, &remote) {
+    if !peer
+        .trust_policy
+        .trusts(&peer.stores.identities, address, &remote)
+    {
         return Err(untrusted(address));
     }
     let plaintext = pending.commit();
@@ -133,32 +176,53 @@ fn decrypt_whisper(peer: &mut Peer, address: &ProtocolAddress, message: &SignalM
 /// IDs the message names and spent only if hush reports them consumed (a
 /// new session was created). A last-resort Kyber key refuses a (Kyber ID,
 /// signed pre-key ID, base key) it has seen, with nothing changed.
-fn decrypt_prekey(peer: &mut Peer, address: &ProtocolAddress, message: &PreKeySignalMessage) -> Result<Vec<u8>> {
+fn decrypt_prekey(
+    peer: &mut Peer,
+    address: &ProtocolAddress,
+    message: &PreKeySignalMessage,
+) -> Result<Vec<u8>> {
     if !peer.is_trusted(address, message.identity_key()) {
         return Err(untrusted(address));
     }
     let local = local_identity(peer)?;
     let local_address = peer.identity()?.address.clone();
-    let mut record = peer.stores.sessions.get(address).cloned().unwrap_or_default();
+    let mut record = peer
+        .stores
+        .sessions
+        .get(address)
+        .cloned()
+        .unwrap_or_default();
     let stores = &peer.stores;
     let pre_keys = PreKeys {
         signed: stores.signed_prekeys.get(&message.signed_pre_key_id()),
-        kyber: message.kyber_pre_key_id().and_then(|id| stores.kyber_prekeys.get(&id)).map(|k| &k.record),
+        kyber: message
+            .kyber_pre_key_id()
+            .and_then(|id| stores.kyber_prekeys.get(&id))
+            .map(|k| &k.record),
         one_time: message.pre_key_id().and_then(|id| stores.prekeys.get(&id)),
     };
-    let addresses = Addresses { local: &local_address, remote: address };
+    let addresses = Addresses {
+        local: &local_address,
+        remote: address,
+    };
     let decryption = record
         .decrypt_prekey(message, &local, pre_keys, addresses, &mut peer.rng)
         .map_err(|e| decrypt_error(e, address))?;
     let record = persist(peer, record)?;
     if let Some(consumed) = &decryption.consumed {
         // The only step that can still fail; it changes nothing when it does.
-        peer.stores.mark_kyber_used(consumed.kyber, consumed.signed, &consumed.base_key.serialize())?;
+        peer.stores.mark_kyber_used(
+            consumed.kyber,
+            consumed.signed,
+            &consumed.base_key.serialize(),
+        )?;
         if let Some(id) = consumed.one_time {
             peer.stores.consume_prekey(id)?;
         }
     }
-    peer.stores.identities.insert(address.clone(), *message.identity_key());
+    peer.stores
+        .identities
+        .insert(address.clone(), *message.identity_key());
     peer.stores.sessions.insert(address.clone(), record);
     Ok(decryption.plaintext)
 }
@@ -203,7 +267,11 @@ fn session_info(record: Option<&SessionRecord>) -> Value {
     let mut out = Map::new();
     out.insert("exists".into(), true.into());
     out.insert("has_current_state".into(), usable.into());
-    if let (true, Some(local), Some(remote)) = (usable, record.local_registration_id(), record.remote_registration_id()) {
+    if let (true, Some(local), Some(remote)) = (
+        usable,
+        record.local_registration_id(),
+        record.remote_registration_id(),
+    ) {
         out.insert("local_registration_id".into(), local.into());
         out.insert("remote_registration_id".into(), remote.into());
     }
@@ -218,10 +286,17 @@ pub(crate) fn persist(peer: &Peer, record: SessionRecord) -> Result<SessionRecor
         return Ok(record);
     }
     let stored = record.to_state();
-    let loaded = SessionRecord::from_state(&stored)
-        .map_err(|e| PeerError::new("InternalError", format!("session record did not reload from to_state: {e}")))?;
+    let loaded = SessionRecord::from_state(&stored).map_err(|e| {
+        PeerError::new(
+            "InternalError",
+            format!("session record did not reload from to_state: {e}"),
+        )
+    })?;
     if *loaded.to_state() != *stored {
-        return Err(PeerError::new("InternalError", "session record changed across to_state/from_state"));
+        return Err(PeerError::new(
+            "InternalError",
+            "session record changed across to_state/from_state",
+        ));
     }
     Ok(loaded)
 }
@@ -229,7 +304,10 @@ pub(crate) fn persist(peer: &Peer, record: SessionRecord) -> Result<SessionRecor
 /// The session layer's view of our identity.
 fn local_identity(peer: &Peer) -> Result<hush::session::LocalIdentity> {
     let identity = peer.identity()?;
-    Ok(hush::session::LocalIdentity { key_pair: identity.key_pair.clone(), registration_id: identity.registration_id })
+    Ok(hush::session::LocalIdentity {
+        key_pair: identity.key_pair.clone(),
+        registration_id: identity.registration_id,
+    })
 }
 
 /// The protocol's Bundle object; `device_id` defaults to the address's.
@@ -241,12 +319,25 @@ fn bundle_from_json(p: &Params<'_>, address: &ProtocolAddress) -> Result<PreKeyB
     let prekey_id = b.u32_opt("prekey_id")?;
     let prekey_public = b.hex_opt("prekey_public")?;
     let pre_key = match (prekey_id, prekey_public) {
-        (Some(id), Some(public)) => Some((PreKeyId(id), hush::keys::PublicKey::deserialize(&public)?)),
+        (Some(id), Some(public)) => {
+            Some((PreKeyId(id), hush::keys::PublicKey::deserialize(&public)?))
+        }
         (None, None) => None,
-        _ => return Err(PeerError::bad_request("bundle.prekey_id and bundle.prekey_public go together")),
+        _ => {
+            return Err(PeerError::bad_request(
+                "bundle.prekey_id and bundle.prekey_public go together",
+            ))
+        }
     };
-    let required = |name: &str| b.u32_opt(name)?.ok_or_else(|| PeerError::bad_request(format!("missing parameter {name}")));
-    let device_id = if b.has("device_id") { b.device_id("device_id")? } else { address.device_id() };
+    let required = |name: &str| {
+        b.u32_opt(name)?
+            .ok_or_else(|| PeerError::bad_request(format!("missing parameter {name}")))
+    };
+    let device_id = if b.has("device_id") {
+        b.device_id("device_id")?
+    } else {
+        address.device_id()
+    };
     Ok(PreKeyBundle {
         registration_id: required("registration_id")?,
         device_id,
@@ -263,11 +354,14 @@ fn bundle_from_json(p: &Params<'_>, address: &ProtocolAddress) -> Result<PreKeyB
 
 /// `now_ms`, else the wall clock.
 fn now_param(p: &Params<'_>) -> Result<Timestamp> {
-    Ok(p.int_opt("now_ms", 0, MAX_SAFE_INTEGER)?.map_or_else(wall_clock, Timestamp::from_millis))
+    Ok(p.int_opt("now_ms", 0, MAX_SAFE_INTEGER)?
+        .map_or_else(wall_clock, Timestamp::from_millis))
 }
 
 pub(crate) fn wall_clock() -> Timestamp {
-    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     Timestamp::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
 }
 
@@ -277,20 +371,27 @@ pub(crate) fn session_not_found(address: &ProtocolAddress) -> PeerError {
 }
 
 pub(crate) fn untrusted(address: &ProtocolAddress) -> PeerError {
-    PeerError::new("UntrustedIdentity", format!("untrusted identity for address {address}"))
+    PeerError::new(
+        "UntrustedIdentity",
+        format!("untrusted identity for address {address}"),
+    )
 }
 
 pub(crate) fn encrypt_error(e: EncryptError, address: &ProtocolAddress) -> PeerError {
     match e {
         // libsignal reports a stale unacknowledged session as not found too.
-        EncryptError::SessionNotFound | EncryptError::StaleUnacknowledgedSession => session_not_found(address),
+        EncryptError::SessionNotFound | EncryptError::StaleUnacknowledgedSession => {
+            session_not_found(address)
+        }
         other => PeerError::library(other),
     }
 }
 
 pub(crate) fn decrypt_error(e: DecryptError, address: &ProtocolAddress) -> PeerError {
     match e {
-        DecryptError::DuplicatedMessage { .. } => PeerError::new("DuplicatedMessage", e.to_string()),
+        DecryptError::DuplicatedMessage { .. } => {
+            PeerError::new("DuplicatedMessage", e.to_string())
+        }
         DecryptError::SessionNotFound => session_not_found(address),
         other => PeerError::library(other),
     }
@@ -315,7 +416,9 @@ mod tests {
 
     /// The response members, or the error as `{"error_class", "error"}`.
     fn call(peer: &mut Peer, cmd: &str, params: Value) -> Value {
-        let Value::Object(members) = params else { panic!("params must be an object") };
+        let Value::Object(members) = params else {
+            panic!("params must be an object")
+        };
         let handler = commands::find(cmd).expect("known command");
         match handler(peer, &Params::new(&members)) {
             Ok(v) => v,
@@ -337,23 +440,36 @@ mod tests {
     }
 
     fn send(from: &mut Peer, to: &str, text: &str) -> Value {
-        must(from, "encrypt", json!({ "address": addr(to), "plaintext": hex::encode(text) }))
+        must(
+            from,
+            "encrypt",
+            json!({ "address": addr(to), "plaintext": hex::encode(text) }),
+        )
     }
 
     fn receive(at: &mut Peer, from: &str, m: &Value) -> Value {
-        call(at, "decrypt", json!({ "address": addr(from), "type": m["type"], "ciphertext": m["ciphertext"] }))
+        call(
+            at,
+            "decrypt",
+            json!({ "address": addr(from), "type": m["type"], "ciphertext": m["ciphertext"] }),
+        )
     }
 
     /// Alice has a session with Bob from a bundle with a last-resort Kyber key.
     fn pair(otpk: bool) -> (Peer, Peer) {
         let mut alice = peer(1, ALICE);
         let mut bob = peer(2, BOB);
-        let mut keys = json!({ "signed_prekey_id": 1, "kyber_prekey_id": 9, "kyber_last_resort": true });
+        let mut keys =
+            json!({ "signed_prekey_id": 1, "kyber_prekey_id": 9, "kyber_last_resort": true });
         if otpk {
             keys["prekey_id"] = json!(4);
         }
         let bundle = must(&mut bob, "generate_prekeys", keys)["bundle"].clone();
-        must(&mut alice, "process_bundle", json!({ "address": addr(BOB), "bundle": bundle }));
+        must(
+            &mut alice,
+            "process_bundle",
+            json!({ "address": addr(BOB), "bundle": bundle }),
+        );
         (alice, bob)
     }
 
@@ -361,7 +477,10 @@ mod tests {
     fn conversation_with_types_info_and_prekeys() {
         let (mut alice, mut bob) = pair(true);
         let first = send(&mut alice, BOB, "hello");
-        assert_eq!((first["type"].as_u64(), first["type_name"].as_str()), (Some(3), Some("prekey")));
+        assert_eq!(
+            (first["type"].as_u64(), first["type_name"].as_str()),
+            (Some(3), Some("prekey"))
+        );
         assert_eq!(first["info"]["prekey_id"], 4);
         assert_eq!(first["info"]["kyber_prekey_id"], 9);
         assert_eq!(first["info"]["inner"]["counter"], 0);
@@ -370,8 +489,15 @@ mod tests {
         assert_eq!(first["info"]["inner"]["spqr"]["version"], 1);
         assert_eq!(first["info"]["inner"]["spqr"]["key_used"], true);
         // Type-less: detected as PreKey.
-        let r = call(&mut bob, "decrypt", json!({ "address": addr(ALICE), "ciphertext": first["ciphertext"] }));
-        assert_eq!((r["plaintext"].as_str(), r["type"].as_u64()), (Some(hex::encode("hello").as_str()), Some(3)));
+        let r = call(
+            &mut bob,
+            "decrypt",
+            json!({ "address": addr(ALICE), "ciphertext": first["ciphertext"] }),
+        );
+        assert_eq!(
+            (r["plaintext"].as_str(), r["type"].as_u64()),
+            (Some(hex::encode("hello").as_str()), Some(3))
+        );
         let listed = must(&mut bob, "list_prekeys", json!({}));
         assert_eq!(listed["prekey_ids"], json!([]));
         assert_eq!(listed["consumed_prekey_ids"], json!([4]));
@@ -381,16 +507,33 @@ mod tests {
 
         let reply = send(&mut bob, ALICE, "hi");
         assert_eq!(reply["type"], 2);
-        assert_eq!(receive(&mut alice, BOB, &reply)["plaintext"], hex::encode("hi"));
+        assert_eq!(
+            receive(&mut alice, BOB, &reply)["plaintext"],
+            hex::encode("hi")
+        );
         let next = send(&mut alice, BOB, "again");
         assert_eq!(next["type"], 2);
         assert_eq!(next["info"]["counter"], 0);
-        assert_ne!(next["info"]["ratchet_key"], first["info"]["inner"]["ratchet_key"]);
+        assert_ne!(
+            next["info"]["ratchet_key"],
+            first["info"]["inner"]["ratchet_key"]
+        );
         assert_eq!(receive(&mut bob, ALICE, &next)["type_name"], "whisper");
-        let info = must(&mut bob, "session_exists", json!({ "address": addr(ALICE) }));
+        let info = must(
+            &mut bob,
+            "session_exists",
+            json!({ "address": addr(ALICE) }),
+        );
         assert_eq!(info["has_current_state"], true);
-        assert_eq!(info["remote_registration_id"], alice.identity.as_ref().unwrap().registration_id);
-        let inspected = must(&mut bob, "inspect", json!({ "type": "whisper", "ciphertext": next["ciphertext"] }));
+        assert_eq!(
+            info["remote_registration_id"],
+            alice.identity.as_ref().unwrap().registration_id
+        );
+        let inspected = must(
+            &mut bob,
+            "inspect",
+            json!({ "type": "whisper", "ciphertext": next["ciphertext"] }),
+        );
         assert_eq!(inspected["info"], next["info"]);
     }
 
@@ -401,14 +544,35 @@ mod tests {
         receive(&mut bob, ALICE, &first);
         let reply = send(&mut bob, ALICE, "hi");
         let stranger = must(&mut alice, "keypair", json!({}))["public"].clone();
-        must(&mut alice, "save_identity", json!({ "address": addr(BOB), "identity_key": stranger }));
+        must(
+            &mut alice,
+            "save_identity",
+            json!({ "address": addr(BOB), "identity_key": stranger }),
+        );
         let before = alice.stores.sessions.values().next().unwrap().to_state();
-        assert_eq!(receive(&mut alice, BOB, &reply)["error_class"], "UntrustedIdentity");
-        let e = call(&mut alice, "encrypt", json!({ "address": addr(BOB), "plaintext": "00" }));
+        assert_eq!(
+            receive(&mut alice, BOB, &reply)["error_class"],
+            "UntrustedIdentity"
+        );
+        let e = call(
+            &mut alice,
+            "encrypt",
+            json!({ "address": addr(BOB), "plaintext": "00" }),
+        );
         assert_eq!(e["error_class"], "UntrustedIdentity");
-        assert_eq!(*before, *alice.stores.sessions.values().next().unwrap().to_state());
-        must(&mut alice, "set_trust_policy", json!({ "policy": "always" }));
-        assert_eq!(receive(&mut alice, BOB, &reply)["plaintext"], hex::encode("hi"));
+        assert_eq!(
+            *before,
+            *alice.stores.sessions.values().next().unwrap().to_state()
+        );
+        must(
+            &mut alice,
+            "set_trust_policy",
+            json!({ "policy": "always" }),
+        );
+        assert_eq!(
+            receive(&mut alice, BOB, &reply)["plaintext"],
+            hex::encode("hi")
+        );
     }
 
     #[test]
@@ -417,36 +581,109 @@ mod tests {
         let first = send(&mut alice, BOB, "one");
         receive(&mut bob, ALICE, &first);
         // The session still has the base key: a duplicate, not a reuse.
-        assert_eq!(receive(&mut bob, ALICE, &first)["error_class"], "DuplicatedMessage");
-        must(&mut bob, "delete_session", json!({ "address": addr(ALICE) }));
+        assert_eq!(
+            receive(&mut bob, ALICE, &first)["error_class"],
+            "DuplicatedMessage"
+        );
+        must(
+            &mut bob,
+            "delete_session",
+            json!({ "address": addr(ALICE) }),
+        );
         let second = send(&mut alice, BOB, "two");
         let r = receive(&mut bob, ALICE, &second);
         assert_eq!(r["error_class"], "LibSignalError");
-        assert!(r["error"].as_str().unwrap().ends_with("reused base key"), "{r}");
-        assert_eq!(must(&mut bob, "session_exists", json!({ "address": addr(ALICE) }))["exists"], false);
-        assert_eq!(must(&mut bob, "list_prekeys", json!({}))["kyber_used"].as_array().unwrap().len(), 1);
+        assert!(
+            r["error"].as_str().unwrap().ends_with("reused base key"),
+            "{r}"
+        );
+        assert_eq!(
+            must(
+                &mut bob,
+                "session_exists",
+                json!({ "address": addr(ALICE) })
+            )["exists"],
+            false
+        );
+        assert_eq!(
+            must(&mut bob, "list_prekeys", json!({}))["kyber_used"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn missing_sessions_and_archives() {
         let (mut alice, mut bob) = pair(false);
-        let none = call(&mut bob, "encrypt", json!({ "address": addr(ALICE), "plaintext": "00" }));
-        assert_eq!(none["error"], format!("LibSignalError: session with {ALICE}.1 not found"));
+        let none = call(
+            &mut bob,
+            "encrypt",
+            json!({ "address": addr(ALICE), "plaintext": "00" }),
+        );
+        assert_eq!(
+            none["error"],
+            format!("LibSignalError: session with {ALICE}.1 not found")
+        );
         let first = send(&mut alice, BOB, "one");
         let inner = json!({ "type": 2, "ciphertext": first["info"]["inner_message"] });
-        assert_eq!(receive(&mut bob, ALICE, &inner)["error_class"], "LibSignalError");
-        let archived = must(&mut alice, "archive_session", json!({ "address": addr(BOB) }));
-        assert_eq!(archived, json!({ "archived": true, "session": { "exists": true, "has_current_state": false } }));
-        let e = call(&mut alice, "encrypt", json!({ "address": addr(BOB), "plaintext": "00" }));
+        assert_eq!(
+            receive(&mut bob, ALICE, &inner)["error_class"],
+            "LibSignalError"
+        );
+        let archived = must(
+            &mut alice,
+            "archive_session",
+            json!({ "address": addr(BOB) }),
+        );
+        assert_eq!(
+            archived,
+            json!({ "archived": true, "session": { "exists": true, "has_current_state": false } })
+        );
+        let e = call(
+            &mut alice,
+            "encrypt",
+            json!({ "address": addr(BOB), "plaintext": "00" }),
+        );
         assert_eq!(e["error_class"], "LibSignalError");
-        assert_eq!(must(&mut alice, "delete_session", json!({ "address": addr(BOB) }))["deleted"], true);
-        assert_eq!(must(&mut alice, "delete_session", json!({ "address": addr(BOB) }))["deleted"], false);
-        let r = call(&mut bob, "decrypt", json!({ "address": addr(ALICE), "type": "plaintext", "ciphertext": "00" }));
+        assert_eq!(
+            must(
+                &mut alice,
+                "delete_session",
+                json!({ "address": addr(BOB) })
+            )["deleted"],
+            true
+        );
+        assert_eq!(
+            must(
+                &mut alice,
+                "delete_session",
+                json!({ "address": addr(BOB) })
+            )["deleted"],
+            false
+        );
+        let r = call(
+            &mut bob,
+            "decrypt",
+            json!({ "address": addr(ALICE), "type": "plaintext", "ciphertext": "00" }),
+        );
         assert_eq!(r["error_class"], "Unsupported");
         // Type 7 is group decryption: too short, like libsignal.
-        let r = call(&mut bob, "decrypt", json!({ "address": addr(ALICE), "type": 7, "ciphertext": "00" }));
-        assert_eq!(r["error"], "LibSignalError: ciphertext serialized bytes were too short <1>");
-        let r = call(&mut bob, "decrypt", json!({ "address": addr(ALICE), "type": 5, "ciphertext": "00" }));
+        let r = call(
+            &mut bob,
+            "decrypt",
+            json!({ "address": addr(ALICE), "type": 7, "ciphertext": "00" }),
+        );
+        assert_eq!(
+            r["error"],
+            "LibSignalError: ciphertext serialized bytes were too short <1>"
+        );
+        let r = call(
+            &mut bob,
+            "decrypt",
+            json!({ "address": addr(ALICE), "type": 5, "ciphertext": "00" }),
+        );
         assert_eq!(r["error_class"], "BadRequest");
     }
 
@@ -454,14 +691,34 @@ mod tests {
     fn stale_unacknowledged_session_has_no_current_state() {
         let mut alice = peer(1, ALICE);
         let mut bob = peer(2, BOB);
-        let bundle = must(&mut bob, "generate_prekeys", json!({ "signed_prekey_id": 1, "kyber_prekey_id": 1 }))["bundle"].clone();
+        let bundle = must(
+            &mut bob,
+            "generate_prekeys",
+            json!({ "signed_prekey_id": 1, "kyber_prekey_id": 1 }),
+        )["bundle"]
+            .clone();
         let t0 = 1_700_000_000_000u64;
-        let r = must(&mut alice, "process_bundle", json!({ "address": addr(BOB), "bundle": bundle, "now_ms": t0 }));
+        let r = must(
+            &mut alice,
+            "process_bundle",
+            json!({ "address": addr(BOB), "bundle": bundle, "now_ms": t0 }),
+        );
         // Created long ago (by the wall clock): unusable, like libsignal's hasCurrentState().
-        assert_eq!(r["session"], json!({ "exists": true, "has_current_state": false }));
+        assert_eq!(
+            r["session"],
+            json!({ "exists": true, "has_current_state": false })
+        );
         let day = 86_400_000u64;
-        must(&mut alice, "encrypt", json!({ "address": addr(BOB), "plaintext": "00", "now_ms": t0 + 30 * day }));
-        let e = call(&mut alice, "encrypt", json!({ "address": addr(BOB), "plaintext": "00", "now_ms": t0 + 30 * day + 1 }));
+        must(
+            &mut alice,
+            "encrypt",
+            json!({ "address": addr(BOB), "plaintext": "00", "now_ms": t0 + 30 * day }),
+        );
+        let e = call(
+            &mut alice,
+            "encrypt",
+            json!({ "address": addr(BOB), "plaintext": "00", "now_ms": t0 + 30 * day + 1 }),
+        );
         assert_eq!(e["error_class"], "LibSignalError");
     }
 
@@ -469,16 +726,33 @@ mod tests {
     fn bad_bundles_are_refused() {
         let mut alice = peer(1, ALICE);
         let mut bob = peer(2, BOB);
-        let bundle = must(&mut bob, "generate_prekeys", json!({ "signed_prekey_id": 1, "kyber_prekey_id": 1 }))["bundle"].clone();
+        let bundle = must(
+            &mut bob,
+            "generate_prekeys",
+            json!({ "signed_prekey_id": 1, "kyber_prekey_id": 1 }),
+        )["bundle"]
+            .clone();
         let mut forged = bundle.clone();
         forged["kyber_prekey_signature"] = bundle["signed_prekey_signature"].clone();
-        let r = call(&mut alice, "process_bundle", json!({ "address": addr(BOB), "bundle": forged }));
+        let r = call(
+            &mut alice,
+            "process_bundle",
+            json!({ "address": addr(BOB), "bundle": forged }),
+        );
         assert_eq!(r["error_class"], "LibSignalError");
         let mut half = bundle.clone();
         half["prekey_id"] = json!(3);
-        let r = call(&mut alice, "process_bundle", json!({ "address": addr(BOB), "bundle": half }));
+        let r = call(
+            &mut alice,
+            "process_bundle",
+            json!({ "address": addr(BOB), "bundle": half }),
+        );
         assert_eq!(r["error_class"], "BadRequest");
-        let r = call(&mut alice, "process_bundle", json!({ "address": addr(BOB), "bundle": { "registration_id": "x" } }));
+        let r = call(
+            &mut alice,
+            "process_bundle",
+            json!({ "address": addr(BOB), "bundle": { "registration_id": "x" } }),
+        );
         assert_eq!(r["error_class"], "BadRequest");
         assert!(alice.stores.sessions.is_empty());
         assert!(alice.stores.identities.is_empty());

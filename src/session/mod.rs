@@ -249,7 +249,10 @@ pub struct PendingPreKeyDecryption<'r> {
 /// What committing a PreKey decryption does to the record.
 enum PreKeyChange {
     /// Advance the existing state in `slot` (promoting it if archived).
-    Resume { slot: Slot, update: DecryptUpdate },
+    Resume {
+        slot: Slot,
+        update: Box<DecryptUpdate>,
+    },
     /// Install a new state (already advanced past the message).
     Create(Box<SessionState>),
 }
@@ -307,7 +310,7 @@ impl PendingPreKeyDecryption<'_> {
             PreKeyChange::Resume { slot, update } => {
                 self.record.promote(slot);
                 if let Some(current) = self.record.current.as_mut() {
-                    current.apply(update);
+                    current.apply(*update);
                 }
             }
             PreKeyChange::Create(state) => self.record.install(*state),
@@ -690,7 +693,10 @@ impl SessionRecord {
             let remote_identity = state.remote_identity;
             return Ok(PendingPreKeyDecryption {
                 record: self,
-                change: PreKeyChange::Resume { slot, update },
+                change: PreKeyChange::Resume {
+                    slot,
+                    update: Box::new(update),
+                },
                 remote_identity,
                 consumed: None,
                 plaintext: Zeroizing::new(plaintext),

@@ -48,7 +48,7 @@ static int buffer_is_text(const hush_buffer *buf, const char *text) {
 }
 
 static int untouched(const hush_buffer *buf) {
-    return buf->ptr == (uint8_t *)SENTINEL && buf->len == 7;
+    return buf->ptr == NULL && buf->len == 7;
 }
 
 static int last_error_contains(const char *needle) {
@@ -573,7 +573,7 @@ static void test_conversation(void) {
     hush_buffer_free(&expected);
 
     /* The one-call decrypt cannot start a session (it has no pre-keys). */
-    plaintext.ptr = (uint8_t *)SENTINEL;
+    plaintext.ptr = NULL; /* the sentinel: an empty buffer of length 7 */
     plaintext.len = 7;
     CHECK_RC(hush_session_decrypt(bob_record, bob.local, a2.type, a2.bytes.ptr, a2.bytes.len, bob.address,
                                   alice.address, NULL, NULL, &plaintext),
@@ -732,7 +732,7 @@ static void test_conversation(void) {
     CHECK(archived == 1);
     before = record_bytes(alice_record);
     w1.type = 99;
-    w1.bytes.ptr = (uint8_t *)SENTINEL;
+    w1.bytes.ptr = NULL; /* the sentinel: an empty buffer of length 7 */
     w1.bytes.len = 7;
     CHECK_RC(hush_session_encrypt(alice_record, (const uint8_t *)"x", 1, alice.address, bob.address, NOW, NULL,
                                   &w1.type, &w1.bytes),
@@ -1078,7 +1078,7 @@ static void test_random_source(void) {
     /* Alice's decryption of the reply ratchets too. */
     reply = send_text(p.bob_record, &p.bob, &p.alice, "reply", HUSH_MESSAGE_TYPE_WHISPER);
     before = record_bytes(p.alice_record);
-    plaintext.ptr = (uint8_t *)SENTINEL;
+    plaintext.ptr = NULL; /* the sentinel: an empty buffer of length 7 */
     plaintext.len = 7;
     CHECK_RC(hush_session_decrypt(p.alice_record, p.alice.local, reply.type, reply.bytes.ptr, reply.bytes.len,
                                   p.alice.address, p.bob.address, NULL, failing, &plaintext),
@@ -1437,6 +1437,41 @@ static void test_identity_swap(void) {
     party_free(&carol);
 }
 
+/* Output buffers must be empty: a filled one passed again is refused with
+ * HUSH_RESULT_OUTPUT_NOT_EMPTY before anything is done (its bytes, perhaps
+ * secret, are neither leaked nor overwritten, and the record does not
+ * advance); after hush_buffer_free the same buffer works. */
+static void test_output_buffer_rule(void) {
+    pair p;
+    hush_buffer filled = {0};
+    hush_message_type type = 0;
+    uint8_t *ptr;
+    size_t len;
+
+    pair_init(&p);
+    CHECK_RC(hush_session_initiate(p.alice_record, p.bundle, p.alice.local, NOW, NULL), HUSH_RESULT_OK);
+    CHECK_RC(hush_session_record_serialize(p.alice_record, &filled), HUSH_RESULT_OK);
+    ptr = filled.ptr;
+    len = filled.len;
+    CHECK_RC(hush_session_record_serialize(p.alice_record, &filled), HUSH_RESULT_OUTPUT_NOT_EMPTY);
+    CHECK(filled.ptr == ptr && filled.len == len);
+    CHECK(last_error_contains("not an empty hush_buffer"));
+    CHECK(strcmp(hush_result_str(HUSH_RESULT_OUTPUT_NOT_EMPTY), "unknown hush_result") != 0);
+    /* Encrypting into it: refused, and the session does not advance. */
+    CHECK_RC(hush_session_encrypt(p.alice_record, (const uint8_t *)"x", 1, p.alice.address, p.bob.address, NOW, NULL,
+                                  &type, &filled),
+             HUSH_RESULT_OUTPUT_NOT_EMPTY);
+    CHECK(type == 0 && filled.ptr == ptr && record_is(p.alice_record, &filled));
+    hush_buffer_free(&filled);
+    CHECK(filled.ptr == NULL && filled.len == 0);
+    CHECK_RC(hush_session_encrypt(p.alice_record, (const uint8_t *)"x", 1, p.alice.address, p.bob.address, NOW, NULL,
+                                  &type, &filled),
+             HUSH_RESULT_OK);
+    CHECK(type == HUSH_MESSAGE_TYPE_PREKEY && filled.len > 0);
+    hush_buffer_free(&filled);
+    pair_free(&p);
+}
+
 static void test_free_is_null_safe(void) {
     hush_session_record_free(NULL);
     hush_local_identity_free(NULL);
@@ -1451,6 +1486,7 @@ int main(void) {
     test_conversation();
     test_prekey_refusals();
     test_identity_swap();
+    test_output_buffer_rule();
     test_random_source();
     test_stale_session();
     test_stored_records();

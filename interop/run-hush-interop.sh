@@ -10,8 +10,9 @@
 #      results/selftest-{hush-0.103,0.103-hush,hush-0.90,0.90-hush,hush-hush}.txt,
 #      then once more with HUSH_PEER_ROUNDTRIP_STATE=1 (every record through
 #      to_state/from_state),
-#   6. replays the libsignal 0.90 and 0.103 session, group and sealed-sender
-#      transcripts,
+#   6. runs identity-swap.mjs (the identity-swap attack on a resumed session:
+#      libsignal 0.103 and hush must refuse it) and replays the libsignal 0.90
+#      and 0.103 session, group and sealed-sender transcripts,
 #   7. runs differential.mjs (random schedules, hush vs libsignal 0.90) for 5 seeds,
 #   8. runs bench-libsignal.mjs --quick once per version, so the reference
 #      benchmark keeps working (its figures are printed, never checked).
@@ -78,6 +79,10 @@ for pair in "$roundtrip|0.103" "0.103|$roundtrip" "$roundtrip|0.90" "0.90|$round
   echo "== selftest.mjs with HUSH_PEER_ROUNDTRIP_STATE=1: A=${pair%%|*} B=${pair#*|}"
   node "$here/selftest.mjs" "${pair%%|*}" "${pair#*|}" --only "$only" | grep -v '  PASS  ' || status=1
 done
+
+echo "== identity-swap.mjs: a PreKey message on an archived session with another identity (0.103 and hush refuse, 0.90 accepts)"
+node "$here/identity-swap.mjs" "$spec" 0.103 0.90 "$spec" || status=1
+node "$here/identity-swap.mjs" 0.103 "$spec" || status=1
 
 echo "== replay.mjs: libsignal 0.90 and 0.103 session transcripts"
 node "$here/replay.mjs" "$spec" "$root"/test-vectors/libsignal/session-*.json || status=1

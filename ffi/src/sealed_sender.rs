@@ -1633,6 +1633,14 @@ pub unsafe extern "C" fn hush_verified_content_decrypt(
                 trusted_identity.as_ref().map(|key| &key.0),
             )
         };
+        // libsignal's order: a PreKey message from an untrusted identity is
+        // refused before any work (the check after decrypting is the binding
+        // one).
+        if let Ok(CiphertextMessage::PreKey(message)) = verified.0.message() {
+            if !trusts(trusted, message.identity_key()) {
+                return Err(untrusted_identity());
+            }
+        }
         // Nothing is applied to the record before `commit`.
         // SAFETY: `rng` is NULL or live by contract.
         let pending = unsafe { with_rng(rng, |rng| verified.0.decrypt_pending(&mut record.0, &local.0, &local_address.0, pre_keys, rng)) }??;

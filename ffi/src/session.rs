@@ -685,6 +685,11 @@ pub unsafe extern "C" fn hush_session_decrypt(
             }
             HUSH_MESSAGE_TYPE_PREKEY => {
                 let message = PreKeySignalMessage::deserialize(ciphertext)?;
+                // libsignal's order: an untrusted identity is refused before
+                // any work (the check after decrypting is the binding one).
+                if !trusts(message.identity_key()) {
+                    return Err(untrusted_identity());
+                }
                 // SAFETY: `rng` is NULL or live by contract.
                 let pending =
                     unsafe { with_rng(rng, |rng| next.decrypt_prekey_pending(&message, &local.0, PreKeys::default(), addresses, rng)) }??;
@@ -806,6 +811,11 @@ pub unsafe extern "C" fn hush_session_decrypt_prekey(
                 trusted_identity.as_ref().map(|key| &key.0),
             )
         };
+        // libsignal's order: an untrusted identity is refused before any
+        // work (the check after decrypting is the binding one).
+        if !trusts(trusted, message.0.identity_key()) {
+            return Err(untrusted_identity());
+        }
         let next = &mut record.0;
         // SAFETY: `rng` is NULL or live by contract.
         let pending = unsafe { with_rng(rng, |rng| next.decrypt_prekey_pending(&message.0, &local.0, pre_keys, addresses, rng)) }??;

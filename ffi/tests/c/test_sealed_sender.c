@@ -808,7 +808,14 @@ static void test_trust(void) {
     hush_buffer_free(&before);
     before = record_bytes(bob_record);
     plaintext = sentinel;
+    /* Trusting Alice: the PreKey message carries Mallory's identity, so it is
+     * refused first, as libsignal checks trust first. */
     CHECK_RC(receive_trusting(&bob, &s, bob_record, &forged, alice.identity_public, &plaintext),
+             HUSH_RESULT_UNTRUSTED_IDENTITY);
+    CHECK(untouched(&plaintext) && record_is(bob_record, &before));
+    /* Trusting Mallory's key, or any key: the certificate still does not
+     * vouch for her session. */
+    CHECK_RC(receive_trusting(&bob, &s, bob_record, &forged, mallory.identity_public, &plaintext),
              HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH);
     CHECK(untouched(&plaintext) && record_is(bob_record, &before));
     CHECK_RC(receive_trusting(&bob, &s, bob_record, &forged, NULL, &plaintext),

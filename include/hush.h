@@ -576,24 +576,6 @@ typedef struct {
 #define HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED 805
 
 /**
- * A group (sender-key) message: the type to send along with the bytes of
- * `hush_group_encrypt` (libsignal's `SenderKeyMessage`, type 7).
- */
-#define HUSH_MESSAGE_TYPE_SENDER_KEY 7
-
-/**
- * A `SignalMessage`: an ordinary message of an established session
- * (libsignal's "whisper" type, 2).
- */
-#define HUSH_MESSAGE_TYPE_WHISPER 2
-
-/**
- * A `PreKeySignalMessage`: a message of a session the recipient may not
- * have yet, carrying what it needs to create it (type 3).
- */
-#define HUSH_MESSAGE_TYPE_PREKEY 3
-
-/**
  * A sender certificate names a built-in server certificate by an ID hush
  * does not know. Drop the message.
  */
@@ -708,6 +690,24 @@ typedef struct {
  * The message was sent by this very device. Drop it.
  */
 #define HUSH_RESULT_SEALED_SENDER_SELF_SEND 930
+
+/**
+ * A group (sender-key) message: the type to send along with the bytes of
+ * `hush_group_encrypt` (libsignal's `SenderKeyMessage`, type 7).
+ */
+#define HUSH_MESSAGE_TYPE_SENDER_KEY 7
+
+/**
+ * A `SignalMessage`: an ordinary message of an established session
+ * (libsignal's "whisper" type, 2).
+ */
+#define HUSH_MESSAGE_TYPE_WHISPER 2
+
+/**
+ * A `PreKeySignalMessage`: a message of a session the recipient may not
+ * have yet, carrying what it needs to create it (type 3).
+ */
+#define HUSH_MESSAGE_TYPE_PREKEY 3
 
 #ifdef __cplusplus
 extern "C" {
@@ -1076,7 +1076,7 @@ void hush_sender_key_record_free(hush_sender_key_record *record);
  *
  * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
  * `HUSH_RESULT_MESSAGE_TOO_SHORT` (under 65 bytes);
- * `HUSH_RESULT_MESSAGE_LEGACY_VERSION` / 
+ * `HUSH_RESULT_MESSAGE_LEGACY_VERSION` /
  * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION` (version below / above 3);
  * `HUSH_RESULT_INVALID_PROTOBUF` (bad protobuf, a missing field, or a
  * distribution ID, chain key or signing key that is not 16, 32 or 33 bytes

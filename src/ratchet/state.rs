@@ -7,12 +7,12 @@ use zeroize::Zeroizing;
 
 use super::chains::{ConsumeError, Consumed, ReceiverChain, SenderChain, MAX_RECEIVER_CHAINS};
 use super::keys::{MessageKeys, RootKey};
-use super::pq::SpqrState;
+use super::pq::{self, Direction, SpqrState};
 use crate::keys::{
     IdentityKey, KeyError, KeyPair, KyberPreKeyId, PreKeyId, PublicKey, SignedPreKeyId,
 };
 use crate::messages::signal_message::SignalMessageParts;
-use crate::messages::SignalMessage;
+use crate::messages::{SignalMessage, CURRENT_VERSION};
 use crate::primitives::{aes256_cbc_decrypt, aes256_cbc_encrypt};
 use crate::spqr::SpqrUpdate;
 
@@ -59,10 +59,46 @@ pub(crate) struct SessionState {
     pub(crate) pq: SpqrState,
 }
 
+/// What a new session state is made of; the rest starts empty.
+pub(crate) struct NewState<'a> {
+    pub(crate) local_identity: IdentityKey,
+    pub(crate) local_registration_id: u32,
+    pub(crate) remote_identity: IdentityKey,
+    pub(crate) remote_registration_id: u32,
+    pub(crate) alice_base_key: PublicKey,
+    pub(crate) root_key: RootKey,
+    pub(crate) sender_chain: SenderChain,
+    /// PQXDH's SPQR authentication key.
+    pub(crate) spqr_auth: &'a [u8; 32],
+    pub(crate) direction: Direction,
+    pub(crate) self_session: bool,
+}
+
+impl SessionState {
+    /// A version-4 state as PQXDH leaves it: no receiving chain, no pending
+    /// pre-key, SPQR at its initial state.
+    pub(crate) fn new(new: NewState<'_>) -> Self {
+        Self {
+            version: CURRENT_VERSION,
+            local_identity: new.local_identity,
+            remote_identity: new.remote_identity,
+            root_key: new.root_key,
+            previous_counter: 0,
+            sender_chain: Some(new.sender_chain),
+            receiver_chains: Vec::new(),
+            pending_pre_key: None,
+            remote_registration_id: new.remote_registration_id,
+            local_registration_id: new.local_registration_id,
+            alice_base_key: new.alice_base_key,
+            pq: pq::initial_state(new.spqr_auth, new.direction, new.self_session),
+        }
+    }
+}
+
 /// Why one state could not decrypt a message. Folded into "decryption
 /// failed" by the record, except duplicates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StateError {
+pub(crate) enum RatchetError {
     Duplicate { chain_index: u32, counter: u32 },
     TooFarInFuture,
     ChainExhausted,
@@ -75,7 +111,7 @@ pub(crate) enum StateError {
     PqRatchet,
 }
 
-impl From<ConsumeError> for StateError {
+impl From<ConsumeError> for RatchetError {
     fn from(e: ConsumeError) -> Self {
         match e {
             ConsumeError::Duplicate {
@@ -91,7 +127,7 @@ impl From<ConsumeError> for StateError {
     }
 }
 
-impl From<KeyError> for StateError {
+impl From<KeyError> for RatchetError {
     fn from(_: KeyError) -> Self {
         Self::InvalidKeyAgreement
     }
@@ -100,11 +136,11 @@ impl From<KeyError> for StateError {
 /// A receiving-side change, computed by [`SessionState::decrypt`] and applied
 /// only once the message has authenticated.
 pub(crate) struct DecryptUpdate {
-    chain: ChainUpdate,
+    chain: ReceivingUpdate,
     pq: SpqrUpdate,
 }
 
-enum ChainUpdate {
+enum ReceivingUpdate {
     Existing {
         chain: usize,
         consumed: Consumed,
@@ -135,13 +171,16 @@ impl SessionState {
         plaintext: &[u8],
         addresses: Option<Vec<u8>>,
         rng: &mut R,
-    ) -> Result<SignalMessage, StateError> {
+    ) -> Result<SignalMessage, RatchetError> {
         let sender = self
             .sender_chain
             .as_ref()
-            .ok_or(StateError::MissingSenderChain)?;
-        let next_chain_key = sender.chain_key.next().ok_or(StateError::ChainExhausted)?;
-        let pq = self.pq.send(rng).map_err(|_| StateError::PqRatchet)?;
+            .ok_or(RatchetError::MissingSenderChain)?;
+        let next_chain_key = sender
+            .chain_key
+            .next()
+            .ok_or(RatchetError::ChainExhausted)?;
+        let pq = self.pq.send(rng).map_err(|_| RatchetError::PqRatchet)?;
         let pq_key = pq.key.map(Zeroizing::new);
         let keys = MessageKeys::derive(&sender.chain_key.seed(), pq_key.as_deref());
         let ciphertext = aes256_cbc_encrypt(&keys.cipher_key, &keys.iv, plaintext);
@@ -173,9 +212,9 @@ impl SessionState {
         message: &SignalMessage,
         context: &DecryptContext<'_>,
         rng: &mut R,
-    ) -> Result<(Vec<u8>, DecryptUpdate), StateError> {
+    ) -> Result<(Vec<u8>, DecryptUpdate), RatchetError> {
         if message.message_version() != self.version {
-            return Err(StateError::VersionMismatch);
+            return Err(RatchetError::VersionMismatch);
         }
         let their_ratchet = message.ratchet_key();
         let (chain, seed) = match self
@@ -188,7 +227,7 @@ impl SessionState {
                     self.receiver_chains[index].consume(message.counter(), context.self_session)?;
                 let seed = consumed_seed(&consumed);
                 (
-                    ChainUpdate::Existing {
+                    ReceivingUpdate::Existing {
                         chain: index,
                         consumed,
                     },
@@ -199,7 +238,7 @@ impl SessionState {
                 let sender = self
                     .sender_chain
                     .as_ref()
-                    .ok_or(StateError::MissingSenderChain)?;
+                    .ok_or(RatchetError::MissingSenderChain)?;
                 let (root_key, receive_key) = self
                     .root_key
                     .create_chain(their_ratchet, &sender.ratchet_key.private_key)?;
@@ -215,7 +254,7 @@ impl SessionState {
                     chain_key: send_key,
                 };
                 (
-                    ChainUpdate::Ratchet {
+                    ReceivingUpdate::Ratchet {
                         root_key,
                         receiver,
                         consumed,
@@ -229,11 +268,11 @@ impl SessionState {
         let pq = self
             .pq
             .recv(message.pq_ratchet())
-            .map_err(|_| StateError::PqRatchet)?;
+            .map_err(|_| RatchetError::PqRatchet)?;
         let pq_key = pq.key.map(Zeroizing::new);
         let keys = MessageKeys::derive(&seed, pq_key.as_deref());
         if !message.verify_mac(&keys.mac_key, &self.remote_identity, &self.local_identity) {
-            return Err(StateError::MacMismatch);
+            return Err(RatchetError::MacMismatch);
         }
         if let Some(addresses) = message.addresses() {
             // A message that binds addresses must name exactly these two.
@@ -241,11 +280,11 @@ impl SessionState {
                 .expected_addresses
                 .is_some_and(|expected| addresses == expected.as_slice());
             if !matches {
-                return Err(StateError::AddressMismatch);
+                return Err(RatchetError::AddressMismatch);
             }
         }
         let plaintext = aes256_cbc_decrypt(&keys.cipher_key, &keys.iv, message.body())
-            .map_err(|_| StateError::BadCiphertext)?;
+            .map_err(|_| RatchetError::BadCiphertext)?;
         Ok((
             plaintext,
             DecryptUpdate {
@@ -258,12 +297,12 @@ impl SessionState {
     /// Commits a successful decryption; the session is now acknowledged.
     pub(crate) fn apply(&mut self, update: DecryptUpdate) {
         match update.chain {
-            ChainUpdate::Existing { chain, consumed } => {
+            ReceivingUpdate::Existing { chain, consumed } => {
                 if let Some(receiver) = self.receiver_chains.get_mut(chain) {
                     receiver.apply(consumed);
                 }
             }
-            ChainUpdate::Ratchet {
+            ReceivingUpdate::Ratchet {
                 root_key,
                 mut receiver,
                 consumed,

@@ -65,13 +65,12 @@ use crate::keys::{
 };
 use crate::messages::prekey_message::PreKeyParts;
 use crate::messages::{
-    CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, CURRENT_VERSION,
-    X3DH_VERSION,
+    CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, X3DH_VERSION,
 };
 use crate::ratchet::chains::{ReceiverChain, SenderChain};
-use crate::ratchet::pq::{self, Direction};
+use crate::ratchet::pq::Direction;
 use crate::ratchet::state::{
-    DecryptContext, DecryptUpdate, PendingPreKey, SessionState, StateError,
+    DecryptContext, DecryptUpdate, NewState, PendingPreKey, RatchetError, SessionState,
 };
 
 /// Most archived states a record keeps.
@@ -273,33 +272,33 @@ impl SessionRecord {
         // recognized by the identity key alone here (as libsignal did before
         // 0.92.2); `decrypt_prekey` also compares the service IDs.
         let self_session = local.key_pair.identity_key() == &bundle.identity_key;
-        let state = SessionState {
-            version: CURRENT_VERSION,
+        let mut state = SessionState::new(NewState {
             local_identity: *local.key_pair.identity_key(),
+            local_registration_id: local.registration_id,
             remote_identity: bundle.identity_key,
+            remote_registration_id: bundle.registration_id,
+            alice_base_key: base_key.public_key,
             root_key,
-            previous_counter: 0,
-            sender_chain: Some(SenderChain {
+            sender_chain: SenderChain {
                 ratchet_key: sending,
                 chain_key: sending_chain,
-            }),
-            receiver_chains: vec![ReceiverChain::new(
-                bundle.signed_pre_key_public,
-                secrets.chain_key,
-            )],
-            pending_pre_key: Some(PendingPreKey {
-                pre_key_id: bundle.pre_key.as_ref().map(|(id, _)| *id),
-                signed_pre_key_id: bundle.signed_pre_key_id,
-                base_key: base_key.public_key,
-                timestamp_seconds: now.as_millis() / 1000,
-                kyber_pre_key_id: bundle.kyber_pre_key_id,
-                kyber_ciphertext: kyber_ciphertext.serialize(),
-            }),
-            remote_registration_id: bundle.registration_id,
-            local_registration_id: local.registration_id,
-            alice_base_key: base_key.public_key,
-            pq: pq::initial_state(&secrets.spqr_auth, Direction::A2B, self_session),
-        };
+            },
+            spqr_auth: &secrets.spqr_auth,
+            direction: Direction::A2B,
+            self_session,
+        });
+        state.receiver_chains.push(ReceiverChain::new(
+            bundle.signed_pre_key_public,
+            secrets.chain_key,
+        ));
+        state.pending_pre_key = Some(PendingPreKey {
+            pre_key_id: bundle.pre_key.as_ref().map(|(id, _)| *id),
+            signed_pre_key_id: bundle.signed_pre_key_id,
+            base_key: base_key.public_key,
+            timestamp_seconds: now.as_millis() / 1000,
+            kyber_pre_key_id: bundle.kyber_pre_key_id,
+            kyber_ciphertext: kyber_ciphertext.serialize(),
+        });
         self.install(state);
         Ok(())
     }
@@ -323,11 +322,7 @@ impl SessionRecord {
                 .map_err(state_encrypt_error)?;
             return Ok(CiphertextMessage::Whisper(message));
         };
-        let age_limit_ms = (pending
-            .timestamp_seconds
-            .saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS))
-        .saturating_mul(1000);
-        if age_limit_ms < now.as_millis() {
+        if is_stale(&pending, now) {
             return Err(EncryptError::StaleUnacknowledgedSession);
         }
         let binding = Addresses::binding(addresses.local, addresses.remote).map(|b| b.to_vec());
@@ -445,7 +440,7 @@ impl SessionRecord {
                         plaintext: Zeroizing::new(plaintext),
                     });
                 }
-                Err(StateError::Duplicate {
+                Err(RatchetError::Duplicate {
                     chain_index,
                     counter,
                 }) => {
@@ -557,23 +552,21 @@ impl SessionRecord {
         )?;
         let self_session =
             local.key_pair.identity_key() == message.identity_key() && addresses.same_service_id();
-        let mut state = SessionState {
-            version: CURRENT_VERSION,
+        let mut state = SessionState::new(NewState {
             local_identity: *local.key_pair.identity_key(),
+            local_registration_id: local.registration_id,
             remote_identity: *message.identity_key(),
+            remote_registration_id: message.registration_id(),
+            alice_base_key: *message.base_key(),
             root_key: secrets.root_key,
-            previous_counter: 0,
-            sender_chain: Some(SenderChain {
+            sender_chain: SenderChain {
                 ratchet_key: signed.key_pair().clone(),
                 chain_key: secrets.chain_key,
-            }),
-            receiver_chains: Vec::new(),
-            pending_pre_key: None,
-            remote_registration_id: message.registration_id(),
-            local_registration_id: local.registration_id,
-            alice_base_key: *message.base_key(),
-            pq: pq::initial_state(&secrets.spqr_auth, Direction::B2A, self_session),
-        };
+            },
+            spqr_auth: &secrets.spqr_auth,
+            direction: Direction::B2A,
+            self_session,
+        });
         let context = DecryptContext {
             expected_addresses: expected.as_ref(),
             self_session: is_self_session(&state, &addresses),
@@ -617,13 +610,7 @@ impl SessionRecord {
     #[must_use]
     pub fn is_usable(&self, now: Timestamp) -> bool {
         self.current.as_ref().is_some_and(|s| {
-            s.sender_chain.is_some()
-                && s.pending_pre_key.as_ref().is_none_or(|p| {
-                    p.timestamp_seconds
-                        .saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS)
-                        .saturating_mul(1000)
-                        >= now.as_millis()
-                })
+            s.sender_chain.is_some() && s.pending_pre_key.as_ref().is_none_or(|p| !is_stale(p, now))
         })
     }
 
@@ -716,31 +703,41 @@ impl SessionRecord {
     }
 }
 
+/// Whether an unacknowledged session created at `pending.timestamp_seconds`
+/// is too old to encrypt at `now`.
+fn is_stale(pending: &PendingPreKey, now: Timestamp) -> bool {
+    let age_limit_ms = pending
+        .timestamp_seconds
+        .saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS)
+        .saturating_mul(1000);
+    age_limit_ms < now.as_millis()
+}
+
 /// Same identity key and the same service ID on both ends (device IDs are
 /// ignored): note-to-self and our own other devices.
 fn is_self_session(state: &SessionState, addresses: &Addresses<'_>) -> bool {
     state.local_identity == state.remote_identity && addresses.same_service_id()
 }
 
-fn reason(error: StateError) -> FailureReason {
+fn reason(error: RatchetError) -> FailureReason {
     match error {
-        StateError::VersionMismatch => FailureReason::VersionMismatch,
-        StateError::MacMismatch => FailureReason::MacMismatch,
-        StateError::AddressMismatch => FailureReason::AddressMismatch,
-        StateError::TooFarInFuture => FailureReason::TooFarInFuture,
-        StateError::ChainExhausted => FailureReason::ChainExhausted,
-        StateError::BadCiphertext => FailureReason::BadCiphertext,
-        StateError::InvalidKeyAgreement => FailureReason::InvalidKeyAgreement,
-        StateError::MissingSenderChain => FailureReason::MissingSenderChain,
-        StateError::PqRatchet => FailureReason::PqRatchet,
+        RatchetError::VersionMismatch => FailureReason::VersionMismatch,
+        RatchetError::MacMismatch => FailureReason::MacMismatch,
+        RatchetError::AddressMismatch => FailureReason::AddressMismatch,
+        RatchetError::TooFarInFuture => FailureReason::TooFarInFuture,
+        RatchetError::ChainExhausted => FailureReason::ChainExhausted,
+        RatchetError::BadCiphertext => FailureReason::BadCiphertext,
+        RatchetError::InvalidKeyAgreement => FailureReason::InvalidKeyAgreement,
+        RatchetError::MissingSenderChain => FailureReason::MissingSenderChain,
+        RatchetError::PqRatchet => FailureReason::PqRatchet,
         // Duplicates are reported before folding; keep a total mapping.
-        StateError::Duplicate { .. } => FailureReason::NoState,
+        RatchetError::Duplicate { .. } => FailureReason::NoState,
     }
 }
 
-fn prekey_failure(error: StateError) -> DecryptError {
+fn prekey_failure(error: RatchetError) -> DecryptError {
     match error {
-        StateError::Duplicate {
+        RatchetError::Duplicate {
             chain_index,
             counter,
         } => DecryptError::DuplicatedMessage {
@@ -754,10 +751,12 @@ fn prekey_failure(error: StateError) -> DecryptError {
     }
 }
 
-fn state_encrypt_error(error: StateError) -> EncryptError {
+fn state_encrypt_error(error: RatchetError) -> EncryptError {
     match error {
-        StateError::ChainExhausted => EncryptError::InvalidSessionState("sending chain exhausted"),
-        StateError::PqRatchet => {
+        RatchetError::ChainExhausted => {
+            EncryptError::InvalidSessionState("sending chain exhausted")
+        }
+        RatchetError::PqRatchet => {
             EncryptError::InvalidSessionState("post-quantum ratchet send error")
         }
         _ => EncryptError::InvalidSessionState("missing sender chain"),

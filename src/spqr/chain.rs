@@ -547,12 +547,10 @@ impl Chain {
         Err(SpqrError::KeyAlreadyRequested { index: at })
     }
 
-    /// Commits an update planned on this chain. An update planned on a
-    /// different chain state is ignored as a whole.
+    /// Commits an update planned on this chain. [`SpqrState::apply`](super::SpqrState::apply) checks
+    /// [`ChainUpdate::fits`] before calling, so a misfit here is a bug.
     pub(super) fn apply(&mut self, update: ChainUpdate) {
-        if !update.fits(self) {
-            return;
-        }
+        debug_assert!(update.fits(self), "chain update planned on another state");
         let ChainUpdate { added, op, .. } = update;
         if let Some(added) = added {
             self.current_epoch = added.epoch;
@@ -920,12 +918,13 @@ mod tests {
     }
 
     #[test]
-    fn a_stale_update_is_ignored() {
+    fn a_stale_update_no_longer_fits() {
         let (mut a, _) = pair(default_params());
         let (first, _) = a.plan(None, KeyRequest::Send { epoch: 0 }).expect("plan");
         let (second, _) = a.plan(None, KeyRequest::Send { epoch: 0 }).expect("plan");
+        assert!(first.fits(&a) && second.fits(&a));
         a.apply(first);
-        a.apply(second); // planned on the old counter
+        assert!(!second.fits(&a)); // planned on the old counter
         assert_eq!(a.links[0].send.ctr, 1);
     }
 

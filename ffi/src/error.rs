@@ -111,6 +111,12 @@ pub const HUSH_RESULT_INVALID_SESSION_STATE: hush_result = hush_result(509);
 /// not the one the caller said it trusts. The record is unchanged (the
 /// message can be decrypted again once the new identity is accepted).
 pub const HUSH_RESULT_UNTRUSTED_IDENTITY: hush_result = hush_result(510);
+/// A PreKey message resumes a session the record has but carries another
+/// identity key than that session's peer (libsignal: "remote identity key
+/// not consistent with previously-established session"). Its identity field
+/// may have been rewritten to pass a trust check: drop it. The record is
+/// unchanged.
+pub const HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY: hush_result = hush_result(511);
 
 /// Message bytes are shorter than the minimum for their type. Drop them.
 pub const HUSH_RESULT_MESSAGE_TOO_SHORT: hush_result = hush_result(600);
@@ -245,6 +251,10 @@ const DESCRIPTIONS: &[(hush_result, &str)] = &[
     ),
     (HUSH_RESULT_INVALID_SESSION_STATE, "invalid session state\0"),
     (HUSH_RESULT_UNTRUSTED_IDENTITY, "untrusted identity\0"),
+    (
+        HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY,
+        "remote identity key not consistent with previously-established session\0",
+    ),
     (HUSH_RESULT_MESSAGE_TOO_SHORT, "message too short\0"),
     (
         HUSH_RESULT_MESSAGE_LEGACY_VERSION,
@@ -568,6 +578,7 @@ impl From<DecryptError> for Failure {
             DecryptError::MissingSignedPreKey(_) => HUSH_RESULT_MISSING_SIGNED_PREKEY,
             DecryptError::MissingKyberPreKey(_) => HUSH_RESULT_MISSING_KYBER_PREKEY,
             DecryptError::MissingPreKey(_) => HUSH_RESULT_MISSING_PREKEY,
+            DecryptError::InconsistentRemoteIdentity => HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY,
             DecryptError::Key(key) => return (*key).into(),
         };
         Self::new(code, error.to_string())
@@ -766,6 +777,10 @@ mod tests {
             (
                 DecryptError::MissingPreKey(PreKeyId(1)),
                 HUSH_RESULT_MISSING_PREKEY,
+            ),
+            (
+                DecryptError::InconsistentRemoteIdentity,
+                HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY,
             ),
             (
                 DecryptError::Key(KeyError::BadKemCiphertextLength(3)),

@@ -82,6 +82,40 @@ fn version_macros_match_the_crate_version() {
         define(&header, "HUSH_VERSION_STRING"),
         format!("\"{}\"", env!("CARGO_PKG_VERSION"))
     );
-    // hush_version() is checked against the same version by the unit test in
-    // src/lib.rs and by the C test program.
+}
+
+/// The three places a release number lives agree: the workspace
+/// `Cargo.toml` (read as text here, not through Cargo's environment), the
+/// header's macros, and what the library reports at run time. The installed
+/// library's SONAME follows from the same number (scripts/test-install.sh).
+#[test]
+fn cargo_toml_header_and_hush_version_agree() {
+    let manifest = std::fs::read_to_string(ffi_dir().join("..").join("Cargo.toml"))
+        .expect("read the workspace Cargo.toml");
+    let workspace_package = manifest
+        .split("[workspace.package]")
+        .nth(1)
+        .expect("Cargo.toml has [workspace.package]");
+    let version_line = workspace_package
+        .lines()
+        .find(|line| line.trim_start().starts_with("version"))
+        .expect("[workspace.package] sets a version");
+    let cargo_version = version_line.split('"').nth(1).expect("version = \"...\"");
+
+    let header = std::fs::read_to_string(header_path()).expect("read include/hush.h");
+    let from_macros = format!(
+        "{}.{}.{}",
+        define(&header, "HUSH_VERSION_MAJOR"),
+        define(&header, "HUSH_VERSION_MINOR"),
+        define(&header, "HUSH_VERSION_PATCH")
+    );
+    assert_eq!(from_macros, cargo_version);
+    assert_eq!(
+        define(&header, "HUSH_VERSION_STRING"),
+        format!("\"{cargo_version}\"")
+    );
+
+    // SAFETY: hush_version returns a static NUL-terminated string.
+    let runtime = unsafe { std::ffi::CStr::from_ptr(hush_ffi::hush_version()) };
+    assert_eq!(runtime.to_str().expect("ASCII"), cargo_version);
 }

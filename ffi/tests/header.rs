@@ -119,3 +119,52 @@ fn cargo_toml_header_and_hush_version_agree() {
     let runtime = unsafe { std::ffi::CStr::from_ptr(hush_ffi::hush_version()) };
     assert_eq!(runtime.to_str().expect("ASCII"), cargo_version);
 }
+
+/// Every function of the C API says what it returns: each one returning a
+/// `hush_result` lists its codes (at least `HUSH_RESULT_OK` and, since any
+/// export can report a bug, `HUSH_RESULT_PANIC`), and each other non-void
+/// function says what its value is.
+#[test]
+fn every_function_documents_its_result_codes() {
+    let header = std::fs::read_to_string(header_path()).expect("read include/hush.h");
+    let mut undocumented = Vec::new();
+    let mut checked = 0;
+    let mut rest = header.as_str();
+    while let Some(start) = rest.find("/**") {
+        let after = &rest[start..];
+        let end = after.find("*/").expect("comment closes");
+        let doc = &after[..end];
+        let following = after[end + 2..].trim_start();
+        let declaration = following.lines().next().unwrap_or("");
+        rest = &after[end + 2..];
+        let Some(name) = declaration.find("hush_").and_then(|at| {
+            let name_end = declaration[at..].find('(')?;
+            Some(&declaration[at..at + name_end])
+        }) else {
+            continue; // a type or a constant
+        };
+        if declaration.starts_with("#define") || declaration.starts_with("typedef") {
+            continue;
+        }
+        if declaration.starts_with("void ") {
+            continue;
+        }
+        checked += 1;
+        let ok = if declaration.starts_with("hush_result ") {
+            doc.contains("HUSH_RESULT_OK") && doc.contains("HUSH_RESULT_PANIC")
+        } else {
+            doc.contains("Returns")
+        };
+        if !ok {
+            undocumented.push(name.to_owned());
+        }
+    }
+    assert!(
+        checked > 100,
+        "only {checked} functions found in include/hush.h"
+    );
+    assert!(
+        undocumented.is_empty(),
+        "functions whose doc comment does not list their result codes: {undocumented:?}"
+    );
+}

@@ -7,7 +7,9 @@
 #   5. runs selftest.mjs's 1:1 session, group and sealed-sender scenarios (plus
 #      spqr_negotiation and fingerprints_agree) for hush x 0.103, 0.103 x hush,
 #      hush x 0.90, 0.90 x hush and hush x hush, saving the tables as
-#      results/selftest-{hush-0.103,0.103-hush,hush-0.90,0.90-hush,hush-hush}.txt,
+#      results/latest/selftest-{hush-0.103,0.103-hush,hush-0.90,0.90-hush,hush-hush}.txt
+#      (git-ignored; with HUSH_INTEROP_RECORD=1 into results/ itself, the
+#      committed tables, to refresh them deliberately),
 #      then once more with HUSH_PEER_ROUNDTRIP_STATE=1 (every record through
 #      to_state/from_state),
 #   6. replays the libsignal 0.90 and 0.103 session, group and sealed-sender
@@ -64,14 +66,16 @@ scenarios=(
 only=$(IFS=,; echo "${scenarios[*]}")
 # Peers run in interop/, so a relative spec keeps the saved tables free of local paths.
 rel_bin=$(node -e 'console.log(require("path").relative(process.argv[1], process.argv[2]))' "$here" "$bin")
-mkdir -p "$here/results"
+results="$here/results/latest"
+[ "${HUSH_INTEROP_RECORD:-0}" = 1 ] && results="$here/results"
+mkdir -p "$results"
 for pair in "hush 0.103" "0.103 hush" "hush 0.90" "0.90 hush" "hush hush"; do
   read -r a b <<<"$pair"
   echo "== selftest.mjs: A=$a B=$b"
   spec_a=$a spec_b=$b
   [ "$a" = hush ] && spec_a="cmd:'$rel_bin'"
   [ "$b" = hush ] && spec_b="cmd:'$rel_bin'"
-  node "$here/selftest.mjs" "$spec_a" "$spec_b" --only "$only" | tee "$here/results/selftest-$a-$b.txt" || status=1
+  node "$here/selftest.mjs" "$spec_a" "$spec_b" --only "$only" | tee "$results/selftest-$a-$b.txt" || status=1
 done
 roundtrip="cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$rel_bin'"
 for pair in "$roundtrip|0.103" "0.103|$roundtrip" "$roundtrip|0.90" "0.90|$roundtrip" "$roundtrip|$roundtrip"; do

@@ -10,6 +10,12 @@
 #      and the README's main job (examples/conversation) must run
 #   3. the C test program under ASan+UBSan, against the .so, and under Valgrind
 #   4. live interop against the real libsignal (npm @signalapp/libsignal-client)
+#   5. hush as an installed C library (scripts/test-install.sh): cargo-c
+#      install into a temporary prefix, SONAME, exports, pkg-config, and the
+#      C examples built by hand, with CMake and with Meson against it
+#   6. rustdoc without warnings, cargo-deny (licenses, bans, sources; offline),
+#      cargo package for hush and hush-ffi
+#   7. the run left every tracked file as it was (git status)
 #
 # The last line is "test-all: N passed, N failed" (suites).
 set -uo pipefail
@@ -19,6 +25,14 @@ cd "$root"
 passed=0
 failed=0
 failures=()
+
+# The state of the tracked files before the run (in CI, a fresh clone: clean).
+tracked_state() {
+    git status --porcelain --untracked-files=no
+    git diff --binary HEAD | sha256sum
+}
+tracked_before="$(tracked_state)"
+untracked_before="$(git status --porcelain --untracked-files=all | grep '^??' || true)"
 run() {
     local name="$1"
     shift
@@ -51,6 +65,27 @@ run "benchmarks run once each (nothing timed)" cargo test --locked --bench '*'
 run "main job (examples/conversation)" cargo run --locked --quiet --example conversation
 run "C ABI tests (ASan/UBSan, shared library, Valgrind)" bash ffi/tests/run-c-tests.sh
 run "interop with libsignal 0.90 and 0.103" bash interop/run-hush-interop.sh
+run "installed C library: cargo-c, pkg-config, CMake, Meson, C examples" bash scripts/test-install.sh
+run "rustdoc (-D warnings)" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+run "cargo-deny: licenses, bans, sources (offline)" bash scripts/check-deny.sh
+run "cargo package (hush, hush-ffi)" cargo package -p hush -p hush-ffi --no-verify --locked --allow-dirty
+
+# A test run must not rewrite tracked files (results go to ignored folders).
+tracked_files_unchanged() {
+    local untracked_after
+    untracked_after="$(git status --porcelain --untracked-files=all | grep '^??' || true)"
+    if [ "$untracked_after" != "$untracked_before" ]; then
+        echo "warning: the run left new untracked files (add them to .gitignore):"
+        comm -13 <(echo "$untracked_before") <(echo "$untracked_after")
+    fi
+    if [ "$(tracked_state)" != "$tracked_before" ]; then
+        echo "the test run modified tracked files:"
+        git status --porcelain --untracked-files=no
+        return 1
+    fi
+    echo "no tracked file was modified"
+}
+run "the checkout is as the run found it (git status)" tracked_files_unchanged
 
 echo
 if [ "$failed" -gt 0 ]; then

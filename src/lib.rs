@@ -77,6 +77,7 @@ pub mod fingerprint;
 pub mod groups;
 mod handshake;
 pub mod keys;
+pub mod libsignal_records;
 pub mod messages;
 pub mod primitives;
 mod proto;

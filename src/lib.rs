@@ -82,6 +82,7 @@ pub mod fingerprint;
 pub mod groups;
 mod handshake;
 pub mod keys;
+pub mod libsignal_records;
 #[doc = include_str!("../docs/manual.md")]
 pub mod manual {}
 pub mod messages;

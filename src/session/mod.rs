@@ -47,6 +47,7 @@
 
 mod codec;
 mod errors;
+mod retry;
 
 use std::collections::VecDeque;
 use std::fmt;

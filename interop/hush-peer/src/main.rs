@@ -24,9 +24,11 @@ mod housekeeping;
 mod identities;
 mod identity_prekeys;
 mod message_info;
+mod migrate;
 mod params;
 mod peer;
 mod primitives;
+mod retry;
 mod sealed;
 mod sessions;
 
@@ -167,9 +169,9 @@ mod tests {
             .unwrap()
             .starts_with("BadRequest: invalid JSON"));
         assert_eq!(ask(&mut p, "[1]")["error_class"], "BadRequest");
-        let r = ask(&mut p, r#"{"id":"x","cmd":"export_session"}"#);
+        let r = ask(&mut p, r#"{"id":"x","cmd":"export_sessions"}"#);
         assert_eq!(r["id"], "x");
-        assert_eq!(r["error"], r#"UnknownCommand: "export_session""#);
+        assert_eq!(r["error"], r#"UnknownCommand: "export_sessions""#);
         assert_eq!(
             ask(&mut p, r#"{"id":1}"#)["error"],
             "UnknownCommand: undefined"

@@ -10,6 +10,8 @@
 #      and the README's main job (examples/conversation) must run
 #   3. the C test program under ASan+UBSan, against the .so, and under Valgrind
 #   4. live interop against the real libsignal (npm @signalapp/libsignal-client)
+#   5. classic Signal (version 3) against libsignal-protocol-c, libomemo-c, npm
+#      libsignal, python-axolotl and oldmemo (installs and builds those peers)
 #
 # The last line is "test-all: N passed, N failed" (suites).
 set -uo pipefail
@@ -51,6 +53,7 @@ run "benchmarks run once each (nothing timed)" cargo test --locked --bench '*'
 run "main job (examples/conversation)" cargo run --locked --quiet --example conversation
 run "C ABI tests (ASan/UBSan, shared library, Valgrind)" bash ffi/tests/run-c-tests.sh
 run "interop with libsignal 0.90 and 0.103" bash interop/run-hush-interop.sh
+run "classic (v3) interop: libsignal-protocol-c, libomemo-c, npm libsignal, python-axolotl, oldmemo" bash interop-v3/run-hush-classic.sh
 
 echo
 if [ "$failed" -gt 0 ]; then

@@ -81,6 +81,8 @@ impl ChainKey {
     /// 32-bit counter is exhausted.
     pub(crate) fn next(&self) -> Option<ChainKey> {
         let index = self.index.checked_add(1)?;
+        #[cfg(test)]
+        super::budget::step_counter::ratchet_step();
         Some(ChainKey {
             key: Box::new(hmac_sha256(&self.key[..], &[&[0x02]])),
             index,
@@ -92,6 +94,8 @@ impl ChainKey {
         let Some(index) = self.index.checked_add(1) else {
             return false;
         };
+        #[cfg(test)]
+        super::budget::step_counter::ratchet_step();
         let next = hmac_sha256(&self.key[..], &[&[0x02]]);
         self.key.copy_from_slice(&next);
         self.index = index;

@@ -48,6 +48,9 @@
 mod codec;
 mod errors;
 
+#[cfg(test)]
+mod budget_tests;
+
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -67,6 +70,7 @@ use crate::messages::prekey_message::PreKeyParts;
 use crate::messages::{
     CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, X3DH_VERSION,
 };
+use crate::ratchet::budget::WalkBudget;
 use crate::ratchet::chains::{ReceiverChain, SenderChain};
 use crate::ratchet::pq::Direction;
 use crate::ratchet::state::{
@@ -415,6 +419,10 @@ impl SessionRecord {
             return Err(DecryptError::SessionNotFound);
         }
         let expected = Addresses::binding(addresses.remote, addresses.local);
+        // One walk budget for every state tried: a message that fails to
+        // authenticate costs at most about one maximum jump, whatever the
+        // record holds (see `ratchet::budget`).
+        let mut budget = WalkBudget::new(addresses.same_service_id());
         let mut first_reason = None;
         let slots = self
             .current
@@ -429,7 +437,7 @@ impl SessionRecord {
                 expected_addresses: expected.as_ref(),
                 self_session: is_self_session(state, &addresses),
             };
-            match state.decrypt(message, &context, rng) {
+            match state.decrypt_within(message, &context, &mut budget, rng) {
                 Ok((plaintext, update)) => {
                     let remote_identity = state.remote_identity;
                     return Ok(PendingDecryption {
@@ -725,6 +733,9 @@ fn reason(error: RatchetError) -> FailureReason {
         RatchetError::MacMismatch => FailureReason::MacMismatch,
         RatchetError::AddressMismatch => FailureReason::AddressMismatch,
         RatchetError::TooFarInFuture => FailureReason::TooFarInFuture,
+        // A refusal to walk further than the call's budget allows looks the
+        // same to the caller as a jump over the limit.
+        RatchetError::OverBudget => FailureReason::TooFarInFuture,
         RatchetError::ChainExhausted => FailureReason::ChainExhausted,
         RatchetError::BadCiphertext => FailureReason::BadCiphertext,
         RatchetError::InvalidKeyAgreement => FailureReason::InvalidKeyAgreement,

@@ -154,13 +154,26 @@ pub struct ConsumedPreKeys {
 }
 
 /// The result of decrypting a PreKey message.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PreKeyDecryption {
     /// The plaintext.
     pub plaintext: Vec<u8>,
     /// Set when a new session was created: the pre-keys now used up. `None`
     /// when the message belonged to a session the record already had.
     pub consumed: Option<ConsumedPreKeys>,
+}
+
+/// Shows the plaintext's length only.
+impl fmt::Debug for PreKeyDecryption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreKeyDecryption")
+            .field(
+                "plaintext",
+                &format_args!("<{} bytes, redacted>", self.plaintext.len()),
+            )
+            .field("consumed", &self.consumed)
+            .finish()
+    }
 }
 
 /// A `SignalMessage` that decrypted and authenticated but is not yet applied

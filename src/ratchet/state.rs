@@ -5,7 +5,10 @@
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::chains::{ConsumeError, Consumed, ReceiverChain, SenderChain, MAX_RECEIVER_CHAINS};
+use super::budget::{WalkBudget, MAX_SELF_SESSION_JUMPS};
+use super::chains::{
+    ConsumeError, Consumed, ReceiverChain, SenderChain, MAX_FORWARD_JUMPS, MAX_RECEIVER_CHAINS,
+};
 use super::keys::{MessageKeys, RootKey};
 use super::pq::{self, Direction, SpqrState};
 use crate::keys::{
@@ -99,8 +102,13 @@ impl SessionState {
 /// failed" by the record, except duplicates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RatchetError {
-    Duplicate { chain_index: u32, counter: u32 },
+    Duplicate {
+        chain_index: u32,
+        counter: u32,
+    },
     TooFarInFuture,
+    /// The call's walk budget is spent (see [`WalkBudget`]).
+    OverBudget,
     ChainExhausted,
     VersionMismatch,
     MissingSenderChain,
@@ -122,6 +130,7 @@ impl From<ConsumeError> for RatchetError {
                 counter,
             },
             ConsumeError::TooFarInFuture => Self::TooFarInFuture,
+            ConsumeError::OverBudget => Self::OverBudget,
             ConsumeError::ChainExhausted => Self::ChainExhausted,
         }
     }
@@ -159,7 +168,8 @@ pub(crate) struct DecryptContext<'a> {
     /// The expected `addresses` field (sender then recipient), when both
     /// addresses are service IDs.
     pub(crate) expected_addresses: Option<&'a [u8; 36]>,
-    /// Self-sessions have no forward-jump limit.
+    /// Self-sessions have a larger forward-jump limit
+    /// ([`MAX_SELF_SESSION_JUMPS`]).
     pub(crate) self_session: bool,
 }
 
@@ -206,16 +216,36 @@ impl SessionState {
     }
 
     /// Decrypts `message` without changing `self`; apply the returned update
-    /// with [`Self::apply`] to commit.
+    /// with [`Self::apply`] to commit. The only state tried: it gets a whole
+    /// [`WalkBudget`].
     pub(crate) fn decrypt<R: CryptoRng + ?Sized>(
         &self,
         message: &SignalMessage,
         context: &DecryptContext<'_>,
         rng: &mut R,
     ) -> Result<(Vec<u8>, DecryptUpdate), RatchetError> {
+        let mut budget = WalkBudget::new(context.self_session);
+        self.decrypt_within(message, context, &mut budget, rng)
+    }
+
+    /// [`Self::decrypt`], one of several states tried for one message:
+    /// chain walks are limited by, and charged to, the call's `budget`,
+    /// whether or not the message then authenticates.
+    pub(crate) fn decrypt_within<R: CryptoRng + ?Sized>(
+        &self,
+        message: &SignalMessage,
+        context: &DecryptContext<'_>,
+        budget: &mut WalkBudget,
+        rng: &mut R,
+    ) -> Result<(Vec<u8>, DecryptUpdate), RatchetError> {
         if message.message_version() != self.version {
             return Err(RatchetError::VersionMismatch);
         }
+        let max_jump = if context.self_session {
+            MAX_SELF_SESSION_JUMPS
+        } else {
+            MAX_FORWARD_JUMPS
+        };
         let their_ratchet = message.ratchet_key();
         let (chain, seed) = match self
             .receiver_chains
@@ -223,8 +253,12 @@ impl SessionState {
             .position(|c| c.ratchet_key == *their_ratchet)
         {
             Some(index) => {
-                let consumed =
-                    self.receiver_chains[index].consume(message.counter(), context.self_session)?;
+                let consumed = self.receiver_chains[index].consume(
+                    message.counter(),
+                    max_jump,
+                    budget.ratchet_limit(),
+                )?;
+                budget.spend_ratchet(consumed_jump(&consumed));
                 let seed = consumed_seed(&consumed);
                 (
                     ReceivingUpdate::Existing {
@@ -246,7 +280,9 @@ impl SessionState {
                 let (root_key, send_key) =
                     root_key.create_chain(their_ratchet, &new_ratchet.private_key)?;
                 let receiver = ReceiverChain::new(*their_ratchet, receive_key);
-                let consumed = receiver.consume(message.counter(), context.self_session)?;
+                let consumed =
+                    receiver.consume(message.counter(), max_jump, budget.ratchet_limit())?;
+                budget.spend_ratchet(consumed_jump(&consumed));
                 let seed = consumed_seed(&consumed);
                 let previous_counter = sender.chain_key.index().saturating_sub(1);
                 let sender = SenderChain {
@@ -267,8 +303,9 @@ impl SessionState {
         };
         let pq = self
             .pq
-            .recv(message.pq_ratchet())
+            .recv_limited(message.pq_ratchet(), budget.spqr_limit().min(max_jump))
             .map_err(|_| RatchetError::PqRatchet)?;
+        budget.spend_spqr(pq.walked);
         let pq_key = pq.key.map(Zeroizing::new);
         let keys = MessageKeys::derive(&seed, pq_key.as_deref());
         if !message.verify_mac(&keys.mac_key, &self.remote_identity, &self.local_identity) {
@@ -322,6 +359,13 @@ impl SessionState {
         }
         self.pq.apply(update.pq);
         self.pending_pre_key = None;
+    }
+}
+
+fn consumed_jump(consumed: &Consumed) -> u32 {
+    match consumed {
+        Consumed::Skipped { .. } => 0,
+        Consumed::Advanced { jump, .. } => *jump,
     }
 }
 

@@ -49,6 +49,9 @@ mod codec;
 mod errors;
 mod retry;
 
+#[cfg(test)]
+mod budget_tests;
+
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -68,6 +71,7 @@ use crate::messages::prekey_message::PreKeyParts;
 use crate::messages::{
     CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, X3DH_VERSION,
 };
+use crate::ratchet::budget::WalkBudget;
 use crate::ratchet::chains::{ReceiverChain, SenderChain};
 use crate::ratchet::pq::Direction;
 use crate::ratchet::state::{
@@ -162,13 +166,26 @@ impl ConsumedPreKeys {
 }
 
 /// The result of decrypting a PreKey message.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PreKeyDecryption {
     /// The plaintext.
     pub plaintext: Vec<u8>,
     /// Set when a new session was created: the pre-keys now used up. `None`
     /// when the message belonged to a session the record already had.
     pub consumed: Option<ConsumedPreKeys>,
+}
+
+/// Shows the plaintext's length only.
+impl fmt::Debug for PreKeyDecryption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreKeyDecryption")
+            .field(
+                "plaintext",
+                &format_args!("<{} bytes, redacted>", self.plaintext.len()),
+            )
+            .field("consumed", &self.consumed)
+            .finish()
+    }
 }
 
 /// A `SignalMessage` that decrypted and authenticated but is not yet applied
@@ -531,6 +548,10 @@ impl SessionRecord {
             return Err(DecryptError::SessionNotFound);
         }
         let expected = Addresses::binding(addresses.remote, addresses.local);
+        // One walk budget for every state tried: a message that fails to
+        // authenticate costs at most about one maximum jump, whatever the
+        // record holds (see `ratchet::budget`).
+        let mut budget = WalkBudget::new(addresses.same_service_id());
         let mut first_reason = None;
         let slots = self
             .current
@@ -545,7 +566,7 @@ impl SessionRecord {
                 expected_addresses: expected.as_ref(),
                 self_session: is_self_session(state, &addresses),
             };
-            match state.decrypt(message, &context, rng) {
+            match state.decrypt_within(message, &context, &mut budget, rng) {
                 Ok((plaintext, update)) => {
                     let remote_identity = state.remote_identity;
                     return Ok(PendingDecryption {
@@ -914,6 +935,9 @@ fn reason(error: RatchetError) -> FailureReason {
         RatchetError::MacMismatch => FailureReason::MacMismatch,
         RatchetError::AddressMismatch => FailureReason::AddressMismatch,
         RatchetError::TooFarInFuture => FailureReason::TooFarInFuture,
+        // A refusal to walk further than the call's budget allows looks the
+        // same to the caller as a jump over the limit.
+        RatchetError::OverBudget => FailureReason::TooFarInFuture,
         RatchetError::ChainExhausted => FailureReason::ChainExhausted,
         RatchetError::BadCiphertext => FailureReason::BadCiphertext,
         RatchetError::InvalidKeyAgreement => FailureReason::InvalidKeyAgreement,

@@ -484,6 +484,15 @@ typedef struct {
 #define HUSH_RESULT_UNTRUSTED_IDENTITY 510
 
 /**
+ * A PreKey message resumes a session the record has but carries another
+ * identity key than that session's peer (libsignal: "remote identity key
+ * not consistent with previously-established session"). Its identity field
+ * may have been rewritten to pass a trust check: drop it. The record is
+ * unchanged.
+ */
+#define HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY 511
+
+/**
  * Message bytes are shorter than the minimum for their type. Drop them.
  */
 #define HUSH_RESULT_MESSAGE_TOO_SHORT 600
@@ -574,6 +583,24 @@ typedef struct {
  * (bad length or padding). Drop it; the record is unchanged.
  */
 #define HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED 805
+
+/**
+ * A group (sender-key) message: the type to send along with the bytes of
+ * `hush_group_encrypt` (libsignal's `SenderKeyMessage`, type 7).
+ */
+#define HUSH_MESSAGE_TYPE_SENDER_KEY 7
+
+/**
+ * A `SignalMessage`: an ordinary message of an established session
+ * (libsignal's "whisper" type, 2).
+ */
+#define HUSH_MESSAGE_TYPE_WHISPER 2
+
+/**
+ * A `PreKeySignalMessage`: a message of a session the recipient may not
+ * have yet, carrying what it needs to create it (type 3).
+ */
+#define HUSH_MESSAGE_TYPE_PREKEY 3
 
 /**
  * A sender certificate names a built-in server certificate by an ID hush
@@ -692,22 +719,12 @@ typedef struct {
 #define HUSH_RESULT_SEALED_SENDER_SELF_SEND 930
 
 /**
- * A group (sender-key) message: the type to send along with the bytes of
- * `hush_group_encrypt` (libsignal's `SenderKeyMessage`, type 7).
+ * The inner 1:1 message decrypted with a session state whose remote
+ * identity is not the sender certificate's identity key: the certificate
+ * does not vouch for whoever holds that session. Drop the message; the
+ * record is unchanged.
  */
-#define HUSH_MESSAGE_TYPE_SENDER_KEY 7
-
-/**
- * A `SignalMessage`: an ordinary message of an established session
- * (libsignal's "whisper" type, 2).
- */
-#define HUSH_MESSAGE_TYPE_WHISPER 2
-
-/**
- * A `PreKeySignalMessage`: a message of a session the recipient may not
- * have yet, carrying what it needs to create it (type 3).
- */
-#define HUSH_MESSAGE_TYPE_PREKEY 3
+#define HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH 940
 
 #ifdef __cplusplus
 extern "C" {
@@ -2971,8 +2988,19 @@ hush_result hush_verified_content_get_prekey_message(const hush_verified_content
  * do not have), and delete those `*out_consumed` reports. On failure the
  * record is unchanged and nothing is written.
  *
+ * Trust, checked after decrypting and before anything is committed: the
+ * state that decrypts must belong to the sender certificate's identity key
+ * (else `HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH`), and, as for
+ * every decrypt function (crate documentation, "Trust"), to
+ * `trusted_identity`, the key you trust for the sender (else
+ * `HUSH_RESULT_UNTRUSTED_IDENTITY`); NULL accepts any identity (first
+ * contact). A replayed first message on a last-resort Kyber pre-key is
+ * refused by the caller as for `hush_session_decrypt_prekey`.
+ *
  * Returns `HUSH_RESULT_OK`, writing the plaintext to `*out_plaintext` and
  * what was consumed to `*out_consumed`;
+ * `HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH`;
+ * `HUSH_RESULT_UNTRUSTED_IDENTITY`;
  * `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for sender-key and plaintext
  * contents (decrypt those with the group functions, from
  * `hush_unidentified_content_get_contents`); the errors of
@@ -2982,9 +3010,9 @@ hush_result hush_verified_content_get_prekey_message(const hush_verified_content
  * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_PANIC`.
  *
  * # Safety
- * The handles are live (the pre-key records may be NULL); `record` is not
- * used elsewhere during the call; `rng` is NULL or a live `hush_rng`; the
- * outputs are valid for writes.
+ * The handles are live (the pre-key records and `trusted_identity` may be
+ * NULL); `record` is not used elsewhere during the call; `rng` is NULL or a
+ * live `hush_rng`; the outputs are valid for writes.
  */
 hush_result hush_verified_content_decrypt(const hush_verified_content *verified,
                                           hush_session_record *record,
@@ -2993,6 +3021,7 @@ hush_result hush_verified_content_decrypt(const hush_verified_content *verified,
                                           const hush_signed_prekey_record *signed_pre_key,
                                           const hush_kyber_prekey_record *kyber_pre_key,
                                           const hush_prekey_record *one_time_pre_key,
+                                          const hush_public_key *trusted_identity,
                                           hush_rng *rng,
                                           hush_buffer *out_plaintext,
                                           hush_consumed_prekeys *out_consumed);
@@ -3301,13 +3330,14 @@ hush_result hush_session_encrypt(hush_session_record *record,
  *   and `hush_session_decrypt_prekey` with the pre-keys it names.
  *
  * `local` is our identity (used for PreKey messages), `local_address` ours
- * and `remote_address` the sender's. `trusted_identity` is the identity key
- * you trust for the sender, as libsignal's identity store would answer: the
- * call fails with `HUSH_RESULT_UNTRUSTED_IDENTITY`, the record unchanged,
- * if the message comes from another identity (for a `SignalMessage`, the
- * remote identity of the state that decrypts it; for a PreKey message, the
- * identity it carries). Pass NULL to accept any identity and check
- * `hush_session_record_get_remote_identity_key` yourself afterwards.
+ * and `remote_address` the sender's. `trusted_identity` follows the rule
+ * of every decrypt function (see the crate documentation, "Trust"): the
+ * identity key you trust for the sender, compared with the authenticated
+ * sender identity (the remote identity of the state that decrypts) before
+ * anything is committed; on a mismatch the call fails with
+ * `HUSH_RESULT_UNTRUSTED_IDENTITY`, the record unchanged. NULL accepts any
+ * identity (trust on first use: only when you hold no identity for the
+ * sender yet).
  *
  * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for any
  * other type; a parse error (`HUSH_RESULT_MESSAGE_TOO_SHORT`,
@@ -3321,6 +3351,8 @@ hush_result hush_session_encrypt(hush_session_record *record,
  * `HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED`;
  * `HUSH_RESULT_MISSING_SIGNED_PREKEY` (see above);
  * `HUSH_RESULT_UNTRUSTED_IDENTITY` (see above);
+ * `HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY` (a PreKey message that names
+ * an existing session but carries another identity: drop it);
  * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if a
  * handle or `out_plaintext` is NULL, or `ciphertext` is NULL with
  * `ciphertext_len > 0`; `HUSH_RESULT_PANIC`. On failure the record is
@@ -3366,15 +3398,30 @@ hush_result hush_session_has_session_for(const hush_session_record *record,
  * consumed to `*out_consumed` (`new_session` false when the message belonged
  * to an existing session).
  *
- * Before calling, decide whether to trust
- * `hush_prekey_message_get_identity_key`, and look up the pre-keys by the
- * IDs the message names. Each pre-key argument may be NULL: a missing one
- * (or one with another ID) that turns out to be needed is an error, and
- * none is needed when `hush_session_has_session_for` is true. Delete
- * pre-keys only as `*out_consumed` reports; after a failure nothing was
- * consumed.
+ * Before calling, read the sender's identity
+ * (`hush_prekey_message_get_identity_key`) and pass the key you trust for
+ * the sender as `trusted_identity` (the rule of every decrypt function, see
+ * the crate documentation, "Trust"): the call compares it with the
+ * authenticated sender identity before committing, and fails with
+ * `HUSH_RESULT_UNTRUSTED_IDENTITY`, nothing changed or consumed, on a
+ * mismatch; NULL accepts any identity (first contact). Look up the
+ * pre-keys by the IDs the message names. Each pre-key argument may be NULL:
+ * a missing one (or one with another ID) that turns out to be needed is an
+ * error, and none is needed when `hush_session_has_session_for` is true.
  *
- * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MISSING_SIGNED_PREKEY`,
+ * Last-resort Kyber pre-keys: when `hush_session_has_session_for` is false
+ * the call would create a session and consume
+ * `(hush_prekey_message_get_kyber_pre_key_id,
+ * hush_prekey_message_get_signed_pre_key_id,
+ * hush_prekey_message_get_base_key)`; refuse a combination you have seen
+ * before calling (a replayed first message), and remember the one
+ * `*out_consumed` reports. Delete pre-keys only as `*out_consumed` reports;
+ * after a failure nothing was consumed.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_UNTRUSTED_IDENTITY`;
+ * `HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY` (the message names an existing
+ * session but carries another identity: drop it);
+ * `HUSH_RESULT_MISSING_SIGNED_PREKEY`,
  * `HUSH_RESULT_MISSING_KYBER_PREKEY`, `HUSH_RESULT_MISSING_PREKEY` for a
  * needed pre-key not supplied; `HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED`;
  * `HUSH_RESULT_INVALID_BASE_KEY`; `HUSH_RESULT_DUPLICATED_MESSAGE` (drop it
@@ -3388,9 +3435,9 @@ hush_result hush_session_has_session_for(const hush_session_record *record,
  *
  * # Safety
  * `record` is a live handle not used elsewhere during the call; `message`,
- * `local` and the addresses are live handles; each pre-key record is NULL
- * or live; `rng` is NULL or a live `hush_rng`; the outputs are valid for
- * writes.
+ * `local` and the addresses are live handles; each pre-key record and
+ * `trusted_identity` is NULL or live; `rng` is NULL or a live `hush_rng`;
+ * the outputs are valid for writes.
  */
 hush_result hush_session_decrypt_prekey(hush_session_record *record,
                                         const hush_prekey_message *message,
@@ -3400,6 +3447,7 @@ hush_result hush_session_decrypt_prekey(hush_session_record *record,
                                         const hush_prekey_record *one_time_pre_key,
                                         const hush_protocol_address *local_address,
                                         const hush_protocol_address *remote_address,
+                                        const hush_public_key *trusted_identity,
                                         hush_rng *rng,
                                         hush_buffer *out_plaintext,
                                         hush_consumed_prekeys *out_consumed);

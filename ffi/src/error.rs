@@ -368,6 +368,12 @@ pub const HUSH_RESULT_SEALED_SENDER_CONTENT_TOO_LARGE: hush_result = hush_result
 /// The message was sent by this very device. Drop it.
 pub const HUSH_RESULT_SEALED_SENDER_SELF_SEND: hush_result = hush_result(930);
 
+/// The inner 1:1 message decrypted with a session state whose remote
+/// identity is not the sender certificate's identity key: the certificate
+/// does not vouch for whoever holds that session. Drop the message; the
+/// record is unchanged.
+pub const HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH: hush_result = hush_result(940);
+
 /// The descriptions of the sealed-sender codes, for `hush_result_str`.
 pub(crate) const SEALED_SENDER_DESCRIPTIONS: &[(hush_result, &str)] = &[
     (
@@ -453,6 +459,10 @@ pub(crate) const SEALED_SENDER_DESCRIPTIONS: &[(hush_result, &str)] = &[
     (
         HUSH_RESULT_SEALED_SENDER_SELF_SEND,
         "sealed sender message from this device\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH,
+        "sender certificate identity does not match the session's remote identity\0",
     ),
 ];
 

@@ -41,7 +41,8 @@ use crate::panic::ffi_boundary;
 use crate::prekeys::{hush_kyber_prekey_record, hush_prekey_record, hush_signed_prekey_record};
 use crate::rng::{hush_rng, with_rng};
 use crate::session::{
-    hush_consumed_prekeys, hush_local_identity, hush_session_record, HUSH_PUBLIC_KEY_LENGTH,
+    hush_consumed_prekeys, hush_local_identity, hush_session_record, trusts, untrusted_identity,
+    HUSH_PUBLIC_KEY_LENGTH,
 };
 
 // ------------------------------------------------------------ result codes
@@ -55,6 +56,7 @@ pub use crate::error::{
     HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID, HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT,
     HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE, HUSH_RESULT_SEALED_SENDER_SELF_SEND,
     HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH,
+    HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH,
     HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS,
     HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID,
     HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION,
@@ -189,6 +191,10 @@ impl From<ReceiveError> for Failure {
             }
             ReceiveError::Message(e) => e.into(),
             ReceiveError::Decrypt(e) => e.into(),
+            ReceiveError::SenderIdentityMismatch => Self::new(
+                HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH,
+                error.to_string(),
+            ),
         }
     }
 }
@@ -1437,8 +1443,19 @@ fn consumed_to_c(consumed: Option<&ConsumedPreKeys>) -> hush_consumed_prekeys {
 /// do not have), and delete those `*out_consumed` reports. On failure the
 /// record is unchanged and nothing is written.
 ///
+/// Trust, checked after decrypting and before anything is committed: the
+/// state that decrypts must belong to the sender certificate's identity key
+/// (else `HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH`), and, as for
+/// every decrypt function (crate documentation, "Trust"), to
+/// `trusted_identity`, the key you trust for the sender (else
+/// `HUSH_RESULT_UNTRUSTED_IDENTITY`); NULL accepts any identity (first
+/// contact). A replayed first message on a last-resort Kyber pre-key is
+/// refused by the caller as for `hush_session_decrypt_prekey`.
+///
 /// Returns `HUSH_RESULT_OK`, writing the plaintext to `*out_plaintext` and
 /// what was consumed to `*out_consumed`;
+/// `HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH`;
+/// `HUSH_RESULT_UNTRUSTED_IDENTITY`;
 /// `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for sender-key and plaintext
 /// contents (decrypt those with the group functions, from
 /// `hush_unidentified_content_get_contents`); the errors of
@@ -1448,9 +1465,9 @@ fn consumed_to_c(consumed: Option<&ConsumedPreKeys>) -> hush_consumed_prekeys {
 /// `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_PANIC`.
 ///
 /// # Safety
-/// The handles are live (the pre-key records may be NULL); `record` is not
-/// used elsewhere during the call; `rng` is NULL or a live `hush_rng`; the
-/// outputs are valid for writes.
+/// The handles are live (the pre-key records and `trusted_identity` may be
+/// NULL); `record` is not used elsewhere during the call; `rng` is NULL or a
+/// live `hush_rng`; the outputs are valid for writes.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn hush_verified_content_decrypt(
@@ -1461,14 +1478,15 @@ pub unsafe extern "C" fn hush_verified_content_decrypt(
     signed_pre_key: *const hush_signed_prekey_record,
     kyber_pre_key: *const hush_kyber_prekey_record,
     one_time_pre_key: *const hush_prekey_record,
+    trusted_identity: *const hush_public_key,
     rng: *mut hush_rng,
     out_plaintext: *mut hush_buffer,
     out_consumed: *mut hush_consumed_prekeys,
 ) -> hush_result {
     ffi_boundary!(verified, record, local, local_address, out_plaintext, out_consumed => {
-        // SAFETY: live handles (the pre-keys NULL or live) by contract;
-        // `record` is not aliased during the call.
-        let (verified, record, local, local_address, pre_keys) = unsafe {
+        // SAFETY: live handles (the pre-keys and `trusted_identity` NULL or
+        // live) by contract; `record` is not aliased during the call.
+        let (verified, record, local, local_address, pre_keys, trusted) = unsafe {
             (
                 borrow(verified, "verified")?,
                 borrow_mut(record, "record")?,
@@ -1479,18 +1497,24 @@ pub unsafe extern "C" fn hush_verified_content_decrypt(
                     kyber: kyber_pre_key.as_ref().map(|r| &r.0),
                     one_time: one_time_pre_key.as_ref().map(|r| &r.0),
                 },
+                trusted_identity.as_ref().map(|key| &key.0),
             )
         };
-        // The core changes the record only when decryption succeeds.
+        // Nothing is applied to the record before `commit`.
         // SAFETY: `rng` is NULL or live by contract.
-        let result = unsafe { with_rng(rng, |rng| verified.0.decrypt(&mut record.0, &local.0, &local_address.0, pre_keys, rng)) }??;
-        let consumed = consumed_to_c(result.consumed.as_ref());
-        let plaintext = Zeroizing::new(result.plaintext);
+        let pending = unsafe { with_rng(rng, |rng| verified.0.decrypt_pending(&mut record.0, &local.0, &local_address.0, pre_keys, rng)) }??;
+        if !trusts(trusted, pending.remote_identity()) {
+            return Err(untrusted_identity());
+        }
+        let consumed = consumed_to_c(pending.consumed());
+        // Written before committing, so a failed write changes nothing.
         // SAFETY: both outputs are non-NULL (checked on entry) and writable.
         unsafe {
-            write_buffer(out_plaintext, &plaintext)?;
-            write_value(out_consumed, consumed)
+            write_buffer(out_plaintext, pending.plaintext())?;
+            write_value(out_consumed, consumed)?;
         }
+        drop(Zeroizing::new(pending.commit().plaintext));
+        Ok(())
     })
 }
 

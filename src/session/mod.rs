@@ -266,7 +266,10 @@ pub struct PendingPreKeyDecryption<'r> {
 /// What committing a PreKey decryption does to the record.
 enum PreKeyChange {
     /// Advance the existing state in `slot` (promoting it if archived).
-    Resume { slot: Slot, update: DecryptUpdate },
+    Resume {
+        slot: Slot,
+        update: Box<DecryptUpdate>,
+    },
     /// Install a new state (already advanced past the message).
     Create(Box<SessionState>),
 }
@@ -324,7 +327,7 @@ impl PendingPreKeyDecryption<'_> {
             PreKeyChange::Resume { slot, update } => {
                 self.record.promote(slot);
                 if let Some(current) = self.record.current.as_mut() {
-                    current.apply(update);
+                    current.apply(*update);
                 }
             }
             PreKeyChange::Create(state) => self.record.install(*state),
@@ -707,7 +710,10 @@ impl SessionRecord {
             let remote_identity = state.remote_identity;
             return Ok(PendingPreKeyDecryption {
                 record: self,
-                change: PreKeyChange::Resume { slot, update },
+                change: PreKeyChange::Resume {
+                    slot,
+                    update: Box::new(update),
+                },
                 remote_identity,
                 consumed: None,
                 plaintext: Zeroizing::new(plaintext),

@@ -714,9 +714,9 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * This library's version, `MAJOR.MINOR.PATCH`, as a static NUL-terminated
- * string equal to `HUSH_VERSION_STRING` of the header it was built with.
- * Never NULL; do not free.
+ * Returns this library's version, `MAJOR.MINOR.PATCH`, as a static
+ * NUL-terminated string equal to `HUSH_VERSION_STRING` of the header it was
+ * built with. Never NULL; do not free.
  */
 const char *hush_version(void);
 
@@ -1076,7 +1076,7 @@ void hush_sender_key_record_free(hush_sender_key_record *record);
  *
  * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
  * `HUSH_RESULT_MESSAGE_TOO_SHORT` (under 65 bytes);
- * `HUSH_RESULT_MESSAGE_LEGACY_VERSION` / 
+ * `HUSH_RESULT_MESSAGE_LEGACY_VERSION` /
  * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION` (version below / above 3);
  * `HUSH_RESULT_INVALID_PROTOBUF` (bad protobuf, a missing field, or a
  * distribution ID, chain key or signing key that is not 16, 32 or 33 bytes
@@ -2262,8 +2262,8 @@ void hush_kyber_prekey_record_free(hush_kyber_prekey_record *record);
  * which hush passes back to the callback unchanged and never frees.
  *
  * Returns `HUSH_RESULT_OK` and writes the handle to `*out` (free it with
- * `hush_rng_free`), or `HUSH_RESULT_NULL_ARGUMENT` if `fill` or `out` is
- * NULL (`ctx` may be NULL).
+ * `hush_rng_free`); `HUSH_RESULT_NULL_ARGUMENT` if `fill` or `out` is
+ * NULL (`ctx` may be NULL); `HUSH_RESULT_PANIC`.
  *
  * # Safety
  * `fill` must be safe to call with `ctx` and a buffer for as long as the

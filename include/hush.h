@@ -731,9 +731,9 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * This library's version, `MAJOR.MINOR.PATCH`, as a static NUL-terminated
- * string equal to `HUSH_VERSION_STRING` of the header it was built with.
- * Never NULL; do not free.
+ * Returns this library's version, `MAJOR.MINOR.PATCH`, as a static
+ * NUL-terminated string equal to `HUSH_VERSION_STRING` of the header it was
+ * built with. Never NULL; do not free.
  */
 const char *hush_version(void);
 
@@ -2279,8 +2279,8 @@ void hush_kyber_prekey_record_free(hush_kyber_prekey_record *record);
  * which hush passes back to the callback unchanged and never frees.
  *
  * Returns `HUSH_RESULT_OK` and writes the handle to `*out` (free it with
- * `hush_rng_free`), or `HUSH_RESULT_NULL_ARGUMENT` if `fill` or `out` is
- * NULL (`ctx` may be NULL).
+ * `hush_rng_free`); `HUSH_RESULT_NULL_ARGUMENT` if `fill` or `out` is
+ * NULL (`ctx` may be NULL); `HUSH_RESULT_PANIC`.
  *
  * # Safety
  * `fill` must be safe to call with `ctx` and a buffer for as long as the

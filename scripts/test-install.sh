@@ -81,9 +81,9 @@ prefix="$work/prefix"
 # ------------------------------------------------------------ build, install
 # One release build; the second cinstall only copies (the build is cached).
 step "cargo cinstall --release --prefix=$prefix" \
-    cargo cinstall -p hush-ffi --release --locked --prefix="$prefix" --libdir="$prefix/lib"
+    cargo cinstall -p hush-ffi --release --locked --prefix="$prefix"
 step "cargo cinstall --prefix=/usr --destdir (a packager's staging)" \
-    cargo cinstall -p hush-ffi --release --locked --prefix=/usr --libdir=/usr/lib --destdir="$work/stage"
+    cargo cinstall -p hush-ffi --release --locked --prefix=/usr --destdir="$work/stage"
 [ -f "$prefix/include/hush.h" ] || finish
 
 define() { # define NAME: a #define's value in the installed header
@@ -217,14 +217,14 @@ static_consumer() { # a program linked with libhush.a through pkg-config --stati
     local ex="$1" bin="$work/static/$1"
     mkdir -p "$work/static"
     # shellcheck disable=SC2046
-    PKG_CONFIG_LIBDIR="$static_prefix/lib/pkgconfig" \
-        "$cc" "${strict[@]}" "examples/c/$ex.c" \
+    "$cc" "${strict[@]}" "examples/c/$ex.c" \
         $(PKG_CONFIG_LIBDIR="$static_prefix/lib/pkgconfig" pkg-config --static --cflags --libs hush) \
         -o "$bin" || return 1
     if readelf -d "$bin" | grep -q 'libhush'; then
         echo "$bin still needs a shared libhush"
         return 1
     fi
+    nm "$bin" | grep -q ' T hush_version$' || { echo "$bin does not contain libhush.a's code"; return 1; }
     run_checked "$ex" "$bin"
 }
 

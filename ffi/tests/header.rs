@@ -137,18 +137,21 @@ fn every_function_documents_its_result_codes() {
         let following = after[end + 2..].trim_start();
         let declaration = following.lines().next().unwrap_or("");
         rest = &after[end + 2..];
-        let Some(name) = declaration.find("hush_").and_then(|at| {
-            let name_end = declaration[at..].find('(')?;
-            Some(&declaration[at..at + name_end])
+        if declaration.starts_with("#define")
+            || declaration.starts_with("typedef")
+            || declaration.starts_with("void ")
+        {
+            continue; // a constant, a type, or a function without a result
+        }
+        // `hush_result hush_x(`, `const char *hush_version(`: the name is
+        // the last word before the parenthesis.
+        let Some(name) = declaration.find('(').and_then(|paren| {
+            let head = &declaration[..paren];
+            let start = head.rfind([' ', '*']).map_or(0, |at| at + 1);
+            head[start..].starts_with("hush_").then_some(&head[start..])
         }) else {
-            continue; // a type or a constant
+            continue; // a struct field or other non-function
         };
-        if declaration.starts_with("#define") || declaration.starts_with("typedef") {
-            continue;
-        }
-        if declaration.starts_with("void ") {
-            continue;
-        }
         checked += 1;
         let ok = if declaration.starts_with("hush_result ") {
             doc.contains("HUSH_RESULT_OK") && doc.contains("HUSH_RESULT_PANIC")

@@ -57,6 +57,13 @@
 #define HUSH_PUBLIC_KEY_LENGTH 33
 
 /**
+ * A retry receipt: the ratchet key of the message that failed (none for
+ * group messages), its timestamp and its sender's device. Public data
+ * only. Immutable once made.
+ */
+typedef struct hush_decryption_error_message hush_decryption_error_message;
+
+/**
  * A safety number between a local and a remote party.
  */
 typedef struct hush_fingerprint hush_fingerprint;
@@ -87,6 +94,11 @@ typedef struct hush_kyber_prekey_record hush_kyber_prekey_record;
  * registration ID. Immutable once made.
  */
 typedef struct hush_local_identity hush_local_identity;
+
+/**
+ * A type-8 message (`0xC0 || Content || 0x80`). Immutable once made.
+ */
+typedef struct hush_plaintext_content hush_plaintext_content;
 
 /**
  * A pre-key bundle as delivered by the server, not yet verified. Immutable
@@ -601,6 +613,22 @@ typedef struct {
  * have yet, carrying what it needs to create it (type 3).
  */
 #define HUSH_MESSAGE_TYPE_PREKEY 3
+
+/**
+ * A `PlaintextContent` (type 8): unencrypted content, here a retry receipt.
+ */
+#define HUSH_MESSAGE_TYPE_PLAINTEXT 8
+
+/**
+ * A retry receipt was asked for a plaintext (type 8) message: it is not
+ * encrypted, so there is nothing to retry.
+ */
+#define HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED 1100
+
+/**
+ * A `Content` body carries no `DecryptionErrorMessage`.
+ */
+#define HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE 1101
 
 /**
  * A sender certificate names a built-in server certificate by an ID hush
@@ -1771,6 +1799,172 @@ hush_result hush_identity_key_pair_sign_alternate_identity(const hush_identity_k
 void hush_identity_key_pair_free(hush_identity_key_pair *pair);
 
 /**
+ * Loads libsignal's serialized `SessionRecord` (what its `SessionRecord::serialize` returns), with the same checks and bounds as loading hush's own
+ * format.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; `HUSH_RESULT_STATE_INVALID` (the last error message names the refused part, for example "too many archived states" or "skipped key seed");
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_session_record_from_libsignal(const uint8_t *data,
+                                               size_t len,
+                                               hush_session_record **out);
+
+/**
+ * Writes the value as libsignal serializes it (its `SessionRecord` bytes; secret
+ * keys inside, `hush_buffer_free` zeroizes) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `value` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `value` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_session_record_to_libsignal(const hush_session_record *value, hush_buffer *out);
+
+/**
+ * Loads libsignal's serialized `PreKeyRecord`, with the same checks and bounds as loading hush's own
+ * format.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; `HUSH_RESULT_INVALID_PROTOBUF`; an EC key error (`HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER`, `HUSH_RESULT_BAD_KEY_TYPE`, `HUSH_RESULT_BAD_KEY_LENGTH`); `HUSH_RESULT_KEY_PAIR_MISMATCH`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_prekey_record_from_libsignal(const uint8_t *data,
+                                              size_t len,
+                                              hush_prekey_record **out);
+
+/**
+ * Writes the value as libsignal serializes it (its `PreKeyRecord` bytes; secret
+ * keys inside, `hush_buffer_free` zeroizes) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `value` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `value` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_prekey_record_to_libsignal(const hush_prekey_record *value, hush_buffer *out);
+
+/**
+ * Loads libsignal's serialized `SignedPreKeyRecord`, with the same checks and bounds as loading hush's own
+ * format.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; `HUSH_RESULT_INVALID_PROTOBUF`; an EC key error (`HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER`, `HUSH_RESULT_BAD_KEY_TYPE`, `HUSH_RESULT_BAD_KEY_LENGTH`); `HUSH_RESULT_KEY_PAIR_MISMATCH`; `HUSH_RESULT_BAD_SIGNATURE_LENGTH`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_signed_prekey_record_from_libsignal(const uint8_t *data,
+                                                     size_t len,
+                                                     hush_signed_prekey_record **out);
+
+/**
+ * Writes the value as libsignal serializes it (its `SignedPreKeyRecord` bytes; secret
+ * keys inside, `hush_buffer_free` zeroizes) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `value` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `value` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_signed_prekey_record_to_libsignal(const hush_signed_prekey_record *value,
+                                                   hush_buffer *out);
+
+/**
+ * Loads libsignal's serialized `KyberPreKeyRecord`, with the same checks and bounds as loading hush's own
+ * format.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; `HUSH_RESULT_INVALID_PROTOBUF`; a KEM key error (`HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER`, `HUSH_RESULT_BAD_KEM_KEY_TYPE`, `HUSH_RESULT_BAD_KEM_KEY_LENGTH`); `HUSH_RESULT_KEY_PAIR_MISMATCH`; `HUSH_RESULT_BAD_SIGNATURE_LENGTH`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_kyber_prekey_record_from_libsignal(const uint8_t *data,
+                                                    size_t len,
+                                                    hush_kyber_prekey_record **out);
+
+/**
+ * Writes the value as libsignal serializes it (its `KyberPreKeyRecord` bytes; secret
+ * keys inside, `hush_buffer_free` zeroizes) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `value` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `value` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_kyber_prekey_record_to_libsignal(const hush_kyber_prekey_record *value,
+                                                  hush_buffer *out);
+
+/**
+ * Loads libsignal's serialized `SenderKeyRecord`, with the same checks and bounds as loading hush's own
+ * format.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; `HUSH_RESULT_STATE_INVALID` (the last error message names the refused part);
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_sender_key_record_from_libsignal(const uint8_t *data,
+                                                  size_t len,
+                                                  hush_sender_key_record **out);
+
+/**
+ * Writes the value as libsignal serializes it (its `SenderKeyRecord` bytes; secret
+ * keys inside, `hush_buffer_free` zeroizes) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `value` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `value` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_sender_key_record_to_libsignal(const hush_sender_key_record *value,
+                                                hush_buffer *out);
+
+/**
+ * Loads libsignal's serialized `IdentityKeyPair`, with the same checks and bounds as loading hush's own
+ * format.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; `HUSH_RESULT_INVALID_PROTOBUF`; an EC key error (`HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER`, `HUSH_RESULT_BAD_KEY_TYPE`, `HUSH_RESULT_BAD_KEY_LENGTH`); `HUSH_RESULT_KEY_PAIR_MISMATCH` (the public key does not belong to the private key);
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_identity_key_pair_from_libsignal(const uint8_t *data,
+                                                  size_t len,
+                                                  hush_identity_key_pair **out);
+
+/**
+ * Writes the value as libsignal serializes it (its `IdentityKeyPair` bytes; secret
+ * keys inside, `hush_buffer_free` zeroizes) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `value` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `value` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_identity_key_pair_to_libsignal(const hush_identity_key_pair *value,
+                                                hush_buffer *out);
+
+/**
  * Tells the two 1:1 message types apart from the bytes alone, for a
  * transport that does not carry the type: writes `HUSH_MESSAGE_TYPE_PREKEY`
  * if `data` parses as a PreKey message, else `HUSH_MESSAGE_TYPE_WHISPER` if
@@ -2273,6 +2467,224 @@ hush_result hush_kyber_prekey_record_get_signature(const hush_kyber_prekey_recor
  * `record` is NULL or a live handle, not used afterwards.
  */
 void hush_kyber_prekey_record_free(hush_kyber_prekey_record *record);
+
+/**
+ * Makes the retry receipt for a message that could not be decrypted:
+ * `original` is its bytes, `original_type` the type it arrived with
+ * (`HUSH_MESSAGE_TYPE_WHISPER`, `HUSH_MESSAGE_TYPE_PREKEY` or
+ * `HUSH_MESSAGE_TYPE_SENDER_KEY`), `timestamp_ms` its timestamp and
+ * `original_sender_device_id` the device that sent it. Types 2 and 3 are
+ * parsed for their ratchet key; type 7 is not parsed.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; for a type 2
+ * or 3 message that does not parse, its parse error
+ * (`HUSH_RESULT_MESSAGE_TOO_SHORT`, `HUSH_RESULT_MESSAGE_LEGACY_VERSION`,
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION`, `HUSH_RESULT_INVALID_PROTOBUF`,
+ * `HUSH_RESULT_MESSAGE_KYBER_MISSING`,
+ * `HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT` or an EC key error);
+ * `HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED` for type 8;
+ * `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for any other type;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `original` is NULL with
+ * `original_len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `original` is valid for `original_len` bytes; `out` is valid for a
+ * pointer write.
+ */
+hush_result hush_decryption_error_message_for_original(const uint8_t *original,
+                                                       size_t original_len,
+                                                       hush_message_type original_type,
+                                                       uint64_t timestamp_ms,
+                                                       uint32_t original_sender_device_id,
+                                                       hush_decryption_error_message **out);
+
+/**
+ * Parses a serialized `DecryptionErrorMessage`.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_INVALID_PROTOBUF` (including a missing timestamp); an EC
+ * key error for a malformed ratchet key (`HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER`,
+ * `HUSH_RESULT_BAD_KEY_TYPE`, `HUSH_RESULT_BAD_KEY_LENGTH`);
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_decryption_error_message_deserialize(const uint8_t *data,
+                                                      size_t len,
+                                                      hush_decryption_error_message **out);
+
+/**
+ * Reads the receipt out of a type-8 body (a serialized `Content` and the
+ * `0x80` boundary byte, as `hush_plaintext_content_get_body` gives it).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_INVALID_PROTOBUF` (no boundary byte, or the `Content` or
+ * the receipt does not decode); `HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE`;
+ * an EC key error for a malformed ratchet key; `HUSH_RESULT_NULL_ARGUMENT`
+ * if `out` is NULL, or `body` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `body` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_decryption_error_message_from_content_body(const uint8_t *body,
+                                                            size_t len,
+                                                            hush_decryption_error_message **out);
+
+/**
+ * Reads the receipt a type-8 message carries.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; the errors
+ * of `hush_decryption_error_message_from_content_body`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `content` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `content` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_decryption_error_message_from_plaintext_content(const hush_plaintext_content *content,
+                                                                 hush_decryption_error_message **out);
+
+/**
+ * Writes the serialized receipt to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_decryption_error_message_serialize(const hush_decryption_error_message *message,
+                                                    hush_buffer *out);
+
+/**
+ * Writes the failed message's timestamp (milliseconds since the Unix
+ * epoch) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint64_t` write.
+ */
+hush_result hush_decryption_error_message_get_timestamp(const hush_decryption_error_message *message,
+                                                        uint64_t *out);
+
+/**
+ * Writes the device that sent the failed message (0 if the receipt does
+ * not say) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_decryption_error_message_get_device_id(const hush_decryption_error_message *message,
+                                                        uint32_t *out);
+
+/**
+ * Copies out the failed message's ratchet key, or writes NULL to `*out`
+ * when the receipt names none (receipts for group messages).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle or NULL to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `message` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_decryption_error_message_get_ratchet_key(const hush_decryption_error_message *message,
+                                                          hush_public_key **out);
+
+/**
+ * Frees a receipt. NULL does nothing.
+ *
+ * # Safety
+ * `message` is NULL or a live handle, not used afterwards.
+ */
+void hush_decryption_error_message_free(hush_decryption_error_message *message);
+
+/**
+ * Wraps a receipt in a type-8 message.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `message` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_plaintext_content_from_decryption_error(const hush_decryption_error_message *message,
+                                                         hush_plaintext_content **out);
+
+/**
+ * Parses a type-8 message (only its first byte is checked here).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_MESSAGE_TOO_SHORT` for empty input;
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION` if the first byte is not
+ * `0xC0`; `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL
+ * with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_plaintext_content_deserialize(const uint8_t *data,
+                                               size_t len,
+                                               hush_plaintext_content **out);
+
+/**
+ * Writes the message as sent on the wire (type 8) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `content` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `content` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_plaintext_content_serialize(const hush_plaintext_content *content,
+                                             hush_buffer *out);
+
+/**
+ * Writes the body (everything after the first byte: what "decrypting" a
+ * type-8 message gives) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `content` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `content` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_plaintext_content_get_body(const hush_plaintext_content *content,
+                                            hush_buffer *out);
+
+/**
+ * Frees a type-8 message. NULL does nothing.
+ *
+ * # Safety
+ * `content` is NULL or a live handle, not used afterwards.
+ */
+void hush_plaintext_content_free(hush_plaintext_content *content);
+
+/**
+ * Writes to `*out` whether `ratchet_key` (from a receipt) is the current
+ * state's sending ratchet key. If it is, the peer could not decrypt what
+ * this session sends now: archive the state
+ * (`hush_session_record_archive_current_state`) and start a new session
+ * from a fresh bundle. False when there is no current state.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `record`,
+ * `ratchet_key` or `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` and `ratchet_key` are live handles; `out` is valid for a
+ * `bool` write.
+ */
+hush_result hush_session_record_current_ratchet_key_matches(const hush_session_record *record,
+                                                            const hush_public_key *ratchet_key,
+                                                            bool *out);
 
 /**
  * Makes a random source from a callback and an opaque context pointer,

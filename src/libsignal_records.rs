@@ -47,6 +47,41 @@
 //! Archived states are re-encoded rather than kept as stored, which gives
 //! the same bytes for every state libsignal writes (it encodes them the same
 //! way).
+//!
+//! ## Migrating an app's store
+//!
+//! Load every stored libsignal blob with the matching `from_libsignal_bytes`
+//! and store hush's own form; keep the old blob until the new one is
+//! written. Here with records libsignal 0.103 stored (from the test vectors):
+//!
+//! ```
+//! use hush::keys::{IdentityKeyPair, KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord};
+//! use hush::session::SessionRecord;
+//! # let json: serde_json::Value = serde_json::from_str(include_str!(concat!(
+//! #     env!("CARGO_MANIFEST_DIR"),
+//! #     "/test-vectors/libsignal-records/records-v0.103.0.json"
+//! # )))?;
+//! # let blob = |v: &serde_json::Value| hex::decode(v.as_str().unwrap()).unwrap();
+//! # let s = &json["sessions"];
+//! // What libsignal's stores held (SessionStore, IdentityKeyStore, ...):
+//! let libsignal_session = blob(&s["conversation"]["bob_record"]);
+//! let libsignal_identity = blob(&s["bob"]["identity_key_pair"]);
+//! let libsignal_kyber = blob(&s["unacknowledged"]["bob_kyber_prekey_record"]);
+//!
+//! let session = SessionRecord::from_libsignal_bytes(&libsignal_session)?;
+//! let identity = IdentityKeyPair::from_libsignal_bytes(&libsignal_identity)?;
+//! let kyber = KyberPreKeyRecord::from_libsignal_bytes(&libsignal_kyber)?;
+//! assert_eq!(session.archived_count(), 2); // archived states come along
+//!
+//! // From now on, store hush's versioned form...
+//! let stored = session.to_state();
+//! let _ = (identity.to_state(), kyber.to_state());
+//! // ...and going back is one call: the same bytes libsignal wrote.
+//! let back = SessionRecord::from_state(&stored)?.to_libsignal_bytes();
+//! assert_eq!(*back, libsignal_session);
+//! # let _ = (PreKeyRecord::from_libsignal_bytes, SignedPreKeyRecord::from_libsignal_bytes);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use zeroize::Zeroizing;
 

@@ -466,12 +466,31 @@ pub(crate) const SEALED_SENDER_DESCRIPTIONS: &[(hush_result, &str)] = &[
     ),
 ];
 
+/// A retry receipt was asked for a plaintext (type 8) message: it is not
+/// encrypted, so there is nothing to retry.
+pub const HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED: hush_result = hush_result(1100);
+/// A `Content` body carries no `DecryptionErrorMessage`.
+pub const HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE: hush_result = hush_result(1101);
+
+/// The descriptions of the retry-receipt codes, for `hush_result_str`.
+pub(crate) const RETRY_DESCRIPTIONS: &[(hush_result, &str)] = &[
+    (
+        HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED,
+        "plaintext content is not encrypted; no retry receipt for it\0",
+    ),
+    (
+        HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE,
+        "content does not contain a DecryptionErrorMessage\0",
+    ),
+];
+
 const UNKNOWN: &str = "unknown hush_result\0";
 
 fn description(result: hush_result) -> &'static str {
     DESCRIPTIONS
         .iter()
         .chain(SEALED_SENDER_DESCRIPTIONS)
+        .chain(RETRY_DESCRIPTIONS)
         .find(|(code, _)| *code == result)
         .map_or(UNKNOWN, |(_, text)| text)
 }

@@ -63,6 +63,71 @@ pub enum RetryReceiptError {
 }
 
 /// A parsed or freshly made retry receipt. Public data only.
+///
+/// # A retry-receipt round
+///
+/// ```
+/// use hush::address::{DeviceId, ProtocolAddress};
+/// use hush::keys::*;
+/// use hush::messages::{CiphertextMessageType, DecryptionErrorMessage, PlaintextContent};
+/// use hush::session::{Addresses, LocalIdentity, SessionRecord};
+/// use rand::{rngs::StdRng, SeedableRng};
+/// let mut rng = StdRng::seed_from_u64(1); // use an OS-seeded RNG in production
+/// let now = Timestamp::from_millis(1_700_000_000_000);
+///
+/// // Bob publishes pre-keys; Alice starts a session and sends a message.
+/// let bob = IdentityKeyPair::generate(&mut rng);
+/// let signed = SignedPreKeyRecord::generate(SignedPreKeyId(1), now, &bob, &mut rng);
+/// let kyber = KyberPreKeyRecord::generate(KyberPreKeyId(1), now, &bob, &mut rng);
+/// let bundle = PreKeyBundle {
+///     registration_id: 2,
+///     device_id: DeviceId::new(1)?,
+///     pre_key: None,
+///     signed_pre_key_id: signed.id(),
+///     signed_pre_key_public: *signed.public_key(),
+///     signed_pre_key_signature: signed.signature().to_vec(),
+///     kyber_pre_key_id: kyber.id(),
+///     kyber_pre_key_public: kyber.public_key().clone(),
+///     kyber_pre_key_signature: kyber.signature().to_vec(),
+///     identity_key: *bob.identity_key(),
+/// };
+/// let alice = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 1 };
+/// let alice_addr = ProtocolAddress::new("alice", DeviceId::new(1)?);
+/// let bob_addr = ProtocolAddress::new("bob", DeviceId::new(1)?);
+/// let mut alice_record = SessionRecord::new();
+/// alice_record.initiate(&bundle.verify()?, &alice, now, &mut rng)?;
+/// let sent = alice_record.encrypt(
+///     b"hi",
+///     Addresses { local: &alice_addr, remote: &bob_addr },
+///     now,
+///     &mut rng,
+/// )?;
+///
+/// // Bob cannot decrypt it (say he lost his state). He sends back a
+/// // receipt as an unencrypted type-8 message.
+/// let receipt = DecryptionErrorMessage::for_original(
+///     sent.serialized(),
+///     sent.message_type(),
+///     1_700_000_000_123, // the message's timestamp from the transport
+///     1,                 // Alice's device
+/// )?;
+/// let wire = PlaintextContent::from_decryption_error(&receipt);
+/// assert_eq!(wire.serialized()[0], 0xC0);
+///
+/// // Alice gets a type-8 message: she reads the receipt, and since it names
+/// // the ratchet key she sends with now, she archives the session and will
+/// // start a new one from a fresh bundle.
+/// let content = PlaintextContent::deserialize(wire.serialized())?;
+/// let receipt = content.decryption_error()?;
+/// assert_eq!((receipt.timestamp(), receipt.device_id()), (1_700_000_000_123, 1));
+/// let key = receipt.ratchet_key().expect("1:1 messages name their ratchet key");
+/// if alice_record.current_ratchet_key_matches(key) {
+///     alice_record.archive_current_state();
+/// }
+/// assert!(!alice_record.has_current_state());
+/// # let _ = CiphertextMessageType::Plaintext;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecryptionErrorMessage {
     ratchet_key: Option<PublicKey>,

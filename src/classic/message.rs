@@ -83,6 +83,13 @@ impl ClassicSignalMessage {
         self.inner.body()
     }
 
+    /// The truncated MAC (the last 8 bytes).
+    #[must_use]
+    pub fn mac(&self) -> &[u8] {
+        let bytes = self.inner.serialized();
+        &bytes[bytes.len().saturating_sub(crate::messages::MAC_LEN)..]
+    }
+
     /// The whole message as on the wire.
     #[must_use]
     pub fn serialized(&self) -> &[u8] {

@@ -71,6 +71,7 @@ mod state;
 mod tests;
 mod x3dh;
 
+pub use crate::address::{ClassicDeviceId, InvalidClassicDeviceId};
 pub use bundle::{ClassicPreKeyBundle, VerifiedClassicPreKeyBundle};
 pub use errors::ClassicDecryptError;
 pub use message::{

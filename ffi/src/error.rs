@@ -305,6 +305,7 @@ fn description(result: hush_result) -> &'static str {
     DESCRIPTIONS
         .iter()
         .chain(crate::sealed_sender::DESCRIPTIONS)
+        .chain(crate::classic::DESCRIPTIONS)
         .find(|(code, _)| *code == result)
         .map_or(UNKNOWN, |(_, text)| text)
 }

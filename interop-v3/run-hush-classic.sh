@@ -52,24 +52,31 @@ target_dir=$(cargo metadata --format-version 1 --no-deps |
   node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')
 bin="$target_dir/debug/hush-peer"
 [ -x "$bin" ] || { echo "run-hush-classic.sh: $bin was not built" >&2; exit 1; }
-# Peers run in interop/ (the drivers' working directory): relative specs keep
-# the saved tables free of local paths.
-rel() { node -e 'console.log(require("path").relative(process.argv[1], process.argv[2]))' "$root/interop" "$1"; }
-declare -A SPEC=(
-  [hush]="cmd:'$(rel "$bin")' --classic"
-  [hush-rt]="cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$(rel "$bin")' --classic"
-  [c]="cmd:../interop-v3/build/peer3-lspc"
-  [omemo-c]="cmd:../interop-v3/build/peer3-omemo"
-  [npm]="cmd:node ../interop-v3/npm-peer/peer-npm.mjs"
-  [axolotl]="cmd:../interop-v3/pyenv/bin/python ../interop-v3/py-peer/peer_axolotl.py"
-)
+# Peers run in the driver's interop/ directory (selftest.mjs's own, and the
+# project's interop/ for the v3 drivers): relative specs keep the saved tables
+# free of local paths.
+specs() {
+  local base=$1 rel_bin rel_v3
+  rel_bin=$(node -e 'console.log(require("path").relative(process.argv[1], process.argv[2]))' "$base" "$bin")
+  rel_v3=$(node -e 'console.log(require("path").relative(process.argv[1], process.argv[2]))' "$base" "$here")
+  SPEC=(
+    [hush]="cmd:'$rel_bin' --classic"
+    [hush-rt]="cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$rel_bin' --classic"
+    [c]="cmd:$rel_v3/build/peer3-lspc"
+    [omemo-c]="cmd:$rel_v3/build/peer3-omemo"
+    [npm]="cmd:node $rel_v3/npm-peer/peer-npm.mjs"
+    [axolotl]="cmd:$rel_v3/pyenv/bin/python $rel_v3/py-peer/peer_axolotl.py"
+  )
+}
+declare -A SPEC
 rm -rf "$out"
 mkdir -p "$out"
 
 # 3. selftest: the scenarios run-matrix.sh runs for v3 (skipped_key_limit probes
 # v4's 25 000 jump, retry_receipt is a v4 message type).
 SKIP="sealed_sender_v1,sealed_sender_v2,fingerprints_agree,spqr_negotiation,peer_without_spqr,kyber_prekey_missing,kyber_last_resort_reuse,skipped_key_limit,retry_receipt"
-GROUPS="group_three_members,group_out_of_order"
+GROUP_SCENARIOS="group_three_members,group_out_of_order"
+specs "$(dirname "$selftest")"
 for pair in "hush c" "c hush" "hush omemo-c" "omemo-c hush" "hush npm" "npm hush" \
   "hush axolotl" "axolotl hush" "hush hush" "hush-rt hush-rt"; do
   read -r a b <<<"$pair"
@@ -77,14 +84,15 @@ for pair in "hush c" "c hush" "hush omemo-c" "omemo-c hush" "hush npm" "npm hush
   # libsignal-protocol-c has sender keys; libomemo-c, npm and axolotl have none.
   case "$a/$b" in
     hush/c | c/hush | hush/hush | hush-rt/hush-rt) ;;
-    *) skip="$skip,$GROUPS" ;;
+    *) skip="$skip,$GROUP_SCENARIOS" ;;
   esac
-  (cd "$root/interop" && node "$selftest" "${SPEC[$a]}" "${SPEC[$b]}" --skip "$skip" \
+  (cd "$(dirname "$selftest")" && node "$selftest" "${SPEC[$a]}" "${SPEC[$b]}" --skip "$skip" \
     --json "$out/selftest-$a~$b.json") >"$out/selftest-$a~$b.txt" 2>&1
   echo "selftest $a -> $b: $(tail -1 "$out/selftest-$a~$b.txt")"
 done
 
 # 4. the long conversation driver
+specs "$root/interop"
 for pair in "hush c" "c hush" "hush npm" "npm hush"; do
   read -r a b <<<"$pair"
   node "$here/scripts/drive-v3.mjs" "${SPEC[$a]}" "${SPEC[$b]}" >"$out/drive-$a~$b.txt" 2>&1

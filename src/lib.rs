@@ -78,6 +78,7 @@
 )]
 
 pub mod address;
+pub mod classic;
 pub mod fingerprint;
 pub mod groups;
 mod handshake;

@@ -491,6 +491,7 @@ fn description(result: hush_result) -> &'static str {
         .iter()
         .chain(SEALED_SENDER_DESCRIPTIONS)
         .chain(RETRY_DESCRIPTIONS)
+        .chain(crate::classic::DESCRIPTIONS)
         .find(|(code, _)| *code == result)
         .map_or(UNKNOWN, |(_, text)| text)
 }

@@ -73,6 +73,7 @@ pub mod address;
 mod args;
 pub mod buffer;
 pub mod bundle;
+pub mod classic;
 pub mod error;
 pub mod fingerprint;
 pub mod groups;

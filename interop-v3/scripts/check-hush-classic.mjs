@@ -30,7 +30,7 @@ const names = {
 };
 const runs = fs.readdirSync(dir).filter((f) => /^selftest-.*\.json$/.test(f)).sort().map((f) => {
   const [a, b] = f.replace(/^selftest-|\.json$/g, '').split('~');
-  return { a, b, ...JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) };
+  return { ...JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")), a, b };
 });
 const unexpected = [];
 const lines = [];

@@ -935,7 +935,7 @@ fn is_self_session(state: &SessionState, addresses: &Addresses<'_>) -> bool {
     state.local_identity == state.remote_identity && addresses.same_service_id()
 }
 
-fn reason(error: RatchetError) -> FailureReason {
+pub(crate) fn reason(error: RatchetError) -> FailureReason {
     match error {
         RatchetError::VersionMismatch => FailureReason::VersionMismatch,
         RatchetError::MacMismatch => FailureReason::MacMismatch,

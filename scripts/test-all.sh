@@ -3,6 +3,7 @@
 # what CI (.ci/run) runs. Installs what it needs itself (valgrind from
 # Debian if missing; libsignal from npm for the interop suites).
 #
+#   0. formatting and lints: cargo fmt --check, cargo clippy -D warnings
 #   1. cargo test for the whole workspace: unit tests, RFC / Wycheproof /
 #      libsignal vectors, transcripts, proptests, fuzz-corpus replay, the
 #      C header staleness check, doc tests
@@ -61,7 +62,22 @@ install_debian_packages() {
     return 0
 }
 
+# rustfmt and clippy are rustup components; a minimal toolchain may lack them.
+lint_components() {
+    if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+        rustup component add clippy rustfmt
+    fi
+}
+fmt_check() {
+    lint_components && cargo fmt --all --check
+}
+clippy_check() {
+    lint_components && cargo clippy --workspace --all-targets --locked -- -D warnings
+}
+
 run "debian packages" install_debian_packages
+run "cargo fmt --all --check" fmt_check
+run "cargo clippy --workspace --all-targets --locked -- -D warnings" clippy_check
 run "cargo test (workspace)" cargo test --workspace --locked
 run "benchmarks run once each (nothing timed)" cargo test --locked --bench '*'
 run "main job (examples/conversation)" cargo run --locked --quiet --example conversation

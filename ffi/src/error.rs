@@ -725,8 +725,8 @@ mod tests {
 
     #[test]
     fn result_str_handles_unknown_values() {
-        // SAFETY: hush_result_str always returns a static NUL-terminated string.
         let text = |r| {
+            // SAFETY: hush_result_str always returns a static NUL-terminated string.
             unsafe { CStr::from_ptr(hush_result_str(r)) }
                 .to_str()
                 .unwrap()
@@ -899,19 +899,19 @@ mod tests {
         // SAFETY: `buf` is 8 writable bytes.
         let n = unsafe { hush_last_error_message(buf.as_mut_ptr(), buf.len()) };
         assert_eq!(n, "bad key length <3>".len());
-        // SAFETY: the function NUL-terminated `buf`.
         assert_eq!(
+            // SAFETY: the function NUL-terminated `buf`.
             unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap(),
             "bad key"
         );
-        // SAFETY: NULL with length 0 is allowed and writes nothing.
         assert_eq!(
+            // SAFETY: NULL with length 0 is allowed and writes nothing.
             unsafe { hush_last_error_message(std::ptr::null_mut(), 0) },
             n
         );
         set_last_error("");
-        // SAFETY: as above.
         assert_eq!(
+            // SAFETY: as above.
             unsafe { hush_last_error_message(buf.as_mut_ptr(), buf.len()) },
             0
         );

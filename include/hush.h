@@ -262,8 +262,11 @@ typedef uint32_t hush_result;
  * with `hush_buffer_free`, which zeroizes them first.
  *
  * An empty buffer is `{ NULL, 0 }`. A function that outputs a buffer
- * overwrites the struct without freeing what it held, so pass one that is
- * empty (`hush_buffer b = {0};`) or already freed.
+ * requires it to be empty: pass `hush_buffer b = {0};` or one already
+ * freed. One that still owns bytes (`ptr` not NULL) is refused with
+ * `HUSH_RESULT_OUTPUT_NOT_EMPTY` before anything is done, so a reused
+ * buffer never leaks its (possibly secret) bytes unzeroized; free it and
+ * call again.
  */
 typedef struct {
     /**
@@ -402,8 +405,9 @@ typedef struct {
 #define HUSH_RESULT_INVALID_ARGUMENT 2
 
 /**
- * hush panicked. This is a bug in hush; the handles passed to the call are
- * still valid to free but their contents are unspecified.
+ * hush panicked. This is a bug in hush; the handles the call was modifying
+ * are poisoned: still valid to free, but every other call with them fails
+ * with `HUSH_RESULT_POISONED_HANDLE`.
  */
 #define HUSH_RESULT_PANIC 3
 
@@ -413,6 +417,20 @@ typedef struct {
  * produced.
  */
 #define HUSH_RESULT_RANDOM_SOURCE_FAILURE 4
+
+/**
+ * An output `hush_buffer` still owns bytes (its `ptr` is not NULL): free it
+ * with `hush_buffer_free` (or start from `{0}`) before passing it again.
+ * Nothing was done, and the buffer is untouched.
+ */
+#define HUSH_RESULT_OUTPUT_NOT_EMPTY 5
+
+/**
+ * A handle argument was being modified by a call that panicked
+ * (`HUSH_RESULT_PANIC`), so its contents are unspecified: every later call
+ * with it is refused with this code, except its `_free`. Nothing was done.
+ */
+#define HUSH_RESULT_POISONED_HANDLE 6
 
 /**
  * A typed key or ciphertext was empty (no type byte).

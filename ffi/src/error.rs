@@ -29,13 +29,22 @@ pub const HUSH_RESULT_OK: hush_result = hush_result(0);
 pub const HUSH_RESULT_NULL_ARGUMENT: hush_result = hush_result(1);
 /// An argument is out of range (for example a length above `PTRDIFF_MAX`).
 pub const HUSH_RESULT_INVALID_ARGUMENT: hush_result = hush_result(2);
-/// hush panicked. This is a bug in hush; the handles passed to the call are
-/// still valid to free but their contents are unspecified.
+/// hush panicked. This is a bug in hush; the handles the call was modifying
+/// are poisoned: still valid to free, but every other call with them fails
+/// with `HUSH_RESULT_POISONED_HANDLE`.
 pub const HUSH_RESULT_PANIC: hush_result = hush_result(3);
 /// The random source failed: the OS could not supply randomness, or a
 /// caller-supplied `hush_rng` callback returned non-zero. Nothing was
 /// produced.
 pub const HUSH_RESULT_RANDOM_SOURCE_FAILURE: hush_result = hush_result(4);
+/// An output `hush_buffer` still owns bytes (its `ptr` is not NULL): free it
+/// with `hush_buffer_free` (or start from `{0}`) before passing it again.
+/// Nothing was done, and the buffer is untouched.
+pub const HUSH_RESULT_OUTPUT_NOT_EMPTY: hush_result = hush_result(5);
+/// A handle argument was being modified by a call that panicked
+/// (`HUSH_RESULT_PANIC`), so its contents are unspecified: every later call
+/// with it is refused with this code, except its `_free`. Nothing was done.
+pub const HUSH_RESULT_POISONED_HANDLE: hush_result = hush_result(6);
 
 /// A typed key or ciphertext was empty (no type byte).
 pub const HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER: hush_result = hush_result(100);
@@ -181,6 +190,14 @@ const DESCRIPTIONS: &[(hush_result, &str)] = &[
     (
         HUSH_RESULT_RANDOM_SOURCE_FAILURE,
         "the random source failed\0",
+    ),
+    (
+        HUSH_RESULT_OUTPUT_NOT_EMPTY,
+        "an output hush_buffer was not empty\0",
+    ),
+    (
+        HUSH_RESULT_POISONED_HANDLE,
+        "the handle was poisoned by a panic\0",
     ),
     (
         HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER,

@@ -5,9 +5,13 @@
 //! Every operation takes the record by `&mut` and either succeeds or leaves
 //! it exactly as it was. There are no store callbacks: the caller looks up
 //! pre-keys by the IDs a message names, decides whether to trust an identity
-//! (a PreKey message carries it; a `SignalMessage`'s sender is known once it
-//! decrypts, so [`SessionRecord::decrypt_pending`] shows it before
-//! committing), and persists the record with [`SessionRecord::to_state`].
+//! (the sender is known once a message decrypts, so
+//! [`SessionRecord::decrypt_pending`] and
+//! [`SessionRecord::decrypt_prekey_pending`] show it, and the pre-keys a new
+//! session would consume, before committing), and persists the record with
+//! [`SessionRecord::to_state`]. A PreKey message that resumes a session must
+//! carry that session's remote identity
+//! ([`DecryptError::InconsistentRemoteIdentity`]).
 //!
 //! ```
 //! use hush::address::{DeviceId, ProtocolAddress};

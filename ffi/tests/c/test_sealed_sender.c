@@ -56,7 +56,7 @@ static int buffer_is_text(const hush_buffer *buf, const char *text) {
 }
 
 static int untouched(const hush_buffer *buf) {
-    return buf->ptr == (uint8_t *)SENTINEL && buf->len == 7;
+    return buf->ptr == NULL && buf->len == 7;
 }
 
 static hush_buffer record_bytes(const hush_session_record *record) {

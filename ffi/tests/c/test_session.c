@@ -48,7 +48,7 @@ static int buffer_is_text(const hush_buffer *buf, const char *text) {
 }
 
 static int untouched(const hush_buffer *buf) {
-    return buf->ptr == (uint8_t *)SENTINEL && buf->len == 7;
+    return buf->ptr == NULL && buf->len == 7;
 }
 
 static int last_error_contains(const char *needle) {
@@ -573,7 +573,7 @@ static void test_conversation(void) {
     hush_buffer_free(&expected);
 
     /* The one-call decrypt cannot start a session (it has no pre-keys). */
-    plaintext.ptr = (uint8_t *)SENTINEL;
+    plaintext.ptr = NULL; /* the sentinel: an empty buffer of length 7 */
     plaintext.len = 7;
     CHECK_RC(hush_session_decrypt(bob_record, bob.local, a2.type, a2.bytes.ptr, a2.bytes.len, bob.address,
                                   alice.address, NULL, NULL, &plaintext),
@@ -732,7 +732,7 @@ static void test_conversation(void) {
     CHECK(archived == 1);
     before = record_bytes(alice_record);
     w1.type = 99;
-    w1.bytes.ptr = (uint8_t *)SENTINEL;
+    w1.bytes.ptr = NULL; /* the sentinel: an empty buffer of length 7 */
     w1.bytes.len = 7;
     CHECK_RC(hush_session_encrypt(alice_record, (const uint8_t *)"x", 1, alice.address, bob.address, NOW, NULL,
                                   &w1.type, &w1.bytes),
@@ -1078,7 +1078,7 @@ static void test_random_source(void) {
     /* Alice's decryption of the reply ratchets too. */
     reply = send_text(p.bob_record, &p.bob, &p.alice, "reply", HUSH_MESSAGE_TYPE_WHISPER);
     before = record_bytes(p.alice_record);
-    plaintext.ptr = (uint8_t *)SENTINEL;
+    plaintext.ptr = NULL; /* the sentinel: an empty buffer of length 7 */
     plaintext.len = 7;
     CHECK_RC(hush_session_decrypt(p.alice_record, p.alice.local, reply.type, reply.bytes.ptr, reply.bytes.len,
                                   p.alice.address, p.bob.address, NULL, failing, &plaintext),
@@ -1437,6 +1437,151 @@ static void test_identity_swap(void) {
     party_free(&carol);
 }
 
+/* An application's record of last-resort Kyber pre-key uses: (Kyber ID,
+ * signed pre-key ID, base key) combinations it has committed. */
+typedef struct {
+    uint32_t kyber_id, signed_id;
+    uint8_t base_key[33];
+} kyber_use;
+
+#define MAX_KYBER_USES 4
+
+typedef struct {
+    kyber_use uses[MAX_KYBER_USES];
+    size_t count;
+} kyber_uses;
+
+/* Receives a first PreKey message as an application does with a
+ * last-resort Kyber pre-key: if the message would create a session
+ * (hush_session_has_session_for is false), the (Kyber ID, signed ID, base
+ * key) it would consume is read from the message and refused if seen
+ * before; otherwise decrypt with the trusted identity and remember what was
+ * consumed. Returns 1 when refused as a replay (nothing called). */
+static int receive_on_last_resort(pair *p, hush_session_record *record, const wire *w, kyber_uses *seen,
+                                  hush_result *rc) {
+    hush_prekey_message *message = NULL;
+    hush_public_key *base_key = NULL, *trusted = NULL;
+    hush_buffer base_bytes = {0}, plaintext = {0};
+    hush_consumed_prekeys consumed;
+    bool known = false, has_kyber = false;
+    uint32_t kyber_id = 0, signed_id = 0;
+    size_t i;
+    int replay = 0;
+
+    CHECK_RC(hush_prekey_message_deserialize(w->bytes.ptr, w->bytes.len, &message), HUSH_RESULT_OK);
+    CHECK_RC(hush_session_has_session_for(record, message, &known), HUSH_RESULT_OK);
+    if (!known) {
+        CHECK_RC(hush_prekey_message_get_kyber_pre_key_id(message, &has_kyber, &kyber_id), HUSH_RESULT_OK);
+        CHECK_RC(hush_prekey_message_get_signed_pre_key_id(message, &signed_id), HUSH_RESULT_OK);
+        CHECK_RC(hush_prekey_message_get_base_key(message, &base_key), HUSH_RESULT_OK);
+        base_bytes = public_key_bytes(base_key);
+        for (i = 0; i < seen->count; i++) {
+            const kyber_use *u = &seen->uses[i];
+            replay |= has_kyber && u->kyber_id == kyber_id && u->signed_id == signed_id &&
+                      buffer_is(&base_bytes, u->base_key, sizeof u->base_key);
+        }
+    }
+    if (!replay) {
+        CHECK_RC(hush_identity_key_pair_get_public_key(p->alice.identity, &trusted), HUSH_RESULT_OK);
+        *rc = hush_session_decrypt_prekey(record, message, p->bob.local, p->bob.signed_pre_key, p->bob.kyber_pre_key,
+                                          NULL, p->bob.address, p->alice.address, trusted, NULL, &plaintext,
+                                          &consumed);
+        if (*rc == HUSH_RESULT_OK && consumed.new_session && seen->count < MAX_KYBER_USES) {
+            kyber_use *u = &seen->uses[seen->count++];
+            u->kyber_id = consumed.kyber_pre_key_id;
+            u->signed_id = consumed.signed_pre_key_id;
+            memcpy(u->base_key, consumed.base_key, sizeof u->base_key);
+        }
+    }
+    hush_buffer_free(&plaintext);
+    hush_buffer_free(&base_bytes);
+    hush_public_key_free(base_key);
+    hush_public_key_free(trusted);
+    hush_prekey_message_free(message);
+    return replay;
+}
+
+/* A first message on a last-resort Kyber pre-key (no one-time pre-key),
+ * replayed once Bob's record no longer has its session, would create the
+ * session again; the caller's check refuses it before any call. */
+static void test_last_resort_replay(void) {
+    pair p;
+    hush_prekey_bundle *bundle;
+    hush_session_record *reset = NULL, *unchecked = NULL;
+    hush_buffer before = {0};
+    kyber_uses seen;
+    hush_result rc = HUSH_RESULT_PANIC;
+    wire first;
+
+    memset(&seen, 0, sizeof seen);
+    pair_init(&p);
+    bundle = fetch_bundle(&p.bob, 0, NULL);
+    CHECK_RC(hush_session_initiate(p.alice_record, bundle, p.alice.local, NOW, NULL), HUSH_RESULT_OK);
+    first = send_text(p.alice_record, &p.alice, &p.bob, "pay 10 to carol", HUSH_MESSAGE_TYPE_PREKEY);
+    CHECK(receive_on_last_resort(&p, p.bob_record, &first, &seen, &rc) == 0);
+    CHECK_RC(rc, HUSH_RESULT_OK);
+    CHECK(seen.count == 1 && seen.uses[0].kyber_id == 21 && seen.uses[0].signed_id == 11);
+    /* Replayed to the same record: a duplicate, nothing new consumed. */
+    CHECK(receive_on_last_resort(&p, p.bob_record, &first, &seen, &rc) == 0);
+    CHECK_RC(rc, HUSH_RESULT_DUPLICATED_MESSAGE);
+    CHECK(seen.count == 1);
+    /* After a reset the library alone would accept it again... */
+    CHECK_RC(hush_session_record_new(&unchecked), HUSH_RESULT_OK);
+    {
+        kyber_uses none;
+        memset(&none, 0, sizeof none);
+        CHECK(receive_on_last_resort(&p, unchecked, &first, &none, &rc) == 0);
+        CHECK_RC(rc, HUSH_RESULT_OK);
+    }
+    /* ...the caller's check refuses it, and nothing is stored. */
+    CHECK_RC(hush_session_record_new(&reset), HUSH_RESULT_OK);
+    before = record_bytes(reset);
+    CHECK(receive_on_last_resort(&p, reset, &first, &seen, &rc) == 1);
+    CHECK(record_is(reset, &before));
+
+    wire_free(&first);
+    hush_buffer_free(&before);
+    hush_prekey_bundle_free(bundle);
+    hush_session_record_free(reset);
+    hush_session_record_free(unchecked);
+    pair_free(&p);
+}
+
+/* Output buffers must be empty: a filled one passed again is refused with
+ * HUSH_RESULT_OUTPUT_NOT_EMPTY before anything is done (its bytes, perhaps
+ * secret, are neither leaked nor overwritten, and the record does not
+ * advance); after hush_buffer_free the same buffer works. */
+static void test_output_buffer_rule(void) {
+    pair p;
+    hush_buffer filled = {0};
+    hush_message_type type = 0;
+    uint8_t *ptr;
+    size_t len;
+
+    pair_init(&p);
+    CHECK_RC(hush_session_initiate(p.alice_record, p.bundle, p.alice.local, NOW, NULL), HUSH_RESULT_OK);
+    CHECK_RC(hush_session_record_serialize(p.alice_record, &filled), HUSH_RESULT_OK);
+    ptr = filled.ptr;
+    len = filled.len;
+    CHECK_RC(hush_session_record_serialize(p.alice_record, &filled), HUSH_RESULT_OUTPUT_NOT_EMPTY);
+    CHECK(filled.ptr == ptr && filled.len == len);
+    CHECK(last_error_contains("not an empty hush_buffer"));
+    CHECK(strcmp(hush_result_str(HUSH_RESULT_OUTPUT_NOT_EMPTY), "unknown hush_result") != 0);
+    /* Encrypting into it: refused, and the session does not advance. */
+    CHECK_RC(hush_session_encrypt(p.alice_record, (const uint8_t *)"x", 1, p.alice.address, p.bob.address, NOW, NULL,
+                                  &type, &filled),
+             HUSH_RESULT_OUTPUT_NOT_EMPTY);
+    CHECK(type == 0 && filled.ptr == ptr && record_is(p.alice_record, &filled));
+    hush_buffer_free(&filled);
+    CHECK(filled.ptr == NULL && filled.len == 0);
+    CHECK_RC(hush_session_encrypt(p.alice_record, (const uint8_t *)"x", 1, p.alice.address, p.bob.address, NOW, NULL,
+                                  &type, &filled),
+             HUSH_RESULT_OK);
+    CHECK(type == HUSH_MESSAGE_TYPE_PREKEY && filled.len > 0);
+    hush_buffer_free(&filled);
+    pair_free(&p);
+}
+
 static void test_free_is_null_safe(void) {
     hush_session_record_free(NULL);
     hush_local_identity_free(NULL);
@@ -1451,6 +1596,8 @@ int main(void) {
     test_conversation();
     test_prekey_refusals();
     test_identity_swap();
+    test_output_buffer_rule();
+    test_last_resort_replay();
     test_random_source();
     test_stale_session();
     test_stored_records();

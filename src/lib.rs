@@ -80,6 +80,7 @@ pub mod keys;
 pub mod messages;
 pub mod primitives;
 mod proto;
+mod protowire;
 pub mod ratchet;
 pub mod sealed_sender;
 pub mod session;

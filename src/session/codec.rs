@@ -661,6 +661,91 @@ mod tests {
     }
 
     #[test]
+    fn states_without_spqr_load_but_are_not_usable() {
+        let mut rng = StdRng::seed_from_u64(8);
+        let (alice, bob) = pair(&mut rng, 5);
+        let stored = state_bytes(&bob.record);
+        assert!(SessionRecord::from_state(&stored)
+            .expect("loads")
+            .is_usable(NOW));
+        let without_spqr = edited(&stored, |s| s.pq_ratchet_state.clear());
+        let loaded = SessionRecord::from_state(&without_spqr).expect("loads");
+        assert!(!loaded.is_usable(NOW));
+        assert_eq!(state_bytes(&loaded), without_spqr);
+        // A V0 SPQR record (negotiation part, no V1 member) is empty too.
+        let v0 = edited(&stored, |s| {
+            let pq = &s.pq_ratchet_state;
+            // Field 1 (the negotiation record) only: key, length, body.
+            let len = usize::from(pq[1]) + 2;
+            s.pq_ratchet_state = pq[..len].to_vec();
+        });
+        assert!(!SessionRecord::from_state(&v0)
+            .expect("loads")
+            .is_usable(NOW));
+        // Alice's record (unacknowledged, with SPQR) is usable.
+        assert!(SessionRecord::from_state(&state_bytes(&alice.record))
+            .expect("loads")
+            .is_usable(NOW));
+    }
+
+    #[test]
+    fn stored_spqr_limits_are_bounded() {
+        let mut rng = StdRng::seed_from_u64(9);
+        let (alice, _) = pair(&mut rng, 5);
+        let record = &alice.record;
+        let state = record.current.as_ref().expect("current");
+        assert_eq!(state.pq.limits(), Some((MAX_FORWARD_JUMPS, 2000)));
+        let stored = state_bytes(record);
+        // Alice's SPQR state is the initial A2B one: field 1 holds the
+        // negotiation record, whose field 4 holds the chain parameters
+        // (both 0 = defaults, so empty). Raise them.
+        let with_params = |max_jump: u32, max_ooo: u32| {
+            edited(&stored, |s| {
+                let pq = s.pq_ratchet_state.clone();
+                let vn_len = usize::from(pq[1]);
+                let mut vn = pq[2..2 + vn_len].to_vec();
+                let at = vn
+                    .windows(2)
+                    .rposition(|w| w == [0x22, 0x00])
+                    .expect("empty chain params");
+                let mut params = Vec::new();
+                for (field, value) in [(0x08u8, max_jump), (0x10, max_ooo)] {
+                    params.push(field);
+                    let mut v = value;
+                    while v >= 0x80 {
+                        params.push(v as u8 | 0x80);
+                        v >>= 7;
+                    }
+                    params.push(v as u8);
+                }
+                vn.splice(
+                    at + 1..at + 2,
+                    [params.len() as u8].into_iter().chain(params),
+                );
+                let mut out = vec![0x0a, vn.len() as u8];
+                out.extend_from_slice(&vn);
+                out.extend_from_slice(&pq[2 + vn_len..]);
+                s.pq_ratchet_state = out;
+            })
+        };
+        let load = |bytes: Vec<u8>| SessionRecord::from_state(&bytes);
+        assert!(load(with_params(25_000, 2_000)).is_ok());
+        assert!(load(with_params(100, 10)).is_ok());
+        assert_eq!(
+            load(with_params(25_001, 2_000)).unwrap_err(),
+            StateError::Invalid("SPQR forward-jump limit")
+        );
+        assert_eq!(
+            load(with_params(u32::MAX, 2_000)).unwrap_err(),
+            StateError::Invalid("SPQR forward-jump limit")
+        );
+        assert_eq!(
+            load(with_params(100, 2_001)).unwrap_err(),
+            StateError::Invalid("SPQR state")
+        );
+    }
+
+    #[test]
     fn corrupt_records_are_refused_with_a_typed_error() {
         let mut rng = StdRng::seed_from_u64(42);
         let (_, bob) = pair(&mut rng, 5);

@@ -315,8 +315,8 @@ impl SpqrState {
         state_codec::size_hint(self)
     }
 
-    /// The stored chain limits `(max_jump, max_ooo_keys)`; `None` for the
-    /// empty state.
+    /// The largest chain limits `(max_jump, max_ooo_keys)` the state holds
+    /// (chain and negotiation record); `None` for the empty state.
     pub(crate) fn limits(&self) -> Option<(u32, u32)> {
         state_codec::limits(self)
     }

@@ -514,16 +514,17 @@ pub(super) fn size_hint(state: &SpqrState) -> usize {
     4 * EK_LEN + DK_LEN + chain
 }
 
-/// `(max_jump, max_ooo_keys)` of the chain, or of the negotiation record
-/// before the chain exists; `None` for the empty state.
+/// The largest `(max_jump, max_ooo_keys)` of the chain and the negotiation
+/// record (which creates the chain later); `None` for the empty state.
 pub(super) fn limits(state: &SpqrState) -> Option<(u32, u32)> {
     let active = state.0.as_deref()?;
-    let params = match (&active.chain, &active.negotiation) {
-        (Some(chain), _) => chain.params,
-        (None, Some(vn)) => vn.params,
-        (None, None) => return None,
-    };
-    Some((params.max_jump, params.max_ooo_keys))
+    let chain = active.chain.as_ref().map(|c| c.params);
+    let negotiation = active.negotiation.as_ref().map(|n| n.params);
+    chain
+        .into_iter()
+        .chain(negotiation)
+        .map(|p| (p.max_jump, p.max_ooo_keys))
+        .reduce(|a, b| (a.0.max(b.0), a.1.max(b.1)))
 }
 
 // ---------------------------------------------------------------------------

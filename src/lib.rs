@@ -84,6 +84,7 @@ mod protowire;
 pub mod ratchet;
 pub mod sealed_sender;
 pub mod session;
+mod skipped_keys;
 mod spqr;
 #[doc(hidden)]
 pub use spqr::fuzzing as spqr_fuzzing;

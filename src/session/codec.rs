@@ -32,12 +32,12 @@ use crate::keys::{
 };
 use crate::protowire::{Malformed, Reader, Writer};
 use crate::ratchet::chains::{
-    ReceiverChain, SenderChain, SkippedKey, MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS,
-    MAX_RECEIVER_CHAINS,
+    ReceiverChain, SenderChain, MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, MAX_RECEIVER_CHAINS,
 };
-use crate::ratchet::keys::{ChainKey, MessageKeySeed, RootKey};
+use crate::ratchet::keys::{ChainKey, RootKey};
 use crate::ratchet::pq::SpqrState;
 use crate::ratchet::state::{PendingPreKey, SessionState};
+use crate::skipped_keys::SkippedKeyStore;
 use crate::state::{StateError, StateKind, FORMAT_VERSION};
 
 type Invalid = StateError;
@@ -130,10 +130,11 @@ fn encode_state(w: &mut Writer, state: &SessionState) {
         w.message(7, |w| {
             w.bytes(1, &chain.ratchet_key.serialize());
             encode_chain_key(w, &chain.chain_key);
-            for key in &chain.skipped {
+            // Newest first, as libsignal stores them.
+            for (index, seed) in chain.skipped.iter().rev() {
                 w.message(4, |w| {
-                    w.uint(1, u64::from(key.index));
-                    w.bytes(5, &key.seed.0);
+                    w.uint(1, u64::from(index));
+                    w.bytes(5, seed);
                 });
             }
         });
@@ -370,7 +371,7 @@ fn decode_receiver_chain(bytes: &[u8]) -> Result<ReceiverChain, StateError> {
     if c.message_keys == 0 {
         return Ok(chain);
     }
-    chain.skipped.reserve_exact(c.message_keys);
+    chain.skipped = SkippedKeyStore::with_capacity(c.message_keys);
     let mut previous_index = None;
     let mut r = Reader::new(bytes);
     while let Some((field, v)) = r.next_field().map_err(protobuf)? {
@@ -392,11 +393,13 @@ fn decode_receiver_chain(bytes: &[u8]) -> Result<ReceiverChain, StateError> {
             return Err(Invalid::Invalid("skipped message keys out of order"));
         }
         previous_index = Some(index);
-        chain.skipped.push_back(SkippedKey {
-            index,
-            seed: MessageKeySeed(key32(seed, "skipped key seed")?),
-        });
+        let seed: &[u8; 32] = seed
+            .try_into()
+            .map_err(|_| Invalid::Invalid("skipped key seed"))?;
+        chain.skipped.push(index, seed);
     }
+    // Stored newest first, held oldest first.
+    chain.skipped.reverse();
     Ok(chain)
 }
 
@@ -487,9 +490,10 @@ mod tests {
                     message_keys: c
                         .skipped
                         .iter()
-                        .map(|k| MessageKeyStructure {
-                            index: k.index,
-                            seed: k.seed.0.to_vec(),
+                        .rev()
+                        .map(|(index, seed)| MessageKeyStructure {
+                            index,
+                            seed: seed.to_vec(),
                         })
                         .collect(),
                 })

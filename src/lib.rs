@@ -89,9 +89,11 @@ pub mod manual {}
 pub mod messages;
 pub mod primitives;
 mod proto;
+mod protowire;
 pub mod ratchet;
 pub mod sealed_sender;
 pub mod session;
+mod skipped_keys;
 mod spqr;
 #[doc(hidden)]
 pub use spqr::fuzzing as spqr_fuzzing;

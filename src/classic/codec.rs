@@ -194,18 +194,19 @@ fn encode_receiver_chain(chain: &ReceiverChain, legacy: &[LegacyKey], form: Form
             seed: None,
         })
         .collect();
-    message_keys.extend(chain.skipped.iter().rev().map(|k| match form {
+    // The store is oldest first, which is the order on the wire here.
+    message_keys.extend(chain.skipped.iter().map(|(index, seed)| match form {
         Form::Hush => LspcMessageKey {
-            index: Some(k.index),
+            index: Some(index),
             cipher_key: None,
             mac_key: None,
             iv: None,
-            seed: Some(k.seed.0.to_vec()),
+            seed: Some(seed.to_vec()),
         },
         Form::Lspc => {
-            let keys = MessageKeys::derive(&k.seed, None);
+            let keys = MessageKeys::derive(&MessageKeySeed(*seed), None);
             LspcMessageKey {
-                index: Some(k.index),
+                index: Some(index),
                 cipher_key: Some(keys.cipher_key.to_vec()),
                 mac_key: Some(keys.mac_key.to_vec()),
                 iv: Some(keys.iv.to_vec()),
@@ -386,8 +387,8 @@ fn decode_receiver_chain(
         seeds.retain(|k| k.index >= cutoff);
         derived.retain(|k| k.index >= cutoff);
     }
-    for key in seeds.into_iter().rev() {
-        chain.skipped.push_back(key);
+    for key in &seeds {
+        chain.skipped.push(key.index, &key.seed.0);
     }
     legacy.extend(derived);
     Ok(chain)

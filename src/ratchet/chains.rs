@@ -1,10 +1,9 @@
 //! Sending and receiving chains, and the skipped-key store with libsignal's
 //! limits (double-ratchet.md §5).
 
-use std::collections::VecDeque;
-
 use super::keys::{ChainKey, MessageKeySeed};
 use crate::keys::{KeyPair, PublicKey};
+use crate::skipped_keys::SkippedKeyStore;
 
 /// Largest allowed `counter − next_index` on a receiving chain (for
 /// self-sessions, [`MAX_SELF_SESSION_JUMPS`](super::MAX_SELF_SESSION_JUMPS)).
@@ -29,13 +28,13 @@ pub(crate) struct SkippedKey {
 }
 
 /// A receiving chain: the peer's ratchet key, the chain key for the next
-/// expected counter, and skipped keys **newest first** (so indices strictly
-/// decrease from front to back).
+/// expected counter, and skipped keys **oldest first** (indices strictly
+/// increase; the stored form lists them newest first, as libsignal does).
 #[derive(Clone, Debug)]
 pub(crate) struct ReceiverChain {
     pub(crate) ratchet_key: PublicKey,
     pub(crate) chain_key: ChainKey,
-    pub(crate) skipped: VecDeque<SkippedKey>,
+    pub(crate) skipped: SkippedKeyStore,
 }
 
 /// Why a counter could not be consumed on a chain.
@@ -76,7 +75,7 @@ impl ReceiverChain {
         Self {
             ratchet_key,
             chain_key,
-            skipped: VecDeque::new(),
+            skipped: SkippedKeyStore::default(),
         }
     }
 
@@ -91,13 +90,17 @@ impl ReceiverChain {
     ) -> Result<Consumed, ConsumeError> {
         let next = self.chain_key.index();
         if counter < next {
-            // Indices decrease from front to back.
-            return match self.skipped.binary_search_by(|k| counter.cmp(&k.index)) {
-                Ok(position) => Ok(Consumed::Skipped {
+            // Indices increase from front to back.
+            return match self
+                .skipped
+                .binary_search(counter)
+                .and_then(|position| Some((position, self.skipped.get(position)?)))
+            {
+                Some((position, (_, seed))) => Ok(Consumed::Skipped {
                     position,
-                    seed: self.skipped[position].seed.clone(),
+                    seed: MessageKeySeed(*seed),
                 }),
-                Err(_) => Err(ConsumeError::Duplicate {
+                None => Err(ConsumeError::Duplicate {
                     chain_index: next,
                     counter,
                 }),
@@ -137,9 +140,10 @@ impl ReceiverChain {
                 chain_key, skipped, ..
             } => {
                 for key in skipped {
-                    self.skipped.push_front(key);
+                    self.skipped.push(key.index, &key.seed.0);
                 }
-                self.skipped.truncate(MAX_MESSAGE_KEYS);
+                let excess = self.skipped.len().saturating_sub(MAX_MESSAGE_KEYS);
+                self.skipped.remove_first(excess);
                 self.chain_key = chain_key;
             }
         }
@@ -177,8 +181,8 @@ mod tests {
         c.apply(consumed);
         assert_eq!(c.chain_key.index(), 2003);
         assert_eq!(c.skipped.len(), MAX_MESSAGE_KEYS);
-        assert_eq!(c.skipped.front().unwrap().index, 2001);
-        assert_eq!(c.skipped.back().unwrap().index, 2);
+        assert_eq!(c.skipped.indices().next_back(), Some(2001));
+        assert_eq!(c.skipped.indices().next(), Some(2));
         // The two oldest were trimmed: reported as duplicates, as libsignal does.
         assert_eq!(
             c.consume(1, MAX_FORWARD_JUMPS, u32::MAX).unwrap_err(),

@@ -825,12 +825,19 @@ impl SessionRecord {
         self.current.is_some()
     }
 
-    /// Whether the current state can encrypt at `now`: it exists, has a
-    /// sending chain, and is not a stale unacknowledged session.
+    /// Whether the current state is usable at `now` (double-ratchet.md §7):
+    /// it exists, has a sending chain, is not a stale unacknowledged
+    /// session, is session version 4 or later, and has a non-empty SPQR
+    /// state. States stored without SPQR (such as format version 1 samples)
+    /// still encrypt and decrypt, as libsignal's do, but are not usable:
+    /// start a new session.
     #[must_use]
     pub fn is_usable(&self, now: Timestamp) -> bool {
         self.current.as_ref().is_some_and(|s| {
-            s.sender_chain.is_some() && s.pending_pre_key.as_ref().is_none_or(|p| !is_stale(p, now))
+            s.sender_chain.is_some()
+                && s.version > 3
+                && !s.pq.is_empty()
+                && s.pending_pre_key.as_ref().is_none_or(|p| !is_stale(p, now))
         })
     }
 

@@ -10,11 +10,10 @@
 use core::fmt;
 use std::collections::VecDeque;
 
-use zeroize::{Zeroize, Zeroizing};
-
 use super::kdf;
 use super::secret::Secret;
 use super::{Direction, SpqrError};
+use crate::skipped_keys::SkippedKeyStore;
 
 /// Default forward-jump limit per chain epoch and direction.
 pub(super) const DEFAULT_MAX_JUMP: u32 = 25_000;
@@ -88,83 +87,59 @@ impl fmt::Debug for EpochSecret {
 // Skipped keys
 
 /// Bytes per stored key: `BE32(index) ‖ key`.
-pub(super) const SKIPPED_RECORD: usize = 36;
+pub(super) const SKIPPED_RECORD: usize = crate::skipped_keys::RECORD_LEN;
 
-/// The out-of-order store of one direction chain, kept in its stored form
-/// (consecutive 36-byte records) in a buffer that is zeroized on drop and
-/// whenever it moves.
+/// The out-of-order store of one direction chain: the crate's one
+/// skipped-key container ([`SkippedKeyStore`]), whose buffer is SPQR's
+/// stored form (consecutive 36-byte records) and is zeroized on drop and
+/// whenever records move.
 #[derive(Clone, Default)]
-pub(super) struct SkippedKeys(Zeroizing<Vec<u8>>);
+pub(super) struct SkippedKeys(SkippedKeyStore);
 
 impl SkippedKeys {
     /// From the stored form; `None` unless whole records.
     pub(super) fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        (bytes.len() % SKIPPED_RECORD == 0).then(|| Self(Zeroizing::new(bytes.to_vec())))
+        SkippedKeyStore::from_bytes(bytes).map(Self)
     }
 
     pub(super) fn as_bytes(&self) -> &[u8] {
-        &self.0
+        self.0.as_bytes()
     }
 
     pub(super) fn len(&self) -> usize {
-        self.0.len() / SKIPPED_RECORD
+        self.0.len()
     }
 
     pub(super) fn indices(&self) -> impl Iterator<Item = u32> + '_ {
-        self.0
-            .chunks_exact(SKIPPED_RECORD)
-            .map(|r| u32::from_be_bytes([r[0], r[1], r[2], r[3]]))
+        self.0.indices()
     }
 
     fn position(&self, index: u32) -> Option<usize> {
-        self.indices().position(|i| i == index)
+        self.0.position(index)
     }
 
     fn key_at(&self, position: usize) -> Option<Secret<32>> {
-        Secret::from_part(&self.0, position * SKIPPED_RECORD + 4)
-    }
-
-    /// Grows capacity by copying into a fresh buffer, so that the old
-    /// allocation is zeroized rather than freed with keys in it.
-    fn reserve(&mut self, additional: usize) {
-        let needed = self.0.len() + additional;
-        if needed > self.0.capacity() {
-            let mut grown = Vec::with_capacity(needed.max(2 * self.0.capacity()));
-            grown.extend_from_slice(&self.0);
-            // The old buffer is zeroized when the `Zeroizing` wrapper drops.
-            self.0 = Zeroizing::new(grown);
-        }
+        self.0
+            .get(position)
+            .and_then(|(_, key)| Secret::from_slice(key))
     }
 
     fn push(&mut self, index: u32, key: &[u8; 32]) {
-        self.reserve(SKIPPED_RECORD);
-        self.0.extend_from_slice(&index.to_be_bytes());
-        self.0.extend_from_slice(key);
+        self.0.push(index, key);
     }
 
     fn append(&mut self, other: &SkippedKeys) {
-        self.reserve(other.0.len());
-        self.0.extend_from_slice(&other.0);
+        self.0.append(&other.0);
     }
 
     /// Removes the record at `position` by moving the last record into the
     /// hole (the reference's order).
     fn swap_remove(&mut self, position: usize) {
-        let len = self.len();
-        if position >= len {
-            return;
-        }
-        let last = (len - 1) * SKIPPED_RECORD;
-        if position != len - 1 {
-            self.0
-                .copy_within(last..last + SKIPPED_RECORD, position * SKIPPED_RECORD);
-        }
-        self.0[last..].zeroize();
-        self.0.truncate(last);
+        self.0.swap_remove(position);
     }
 
     fn clear(&mut self) {
-        self.0.zeroize();
+        self.0.clear();
     }
 
     /// Lazy garbage collection: once the store holds `trim_size` records,

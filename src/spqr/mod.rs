@@ -312,6 +312,31 @@ impl SpqrState {
         state_codec::serialize(self)
     }
 
+    /// Writes the stored form's fields into `w` (nothing for the empty
+    /// state): what [`SpqrState::serialize`] returns, without a buffer of
+    /// its own.
+    pub(crate) fn write_to(&self, w: &mut crate::protowire::Writer) {
+        state_codec::write(self, w);
+    }
+
+    /// The stored form as the `prost` layout writes it (the reference the
+    /// hand-written codec is checked against).
+    #[cfg(test)]
+    pub(crate) fn serialize_with_prost(&self) -> Vec<u8> {
+        state_codec::prost_reference::serialize(self)
+    }
+
+    /// Roughly the size of the stored form, to size buffers.
+    pub(crate) fn size_hint(&self) -> usize {
+        state_codec::size_hint(self)
+    }
+
+    /// The largest chain limits `(max_jump, max_ooo_keys)` the state holds
+    /// (chain and negotiation record); `None` for the empty state.
+    pub(crate) fn limits(&self) -> Option<(u32, u32)> {
+        state_codec::limits(self)
+    }
+
     /// Reads a stored state; empty bytes are the empty state.
     ///
     /// # Errors

@@ -65,7 +65,8 @@ install_tools() {
             DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
             return 1
     fi
-    if ! cargo install --list | grep -qF "cargo-c v$cargo_c_version:"; then
+    # The installed cargo-c, whichever way it came, must be the tested release.
+    if ! cargo cinstall --version 2>/dev/null | grep -qF "$cargo_c_version"; then
         echo "installing cargo-c $cargo_c_version from crates.io (compiles for a few minutes)"
         cargo install cargo-c --version "=$cargo_c_version" --locked || return 1
     fi

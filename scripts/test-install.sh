@@ -81,10 +81,12 @@ prefix="$work/prefix"
 
 # ------------------------------------------------------------ build, install
 # One release build; the second cinstall only copies (the build is cached).
+# --libdir=lib (relative to the prefix): on Debian, cargo-c's default is the
+# multiarch directory (lib/x86_64-linux-gnu) when dpkg-architecture exists.
 step "cargo cinstall --release --prefix=$prefix" \
-    cargo cinstall -p hush-ffi --release --locked --prefix="$prefix"
+    cargo cinstall -p hush-ffi --release --locked --prefix="$prefix" --libdir=lib
 step "cargo cinstall --prefix=/usr --destdir (a packager's staging)" \
-    cargo cinstall -p hush-ffi --release --locked --prefix=/usr --destdir="$work/stage"
+    cargo cinstall -p hush-ffi --release --locked --prefix=/usr --libdir=lib --destdir="$work/stage"
 [ -f "$prefix/include/hush.h" ] || finish
 
 define() { # define NAME: a #define's value in the installed header

@@ -78,10 +78,12 @@
 )]
 
 pub mod address;
+pub mod classic;
 pub mod fingerprint;
 pub mod groups;
 mod handshake;
 pub mod keys;
+pub mod libsignal_records;
 #[doc = include_str!("../docs/manual.md")]
 pub mod manual {}
 pub mod messages;

@@ -6,7 +6,9 @@
 # (ffi/tests/c/test_foundation.c: keys, KEM, pre-keys, bundles, fingerprints;
 # ffi/tests/c/test_session.c: a whole two-party conversation;
 # ffi/tests/c/test_sealed_sender.c: certificates, sealed sender v1 and v2;
-# ffi/tests/c/test_groups.c: a three-member group with sender keys):
+# ffi/tests/c/test_groups.c: a three-member group with sender keys;
+# ffi/tests/c/test_retry.c: retry receipts and libsignal's record bytes;
+# ffi/tests/c/test_classic.c: classic Signal (version 3), libsignal-protocol-c records):
 #   1. linked with libhush.a under AddressSanitizer (leak checks on) and UBSan
 #   2. linked with libhush.so
 #   3. linked with libhush.a under Valgrind (skipped if valgrind is missing)
@@ -62,7 +64,7 @@ step() { # step NAME COMMAND...
     fi
 }
 
-programs=(test_foundation test_session test_sealed_sender test_groups)
+programs=(test_foundation test_session test_sealed_sender test_groups test_retry test_classic)
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -g -I"$root/include")
 syslibs=(-lpthread -ldl -lm)
 sanitize=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 cargo_deny_version="0.20.2"
-if ! cargo install --list | grep -qF "cargo-deny v$cargo_deny_version:"; then
+if ! cargo deny --version 2>/dev/null | grep -qxF "cargo-deny $cargo_deny_version"; then
     echo "installing cargo-deny $cargo_deny_version from crates.io (compiles for a few minutes)"
     cargo install cargo-deny --version "=$cargo_deny_version" --locked
 fi

@@ -65,7 +65,8 @@ install_tools() {
             DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
             return 1
     fi
-    if ! cargo install --list | grep -qF "cargo-c v$cargo_c_version:"; then
+    # The installed cargo-c, whichever way it came, must be the tested release.
+    if ! cargo cinstall --version 2>/dev/null | grep -qF "$cargo_c_version"; then
         echo "installing cargo-c $cargo_c_version from crates.io (compiles for a few minutes)"
         cargo install cargo-c --version "=$cargo_c_version" --locked || return 1
     fi
@@ -80,10 +81,12 @@ prefix="$work/prefix"
 
 # ------------------------------------------------------------ build, install
 # One release build; the second cinstall only copies (the build is cached).
+# --libdir=lib (relative to the prefix): on Debian, cargo-c's default is the
+# multiarch directory (lib/x86_64-linux-gnu) when dpkg-architecture exists.
 step "cargo cinstall --release --prefix=$prefix" \
-    cargo cinstall -p hush-ffi --release --locked --prefix="$prefix"
+    cargo cinstall -p hush-ffi --release --locked --prefix="$prefix" --libdir=lib
 step "cargo cinstall --prefix=/usr --destdir (a packager's staging)" \
-    cargo cinstall -p hush-ffi --release --locked --prefix=/usr --destdir="$work/stage"
+    cargo cinstall -p hush-ffi --release --locked --prefix=/usr --libdir=lib --destdir="$work/stage"
 [ -f "$prefix/include/hush.h" ] || finish
 
 define() { # define NAME: a #define's value in the installed header
@@ -224,7 +227,7 @@ static_consumer() { # a program linked with libhush.a through pkg-config --stati
         echo "$bin still needs a shared libhush"
         return 1
     fi
-    nm "$bin" | grep -q ' T hush_version$' || { echo "$bin does not contain libhush.a's code"; return 1; }
+    nm "$bin" | grep -q ' T hush_buffer_free$' || { echo "$bin does not contain libhush.a's code"; return 1; }
     run_checked "$ex" "$bin"
 }
 

@@ -44,7 +44,7 @@ static hush_result receive_prekey(party *me, hush_session_record *record,
                                   const hush_protocol_address *sender, const hush_buffer *wire,
                                   hush_buffer *plaintext) {
     hush_prekey_message *message = NULL;
-    hush_public_key *sender_identity = NULL;
+    hush_public_key *sender_identity = NULL, *trusted = NULL;
     hush_consumed_prekeys consumed;
     uint32_t one_time_id = 0, kyber_id = 0, signed_id = 0, have_id = 0;
     bool has_one_time = false, has_kyber = false;
@@ -73,9 +73,15 @@ static hush_result receive_prekey(party *me, hush_session_record *record,
     CHECK(hush_kyber_prekey_record_get_id(me->kyber_pre_key, &have_id));
     kyber_pre_key = has_kyber && have_id == kyber_id ? me->kyber_pre_key : NULL;
 
+    /* hush checks the message really comes from the identity we trust
+     * before it commits anything. (An application also refuses a
+     * last-resort Kyber pre-key's (kyber id, signed id, base key) it has
+     * seen before: a replayed first message.) */
+    trusted = party_trusted_key(me);
     rc = hush_session_decrypt_prekey(record, message, me->local, signed_pre_key, kyber_pre_key,
                                      party_one_time_pre_key(me, has_one_time, one_time_id),
-                                     me->address, sender, NULL, plaintext, &consumed);
+                                     me->address, sender, trusted, NULL, plaintext, &consumed);
+    hush_public_key_free(trusted);
     hush_prekey_message_free(message);
     if (rc == HUSH_RESULT_OK && consumed.new_session) {
         printf("  (new session; ");
@@ -108,8 +114,7 @@ static hush_result receive(party *me, hush_session_record *record, database *db,
     } else {
         /* A Signal message: hush refuses it if the session that decrypts it
          * belongs to another identity than the one we trust. */
-        CHECK(hush_public_key_deserialize(me->trusted_peer_identity.ptr,
-                                          me->trusted_peer_identity.len, &trusted));
+        trusted = party_trusted_key(me);
         rc = hush_session_decrypt(record, me->local, type, wire->ptr, wire->len, me->address,
                                   sender, trusted, NULL, &plaintext);
         hush_public_key_free(trusted);

@@ -118,6 +118,18 @@ static inline int party_trusts(party *p, const hush_public_key *peer_identity) {
     return same;
 }
 
+/* The key `p` trusts for its peer, as a new handle to pass to the decrypt
+ * functions (they refuse a message from any other identity, with nothing
+ * changed), or NULL if `p` has not met the peer yet. */
+static inline hush_public_key *party_trusted_key(const party *p) {
+    hush_public_key *key = NULL;
+    if (p->trusted_peer_identity.ptr != NULL) {
+        CHECK(hush_public_key_deserialize(p->trusted_peer_identity.ptr,
+                                          p->trusted_peer_identity.len, &key));
+    }
+    return key;
+}
+
 static inline void party_free(party *p) {
     hush_identity_key_pair_free(p->identity); /* every _free accepts NULL */
     hush_local_identity_free(p->local);

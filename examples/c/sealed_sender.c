@@ -63,7 +63,7 @@ static void receive_sealed(party *me, hush_session_record *record, const server 
     hush_verified_content *verified = NULL;
     hush_protocol_address *sender = NULL;
     hush_prekey_message *prekey = NULL;
-    hush_public_key *sender_identity = NULL;
+    hush_public_key *sender_identity = NULL, *trusted = NULL;
     hush_buffer sender_name = {0}, plaintext = {0};
     hush_consumed_prekeys consumed;
     const hush_public_key *roots[1];
@@ -91,9 +91,13 @@ static void receive_sealed(party *me, hush_session_record *record, const server 
         hush_public_key_free(sender_identity);
         hush_prekey_message_free(prekey);
     }
+    /* hush checks that the session belongs to the certificate's identity
+     * and to the one we trust before it commits anything. */
+    trusted = party_trusted_key(me);
     CHECK(hush_verified_content_decrypt(verified, record, me->local, me->address,
-                                        me->signed_pre_key, me->kyber_pre_key, one_time, NULL,
-                                        &plaintext, &consumed));
+                                        me->signed_pre_key, me->kyber_pre_key, one_time, trusted,
+                                        NULL, &plaintext, &consumed));
+    hush_public_key_free(trusted);
     if (consumed.new_session && consumed.has_one_time_pre_key) {
         hush_prekey_record_free(me->one_time_pre_key); /* consumed: delete it */
         me->one_time_pre_key = NULL;

@@ -451,3 +451,50 @@ fn a_receipt_names_the_senders_current_ratchet_key() {
     archived.archive_current_state();
     assert!(!archived.current_ratchet_key_matches(key));
 }
+
+#[test]
+fn hush_records_come_back_from_libsignal_unchanged() {
+    // Records hush made, read and re-serialized by libsignal at recording
+    // time: libsignal's bytes must be hush's, and load back to the same bytes.
+    for version in VERSIONS {
+        let r = records(version);
+        let entries = r["hush_through_libsignal"]
+            .as_array()
+            .expect("recorded with --hush");
+        assert_eq!(entries.len(), 8);
+        for e in entries {
+            let (kind, ours, theirs) = (
+                e["kind"].as_str().unwrap(),
+                bytes(&e["hush"]),
+                bytes(&e["libsignal"]),
+            );
+            assert_eq!(ours, theirs, "{version}: libsignal changed hush's {kind}");
+            let back = match kind {
+                "session_record" | "session_record_pending_pre_key" => {
+                    SessionRecord::from_libsignal_bytes(&theirs)
+                        .unwrap()
+                        .to_libsignal_bytes()
+                }
+                "pre_key_record" => PreKeyRecord::from_libsignal_bytes(&theirs)
+                    .unwrap()
+                    .to_libsignal_bytes(),
+                "signed_pre_key_record" => SignedPreKeyRecord::from_libsignal_bytes(&theirs)
+                    .unwrap()
+                    .to_libsignal_bytes(),
+                "kyber_pre_key_record" => KyberPreKeyRecord::from_libsignal_bytes(&theirs)
+                    .unwrap()
+                    .to_libsignal_bytes(),
+                "sender_key_record" | "sender_key_record_own" => {
+                    SenderKeyRecord::from_libsignal_bytes(&theirs)
+                        .unwrap()
+                        .to_libsignal_bytes()
+                }
+                "identity_key_pair" => IdentityKeyPair::from_libsignal_bytes(&theirs)
+                    .unwrap()
+                    .to_libsignal_bytes(),
+                other => panic!("unknown kind {other}"),
+            };
+            assert_eq!(*back, ours, "{version}: {kind}");
+        }
+    }
+}

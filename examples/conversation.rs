@@ -1,11 +1,14 @@
 //! The README's main job: a whole 1:1 conversation, printed step by step.
 //!
 //! Bob publishes pre-keys; Alice fetches his bundle, checks it, runs PQXDH
-//! and sends; Bob answers; then they talk with messages delivered out of
-//! order, a duplicate and a forgery rejected, and both compare safety
-//! numbers. Then Carol joins and the three chat as a group with sender keys,
+//! and sends; Bob checks who sent it before committing, and answers; then
+//! they talk with messages delivered out of order, a duplicate, a forgery
+//! and a replayed first message on a last-resort Kyber pre-key rejected, and
+//! both compare safety numbers. Then Carol joins and the three chat as a group with sender keys,
 //! and Bob sends sealed-sender messages (v1 to Alice, v2 to the group).
 //! Run it with `cargo run --example conversation`.
+
+use std::collections::HashSet;
 
 use hush::address::{DeviceId, ProtocolAddress};
 use hush::fingerprint::{Fingerprint, FingerprintParty};
@@ -21,7 +24,13 @@ use hush::sealed_sender::{
     receive, recipients_from_sessions, seal_v1, seal_v2, ContentHint, LocalAccount, Sender,
     SenderCertificate, SentMessage, ServerCertificate, Signer, UnidentifiedSenderMessageContent,
 };
-use hush::session::{Addresses, DecryptError, LocalIdentity, PreKeys, SessionRecord};
+use hush::session::{
+    Addresses, DecryptError, LocalIdentity, PreKeyDecryption, PreKeys, SessionRecord,
+};
+
+/// The `(Kyber ID, signed pre-key ID, base key)` combinations a last-resort
+/// Kyber pre-key has been used with; an application persists this set.
+type LastResortUses = HashSet<(KyberPreKeyId, SignedPreKeyId, PublicKey)>;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = rand::rng();
@@ -75,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let first = alice_record.encrypt(b"Hi Bob, it's Alice.", to_bob, now, &mut rng)?;
     describe("Alice -> Bob", &first);
 
-    step("Bob sees a PreKey message, checks the sender's identity, and decrypts");
+    step("Bob sees a PreKey message, decrypts it, and checks it before committing");
     let CiphertextMessage::PreKey(prekey_message) = &first else {
         unreachable!("first message is a PreKey message")
     };
@@ -84,13 +93,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "    from identity {}",
         hex(&parsed.identity_key().serialize())
     );
+    // First contact: Bob trusts this identity on first use and stores it.
+    let trusted_alice = *parsed.identity_key();
+    // Bob's Kyber pre-key #1 is his last-resort key: he remembers each use.
+    let mut last_resort_uses = LastResortUses::new();
     let mut bob_record = SessionRecord::new();
     let pre_keys = PreKeys {
         signed: Some(&signed),
         kyber: Some(&kyber),
         one_time: one_time.first(),
     };
-    let result = bob_record.decrypt_prekey(&parsed, &bob, pre_keys, to_alice, &mut rng)?;
+    let result = receive_first(
+        &mut bob_record,
+        &parsed,
+        &bob,
+        pre_keys,
+        to_alice,
+        &trusted_alice,
+        &mut last_resort_uses,
+        &mut rng,
+    )?;
     println!(
         "    plaintext: {:?}",
         String::from_utf8_lossy(&result.plaintext)
@@ -161,6 +183,73 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "    the genuine message still decrypts: {:?}",
         String::from_utf8_lossy(&decrypt(&mut bob_record, &bob, &fresh, to_alice, &mut rng)?)
     );
+
+    step("Bob's one-time pre-keys ran out; Alice's tablet starts a session on the last-resort Kyber key");
+    let tablet_addr = ProtocolAddress::new(alice_addr.name(), DeviceId::new(2)?);
+    let bundle = PreKeyBundle::from_records(
+        bob.registration_id,
+        bob_addr.device_id(),
+        *bob.key_pair.identity_key(),
+        &signed,
+        &kyber,
+        None,
+    );
+    let mut tablet_record = SessionRecord::new();
+    tablet_record.initiate(&bundle.verify()?, &alice, now, &mut rng)?;
+    let tablet_to_bob = Addresses {
+        local: &tablet_addr,
+        remote: &bob_addr,
+    };
+    let bob_to_tablet = Addresses {
+        local: &bob_addr,
+        remote: &tablet_addr,
+    };
+    let CiphertextMessage::PreKey(hello) =
+        tablet_record.encrypt(b"Hi Bob, from my tablet.", tablet_to_bob, now, &mut rng)?
+    else {
+        unreachable!("first message is a PreKey message")
+    };
+    let last_resort_only = PreKeys {
+        signed: Some(&signed),
+        kyber: Some(&kyber),
+        one_time: None,
+    };
+    let mut bob_tablet_record = SessionRecord::new();
+    let result = receive_first(
+        &mut bob_tablet_record,
+        &hello,
+        &bob,
+        last_resort_only,
+        bob_to_tablet,
+        &trusted_alice,
+        &mut last_resort_uses,
+        &mut rng,
+    )?;
+    println!(
+        "    Bob reads: {:?}; remembers (Kyber {}, signed {}, base key {})",
+        String::from_utf8_lossy(&result.plaintext),
+        hello.kyber_pre_key_id().map_or(0, |k| k.0),
+        hello.signed_pre_key_id(),
+        hex(&hello.base_key().serialize()[..8])
+    );
+
+    step("Bob's device loses that session; an attacker replays the tablet's first message");
+    let mut reset = SessionRecord::new();
+    match receive_first(
+        &mut reset,
+        &hello,
+        &bob,
+        last_resort_only,
+        bob_to_tablet,
+        &trusted_alice,
+        &mut last_resort_uses,
+        &mut rng,
+    ) {
+        Err(e) => println!("    refused before committing: {e}"),
+        Ok(_) => return Err("a replayed first message was accepted".into()),
+    }
+    assert!(!reset.has_current_state());
+    println!("    nothing was stored: the attacker cannot replay the old conversation");
 
     step("A few ratchet turns back and forth");
     for turn in 0..4 {
@@ -426,13 +515,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "    Alice unseals: sender {} (certificate valid)",
         verified.sender_address()
     );
-    let out = verified.decrypt(
+    // Two phases: the session that decrypts must be the certificate's
+    // identity (hush checks), and Alice checks it is the one she trusts.
+    let pending = verified.decrypt_pending(
         &mut alice_record,
         &alice,
         &alice_addr,
         PreKeys::default(),
         &mut rng,
     )?;
+    if pending.remote_identity() != bob.key_pair.identity_key() {
+        return Err("untrusted sender".into());
+    }
+    let out = pending.commit();
     println!(
         "    Alice reads: {:?}",
         String::from_utf8_lossy(&out.plaintext)
@@ -587,6 +682,41 @@ fn deliver_sender_key(
         &SenderKeyDistributionMessage::deserialize(&bytes)?,
     );
     Ok(())
+}
+
+/// The receive path for a PreKey message that may start a session: decrypt
+/// without committing, then check the authenticated sender identity and,
+/// when a session would be created, that its last-resort Kyber use is new;
+/// only then commit (and remember the use). A refused message changes
+/// nothing.
+#[allow(clippy::too_many_arguments)]
+fn receive_first(
+    record: &mut SessionRecord,
+    message: &PreKeySignalMessage,
+    local: &LocalIdentity,
+    pre_keys: PreKeys<'_>,
+    addresses: Addresses<'_>,
+    trusted: &IdentityKey,
+    last_resort_uses: &mut LastResortUses,
+    rng: &mut impl rand::CryptoRng,
+) -> Result<PreKeyDecryption, Box<dyn std::error::Error>> {
+    let pending = record.decrypt_prekey_pending(message, local, pre_keys, addresses, rng)?;
+    if pending.remote_identity() != trusted {
+        return Err("untrusted identity".into());
+    }
+    if pending
+        .consumed()
+        .is_some_and(|c| last_resort_uses.contains(&c.last_resort_use()))
+    {
+        return Err(
+            "reused base key: a replayed first message on a last-resort Kyber pre-key".into(),
+        );
+    }
+    let out = pending.commit();
+    if let Some(consumed) = &out.consumed {
+        last_resort_uses.insert(consumed.last_resort_use());
+    }
+    Ok(out)
 }
 
 /// Later PreKey messages (before the first reply) belong to the session

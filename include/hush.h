@@ -37,6 +37,17 @@
 #define HUSH_VERSION_STRING "0.1.0"
 
 /**
+ * The largest classic device ID (`2^31 − 1`).
+ */
+#define HUSH_CLASSIC_MAX_DEVICE_ID 2147483647
+
+/**
+ * The one-time pre-key ID libsignal-protocol-c and python-axolotl treat as
+ * a last-resort key, never deleted after use (`0xFFFFFF`).
+ */
+#define HUSH_CLASSIC_LAST_RESORT_PRE_KEY_ID 16777215
+
+/**
  * The content hint of a message nobody will resend (the default).
  */
 #define HUSH_CONTENT_HINT_DEFAULT 0
@@ -55,6 +66,23 @@
  * Length of a serialized EC public key (`0x05` and 32 bytes).
  */
 #define HUSH_PUBLIC_KEY_LENGTH 33
+
+/**
+ * A classic pre-key bundle (no Kyber pre-key), not yet verified.
+ */
+typedef struct hush_classic_prekey_bundle hush_classic_prekey_bundle;
+
+/**
+ * A parsed classic PreKeySignalMessage, for the two-step receive path.
+ */
+typedef struct hush_classic_prekey_message hush_classic_prekey_message;
+
+/**
+ * A classic session record with one peer device: the current state and up
+ * to 40 archived ones. Persist it with `hush_classic_session_record_serialize`
+ * after every successful operation.
+ */
+typedef struct hush_classic_session_record hush_classic_session_record;
 
 /**
  * A retry receipt: the ratchet key of the message that failed (none for
@@ -234,8 +262,11 @@ typedef uint32_t hush_result;
  * with `hush_buffer_free`, which zeroizes them first.
  *
  * An empty buffer is `{ NULL, 0 }`. A function that outputs a buffer
- * overwrites the struct without freeing what it held, so pass one that is
- * empty (`hush_buffer b = {0};`) or already freed.
+ * requires it to be empty: pass `hush_buffer b = {0};` or one already
+ * freed. One that still owns bytes (`ptr` not NULL) is refused with
+ * `HUSH_RESULT_OUTPUT_NOT_EMPTY` before anything is done, so a reused
+ * buffer never leaks its (possibly secret) bytes unzeroized; free it and
+ * call again.
  */
 typedef struct {
     /**
@@ -249,6 +280,44 @@ typedef struct {
 } hush_buffer;
 
 /**
+ * The type of a 1:1 message, as the transport carries it next to the bytes
+ * (`HUSH_MESSAGE_TYPE_WHISPER` or `HUSH_MESSAGE_TYPE_PREKEY`). A plain
+ * 32-bit number, like `hush_result`, so any value a caller passes is
+ * representable; functions reject the ones they do not handle.
+ */
+typedef uint32_t hush_message_type;
+
+/**
+ * The pre-keys a classic PreKey message used up when it created a new
+ * session. When `new_session` is false the message belonged to a session
+ * the record already had, and the other fields are zero. Otherwise delete
+ * the one-time pre-key if `has_one_time_pre_key` (unless its ID is
+ * `HUSH_CLASSIC_LAST_RESORT_PRE_KEY_ID`).
+ */
+typedef struct {
+    /**
+     * Whether the message created a new session (and so consumed pre-keys).
+     */
+    bool new_session;
+    /**
+     * Whether a one-time pre-key was used.
+     */
+    bool has_one_time_pre_key;
+    /**
+     * The one-time pre-key's ID (0 unless `has_one_time_pre_key`).
+     */
+    uint32_t one_time_pre_key_id;
+    /**
+     * The signed pre-key's ID.
+     */
+    uint32_t signed_pre_key_id;
+    /**
+     * The initiator's serialized base key (`0x05` and 32 bytes).
+     */
+    uint8_t base_key[HUSH_PUBLIC_KEY_LENGTH];
+} hush_classic_consumed_prekeys;
+
+/**
  * A distribution ID: the UUID the application picks for a group, as its 16
  * bytes in the order of the text form (`d1d1d1d1-7000-…` is
  * `{0xd1, 0xd1, 0xd1, 0xd1, 0x70, 0x00, …}`). Passed by value.
@@ -259,14 +328,6 @@ typedef struct {
      */
     uint8_t bytes[16];
 } hush_distribution_id;
-
-/**
- * The type of a 1:1 message, as the transport carries it next to the bytes
- * (`HUSH_MESSAGE_TYPE_WHISPER` or `HUSH_MESSAGE_TYPE_PREKEY`). A plain
- * 32-bit number, like `hush_result`, so any value a caller passes is
- * representable; functions reject the ones they do not handle.
- */
-typedef uint32_t hush_message_type;
 
 /**
  * Fills `buf` with `len` cryptographically secure random bytes. Returns 0
@@ -316,6 +377,18 @@ typedef struct {
 } hush_consumed_prekeys;
 
 /**
+ * A classic device ID is outside `1..=HUSH_CLASSIC_MAX_DEVICE_ID`.
+ */
+#define HUSH_RESULT_CLASSIC_INVALID_DEVICE_ID 1200
+
+/**
+ * A classic PreKey message names the base key of a session the record has,
+ * but carries another identity key than that session's: refused without
+ * decrypting (libsignal-protocol-c would try it). Drop it.
+ */
+#define HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH 1201
+
+/**
  * Success.
  */
 #define HUSH_RESULT_OK 0
@@ -332,8 +405,9 @@ typedef struct {
 #define HUSH_RESULT_INVALID_ARGUMENT 2
 
 /**
- * hush panicked. This is a bug in hush; the handles passed to the call are
- * still valid to free but their contents are unspecified.
+ * hush panicked. This is a bug in hush; the handles the call was modifying
+ * are poisoned: still valid to free, but every other call with them fails
+ * with `HUSH_RESULT_POISONED_HANDLE`.
  */
 #define HUSH_RESULT_PANIC 3
 
@@ -343,6 +417,20 @@ typedef struct {
  * produced.
  */
 #define HUSH_RESULT_RANDOM_SOURCE_FAILURE 4
+
+/**
+ * An output `hush_buffer` still owns bytes (its `ptr` is not NULL): free it
+ * with `hush_buffer_free` (or start from `{0}`) before passing it again.
+ * Nothing was done, and the buffer is untouched.
+ */
+#define HUSH_RESULT_OUTPUT_NOT_EMPTY 5
+
+/**
+ * A handle argument was being modified by a call that panicked
+ * (`HUSH_RESULT_PANIC`), so its contents are unspecified: every later call
+ * with it is refused with this code, except its `_free`. Nothing was done.
+ */
+#define HUSH_RESULT_POISONED_HANDLE 6
 
 /**
  * A typed key or ciphertext was empty (no type byte).
@@ -496,6 +584,15 @@ typedef struct {
 #define HUSH_RESULT_UNTRUSTED_IDENTITY 510
 
 /**
+ * A PreKey message resumes a session the record has but carries another
+ * identity key than that session's peer (libsignal: "remote identity key
+ * not consistent with previously-established session"). Its identity field
+ * may have been rewritten to pass a trust check: drop it. The record is
+ * unchanged.
+ */
+#define HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY 511
+
+/**
  * Message bytes are shorter than the minimum for their type. Drop them.
  */
 #define HUSH_RESULT_MESSAGE_TOO_SHORT 600
@@ -586,40 +683,6 @@ typedef struct {
  * (bad length or padding). Drop it; the record is unchanged.
  */
 #define HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED 805
-
-/**
- * A group (sender-key) message: the type to send along with the bytes of
- * `hush_group_encrypt` (libsignal's `SenderKeyMessage`, type 7).
- */
-#define HUSH_MESSAGE_TYPE_SENDER_KEY 7
-
-/**
- * A `SignalMessage`: an ordinary message of an established session
- * (libsignal's "whisper" type, 2).
- */
-#define HUSH_MESSAGE_TYPE_WHISPER 2
-
-/**
- * A `PreKeySignalMessage`: a message of a session the recipient may not
- * have yet, carrying what it needs to create it (type 3).
- */
-#define HUSH_MESSAGE_TYPE_PREKEY 3
-
-/**
- * A `PlaintextContent` (type 8): unencrypted content, here a retry receipt.
- */
-#define HUSH_MESSAGE_TYPE_PLAINTEXT 8
-
-/**
- * A retry receipt was asked for a plaintext (type 8) message: it is not
- * encrypted, so there is nothing to retry.
- */
-#define HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED 1100
-
-/**
- * A `Content` body carries no `DecryptionErrorMessage`.
- */
-#define HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE 1101
 
 /**
  * A sender certificate names a built-in server certificate by an ID hush
@@ -737,14 +800,56 @@ typedef struct {
  */
 #define HUSH_RESULT_SEALED_SENDER_SELF_SEND 930
 
+/**
+ * The inner 1:1 message decrypted with a session state whose remote
+ * identity is not the sender certificate's identity key: the certificate
+ * does not vouch for whoever holds that session. Drop the message; the
+ * record is unchanged.
+ */
+#define HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH 940
+
+/**
+ * A retry receipt was asked for a plaintext (type 8) message: it is not
+ * encrypted, so there is nothing to retry.
+ */
+#define HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED 1100
+
+/**
+ * A `Content` body carries no `DecryptionErrorMessage`.
+ */
+#define HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE 1101
+
+/**
+ * A group (sender-key) message: the type to send along with the bytes of
+ * `hush_group_encrypt` (libsignal's `SenderKeyMessage`, type 7).
+ */
+#define HUSH_MESSAGE_TYPE_SENDER_KEY 7
+
+/**
+ * A `SignalMessage`: an ordinary message of an established session
+ * (libsignal's "whisper" type, 2).
+ */
+#define HUSH_MESSAGE_TYPE_WHISPER 2
+
+/**
+ * A `PreKeySignalMessage`: a message of a session the recipient may not
+ * have yet, carrying what it needs to create it (type 3).
+ */
+#define HUSH_MESSAGE_TYPE_PREKEY 3
+
+/**
+ * A `PlaintextContent` (type 8): unencrypted content, here a retry receipt.
+ */
+#define HUSH_MESSAGE_TYPE_PLAINTEXT 8
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * This library's version, `MAJOR.MINOR.PATCH`, as a static NUL-terminated
- * string equal to `HUSH_VERSION_STRING` of the header it was built with.
- * Never NULL; do not free.
+ * Returns this library's version, `MAJOR.MINOR.PATCH`, as a static
+ * NUL-terminated string equal to `HUSH_VERSION_STRING` of the header it was
+ * built with. Never NULL; do not free.
  */
 const char *hush_version(void);
 
@@ -896,6 +1001,546 @@ hush_result hush_prekey_bundle_get_identity_key(const hush_prekey_bundle *bundle
  * `bundle` is NULL or a live handle, not used afterwards.
  */
 void hush_prekey_bundle_free(hush_prekey_bundle *bundle);
+
+/**
+ * Assembles a classic bundle from the fields the application got from its
+ * server (for OMEMO 0.3: the PEP bundle node). Pass NULL as `pre_key` for a
+ * bundle without a one-time pre-key (`pre_key_id` is then ignored). Key
+ * handles are copied.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_CLASSIC_INVALID_DEVICE_ID` unless `device_id` is in
+ * `1..=HUSH_CLASSIC_MAX_DEVICE_ID`; `HUSH_RESULT_NULL_ARGUMENT` if
+ * `signed_pre_key`, `identity_key` or `out` is NULL, or the signature
+ * pointer is NULL with a non-zero length; `HUSH_RESULT_PANIC`. The
+ * signature is checked by `hush_classic_prekey_bundle_verify` and
+ * `hush_classic_session_initiate`.
+ *
+ * # Safety
+ * Every non-NULL handle is live; `signed_pre_key_signature` is valid for
+ * its length; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_prekey_bundle_new(uint32_t registration_id,
+                                           uint32_t device_id,
+                                           uint32_t pre_key_id,
+                                           const hush_public_key *pre_key,
+                                           uint32_t signed_pre_key_id,
+                                           const hush_public_key *signed_pre_key,
+                                           const uint8_t *signed_pre_key_signature,
+                                           size_t signed_pre_key_signature_len,
+                                           const hush_public_key *identity_key,
+                                           hush_classic_prekey_bundle **out);
+
+/**
+ * Checks the signed pre-key's signature against the bundle's identity key.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_SIGNATURE_VALIDATION_FAILED` (drop
+ * the bundle); `HUSH_RESULT_NULL_ARGUMENT` if `bundle` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `bundle` is a live handle.
+ */
+hush_result hush_classic_prekey_bundle_verify(const hush_classic_prekey_bundle *bundle);
+
+/**
+ * Copies out the bundle's identity key (decide whether to trust it before
+ * `hush_classic_session_initiate`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if an argument is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `bundle` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_prekey_bundle_get_identity_key(const hush_classic_prekey_bundle *bundle,
+                                                        hush_public_key **out);
+
+/**
+ * Frees a bundle; NULL does nothing.
+ *
+ * # Safety
+ * `bundle` is NULL or a live handle, not used afterwards.
+ */
+void hush_classic_prekey_bundle_free(hush_classic_prekey_bundle *bundle);
+
+/**
+ * Makes an empty classic record (no session yet).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `out` is valid for a pointer write.
+ */
+hush_result hush_classic_session_record_new(hush_classic_session_record **out);
+
+/**
+ * Writes the record in hush's versioned storage format to `*out` (secret;
+ * `hush_buffer_free` zeroizes it).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_session_record_serialize(const hush_classic_session_record *record,
+                                                  hush_buffer *out);
+
+/**
+ * Loads a record written by `hush_classic_session_record_serialize`. A
+ * version-4 record is refused (`HUSH_RESULT_STATE_WRONG_KIND`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_TRUNCATED`; `HUSH_RESULT_STATE_UNSUPPORTED_VERSION`;
+ * `HUSH_RESULT_STATE_WRONG_KIND`; `HUSH_RESULT_STATE_INVALID`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_session_record_deserialize(const uint8_t *data,
+                                                    size_t len,
+                                                    hush_classic_session_record **out);
+
+/**
+ * Writes the record as libsignal-protocol-c stores it (`RecordStructure`,
+ * what its session store callbacks receive; libomemo-c and python-axolotl
+ * read it too) to `*out`. Secret; `hush_buffer_free` zeroizes it.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_session_record_to_lspc(const hush_classic_session_record *record,
+                                                hush_buffer *out);
+
+/**
+ * Imports a session record written by libsignal-protocol-c (or
+ * libomemo-c, python-axolotl, hush). libsignal-protocol-c stores no time
+ * for an unacknowledged session: `now_ms` (milliseconds since the Unix
+ * epoch) becomes its pending timestamp. Every key, length and count is
+ * checked.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_INVALID` (the last error message names the part) or
+ * `HUSH_RESULT_STATE_TRUNCATED` for bytes that are not such a record;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_session_record_from_lspc(const uint8_t *data,
+                                                  size_t len,
+                                                  uint64_t now_ms,
+                                                  hush_classic_session_record **out);
+
+/**
+ * Archives the current state (session reset). Writes whether there was one
+ * to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `out` is
+ * valid for a `bool` write.
+ */
+hush_result hush_classic_session_record_archive_current_state(hush_classic_session_record *record,
+                                                              bool *out);
+
+/**
+ * Writes whether the record has a current state (one that can encrypt) to
+ * `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `bool` write.
+ */
+hush_result hush_classic_session_record_has_current_state(const hush_classic_session_record *record,
+                                                          bool *out);
+
+/**
+ * Writes whether the current state is unacknowledged (we started it and
+ * have not heard back yet: encrypt makes PreKey messages) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `bool` write.
+ */
+hush_result hush_classic_session_record_is_unacknowledged(const hush_classic_session_record *record,
+                                                          bool *out);
+
+/**
+ * Writes the number of archived states (at most 40) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `size_t` write.
+ */
+hush_result hush_classic_session_record_get_archived_count(const hush_classic_session_record *record,
+                                                           size_t *out);
+
+/**
+ * Copies out the current state's remote identity key.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_SESSION_NOT_FOUND` without a current state;
+ * `HUSH_RESULT_NULL_ARGUMENT` if an argument is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_session_record_get_remote_identity_key(const hush_classic_session_record *record,
+                                                                hush_public_key **out);
+
+/**
+ * Frees a record; NULL does nothing.
+ *
+ * # Safety
+ * `record` is NULL or a live handle, not used afterwards.
+ */
+void hush_classic_session_record_free(hush_classic_session_record *record);
+
+/**
+ * Starts a classic session (X3DH) with the owner of `bundle`, as initiator:
+ * checks the signed pre-key's signature, then makes the new session the
+ * current state (archiving the old one). Messages encrypted next are
+ * PreKey messages until the peer replies. Decide whether to trust the
+ * bundle's identity before calling. `now_ms` is recorded as the pending
+ * pre-key's time (libsignal's record format wants one; classic sessions do
+ * not expire).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_SIGNATURE_VALIDATION_FAILED` (drop
+ * the bundle); `HUSH_RESULT_INVALID_KEY_AGREEMENT` if a bundle key is
+ * degenerate; `HUSH_RESULT_RANDOM_SOURCE_FAILURE`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `record`, `bundle` or `local` is NULL;
+ * `HUSH_RESULT_PANIC`. On failure the record is unchanged.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `bundle`
+ * and `local` are live handles; `rng` is NULL (OS randomness) or a live
+ * `hush_rng`.
+ */
+hush_result hush_classic_session_initiate(hush_classic_session_record *record,
+                                          const hush_classic_prekey_bundle *bundle,
+                                          const hush_local_identity *local,
+                                          uint64_t now_ms,
+                                          hush_rng *rng);
+
+/**
+ * Encrypts `plaintext` with the current state. Writes the message type to
+ * `*out_type` (`HUSH_MESSAGE_TYPE_PREKEY` while the session is
+ * unacknowledged, else `HUSH_MESSAGE_TYPE_WHISPER`) and the message (version
+ * byte `0x33`) to `*out_ciphertext`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_SESSION_NOT_FOUND` without a
+ * current state; `HUSH_RESULT_INVALID_SESSION_STATE` if the state cannot
+ * send; `HUSH_RESULT_NULL_ARGUMENT` if `record` or an output is NULL, or
+ * `plaintext` is NULL with `plaintext_len > 0`; `HUSH_RESULT_PANIC`. On
+ * failure the record is unchanged and nothing is written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call;
+ * `plaintext` is valid for `plaintext_len` bytes; the outputs are valid for
+ * writes.
+ */
+hush_result hush_classic_session_encrypt(hush_classic_session_record *record,
+                                         const uint8_t *plaintext,
+                                         size_t plaintext_len,
+                                         hush_message_type *out_type,
+                                         hush_buffer *out_ciphertext);
+
+/**
+ * Decrypts a classic message of either type, dispatching on `message_type`
+ * (from the transport; for OMEMO 0.3 the `prekey` attribute; else
+ * `hush_classic_message_detect_type`). Writes the plaintext to
+ * `*out_plaintext`.
+ *
+ * - `HUSH_MESSAGE_TYPE_WHISPER`: a SignalMessage, tried against the current
+ *   state and then the archived ones (one that works becomes current).
+ * - `HUSH_MESSAGE_TYPE_PREKEY`: a PreKey message of a session the record
+ *   already has. One that would create a new session fails with
+ *   `HUSH_RESULT_MISSING_SIGNED_PREKEY`, the record unchanged: use
+ *   `hush_classic_prekey_message_deserialize` and
+ *   `hush_classic_session_decrypt_prekey` with the pre-keys it names.
+ *
+ * `trusted_identity` is the identity key you trust for the sender: the
+ * call fails with `HUSH_RESULT_UNTRUSTED_IDENTITY`, the record unchanged, if
+ * the message comes from another identity (for a SignalMessage, the remote
+ * identity of the state that decrypts it; for a PreKey message, the
+ * identity it carries). NULL accepts any identity.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for any
+ * other type; a parse error (`HUSH_RESULT_MESSAGE_TOO_SHORT`,
+ * `HUSH_RESULT_MESSAGE_LEGACY_VERSION`,
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION` — also for a version-4
+ * message —, `HUSH_RESULT_INVALID_PROTOBUF`, or an EC key error);
+ * `HUSH_RESULT_SESSION_NOT_FOUND`; `HUSH_RESULT_DUPLICATED_MESSAGE` (drop it
+ * silently); `HUSH_RESULT_DECRYPTION_FAILED` (drop it);
+ * `HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH`;
+ * `HUSH_RESULT_MISSING_SIGNED_PREKEY` (see above);
+ * `HUSH_RESULT_UNTRUSTED_IDENTITY`; `HUSH_RESULT_RANDOM_SOURCE_FAILURE`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `record`, `local` or `out_plaintext` is
+ * NULL, or `ciphertext` is NULL with `ciphertext_len > 0`;
+ * `HUSH_RESULT_PANIC`. On failure the record is unchanged and nothing is
+ * written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `local` is
+ * a live handle; `trusted_identity` is NULL or a live handle; `ciphertext`
+ * is valid for `ciphertext_len` bytes; `rng` is NULL or a live `hush_rng`;
+ * `out_plaintext` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_session_decrypt(hush_classic_session_record *record,
+                                         const hush_local_identity *local,
+                                         hush_message_type message_type,
+                                         const uint8_t *ciphertext,
+                                         size_t ciphertext_len,
+                                         const hush_public_key *trusted_identity,
+                                         hush_rng *rng,
+                                         hush_buffer *out_plaintext);
+
+/**
+ * Tells the two classic message types apart from the bytes alone (for a
+ * transport that does not carry the type): writes
+ * `HUSH_MESSAGE_TYPE_PREKEY` if the bytes parse as a classic PreKey message,
+ * else `HUSH_MESSAGE_TYPE_WHISPER`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL,
+ * or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a write.
+ */
+hush_result hush_classic_message_detect_type(const uint8_t *data,
+                                             size_t len,
+                                             hush_message_type *out);
+
+/**
+ * Parses a classic PreKey message (version byte high nibble 3; a version-4
+ * message is refused).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; a parse error
+ * (`HUSH_RESULT_MESSAGE_TOO_SHORT`, `HUSH_RESULT_MESSAGE_LEGACY_VERSION`,
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION`, `HUSH_RESULT_INVALID_PROTOBUF`,
+ * an EC key error); `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data`
+ * is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_prekey_message_deserialize(const uint8_t *data,
+                                                    size_t len,
+                                                    hush_classic_prekey_message **out);
+
+/**
+ * Copies out the sender's identity key (decide whether to trust it before
+ * `hush_classic_session_decrypt_prekey`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if an argument is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_prekey_message_get_identity_key(const hush_classic_prekey_message *message,
+                                                         hush_public_key **out);
+
+/**
+ * Writes whether the message names a one-time pre-key to `*out_has` and its
+ * ID (0 when none) to `*out_id`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; the outputs are valid for writes.
+ */
+hush_result hush_classic_prekey_message_get_pre_key_id(const hush_classic_prekey_message *message,
+                                                       bool *out_has,
+                                                       uint32_t *out_id);
+
+/**
+ * Writes the ID of the signed pre-key the message names to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_classic_prekey_message_get_signed_pre_key_id(const hush_classic_prekey_message *message,
+                                                              uint32_t *out);
+
+/**
+ * Writes the sender's registration ID (0 when absent; OMEMO 0.3 senders
+ * never write one) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_classic_prekey_message_get_registration_id(const hush_classic_prekey_message *message,
+                                                            uint32_t *out);
+
+/**
+ * Frees a parsed PreKey message; NULL does nothing.
+ *
+ * # Safety
+ * `message` is NULL or a live handle, not used afterwards.
+ */
+void hush_classic_prekey_message_free(hush_classic_prekey_message *message);
+
+/**
+ * Writes whether `message` belongs to a state `record` already has (then
+ * decrypting it needs and consumes no pre-keys) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` and `message` are live handles; `out` is valid for a `bool`
+ * write.
+ */
+hush_result hush_classic_session_has_session_for(const hush_classic_session_record *record,
+                                                 const hush_classic_prekey_message *message,
+                                                 bool *out);
+
+/**
+ * Decrypts a parsed classic PreKey message: resumes the state it belongs
+ * to, or runs X3DH as recipient with the pre-keys supplied and makes the
+ * new session current. Writes the plaintext to `*out_plaintext` and what
+ * was consumed to `*out_consumed`.
+ *
+ * Before calling, decide whether to trust
+ * `hush_classic_prekey_message_get_identity_key`, and look the pre-keys up
+ * by the IDs the message names; either may be NULL (an error only if it is
+ * needed). Delete pre-keys only as `*out_consumed` reports.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MISSING_SIGNED_PREKEY`,
+ * `HUSH_RESULT_MISSING_PREKEY` for a needed pre-key not supplied;
+ * `HUSH_RESULT_INVALID_BASE_KEY`; `HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH`
+ * (the base key of an existing state with another identity key);
+ * `HUSH_RESULT_DUPLICATED_MESSAGE` (drop it silently);
+ * `HUSH_RESULT_DECRYPTION_FAILED` (drop it);
+ * `HUSH_RESULT_INVALID_KEY_AGREEMENT`; `HUSH_RESULT_RANDOM_SOURCE_FAILURE`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `record`, `message`, `local` or an output
+ * is NULL; `HUSH_RESULT_PANIC`. On failure the record is unchanged and
+ * nothing is written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `message`
+ * and `local` are live handles; each pre-key record is NULL or live; `rng`
+ * is NULL or a live `hush_rng`; the outputs are valid for writes.
+ */
+hush_result hush_classic_session_decrypt_prekey(hush_classic_session_record *record,
+                                                const hush_classic_prekey_message *message,
+                                                const hush_local_identity *local,
+                                                const hush_signed_prekey_record *signed_pre_key,
+                                                const hush_prekey_record *one_time_pre_key,
+                                                hush_rng *rng,
+                                                hush_buffer *out_plaintext,
+                                                hush_classic_consumed_prekeys *out_consumed);
+
+/**
+ * Imports a one-time pre-key record written by libsignal-protocol-c
+ * (`PreKeyRecordStructure`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_INVALID` or `HUSH_RESULT_STATE_TRUNCATED` for bytes
+ * that are not such a record; `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL,
+ * or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_prekey_record_from_lspc(const uint8_t *data,
+                                                 size_t len,
+                                                 hush_prekey_record **out);
+
+/**
+ * Writes a one-time pre-key record in libsignal-protocol-c's format to
+ * `*out` (secret; `hush_buffer_free` zeroizes it).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_prekey_record_to_lspc(const hush_prekey_record *record, hush_buffer *out);
+
+/**
+ * Imports a signed pre-key record written by libsignal-protocol-c
+ * (`SignedPreKeyRecordStructure`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_INVALID` or `HUSH_RESULT_STATE_TRUNCATED` for bytes
+ * that are not such a record; `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL,
+ * or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_signed_prekey_record_from_lspc(const uint8_t *data,
+                                                        size_t len,
+                                                        hush_signed_prekey_record **out);
+
+/**
+ * Writes a signed pre-key record in libsignal-protocol-c's format to
+ * `*out` (secret; `hush_buffer_free` zeroizes it).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_signed_prekey_record_to_lspc(const hush_signed_prekey_record *record,
+                                                      hush_buffer *out);
+
+/**
+ * Imports an identity key pair written by libsignal-protocol-c
+ * (`IdentityKeyPairStructure`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_INVALID` or `HUSH_RESULT_STATE_TRUNCATED` for bytes
+ * that are not such a record; `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL,
+ * or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_identity_key_pair_from_lspc(const uint8_t *data,
+                                                     size_t len,
+                                                     hush_identity_key_pair **out);
+
+/**
+ * Writes an identity key pair in libsignal-protocol-c's format to `*out`
+ * (secret; `hush_buffer_free` zeroizes it).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `pair` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_identity_key_pair_to_lspc(const hush_identity_key_pair *pair,
+                                                   hush_buffer *out);
 
 /**
  * Describes a result code. Any value is accepted; an undefined one gives
@@ -2674,8 +3319,8 @@ hush_result hush_session_record_current_ratchet_key_matches(const hush_session_r
  * which hush passes back to the callback unchanged and never frees.
  *
  * Returns `HUSH_RESULT_OK` and writes the handle to `*out` (free it with
- * `hush_rng_free`), or `HUSH_RESULT_NULL_ARGUMENT` if `fill` or `out` is
- * NULL (`ctx` may be NULL).
+ * `hush_rng_free`); `HUSH_RESULT_NULL_ARGUMENT` if `fill` or `out` is
+ * NULL (`ctx` may be NULL); `HUSH_RESULT_PANIC`.
  *
  * # Safety
  * `fill` must be safe to call with `ctx` and a buffer for as long as the
@@ -3383,8 +4028,19 @@ hush_result hush_verified_content_get_prekey_message(const hush_verified_content
  * do not have), and delete those `*out_consumed` reports. On failure the
  * record is unchanged and nothing is written.
  *
+ * Trust, checked after decrypting and before anything is committed: the
+ * state that decrypts must belong to the sender certificate's identity key
+ * (else `HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH`), and, as for
+ * every decrypt function (crate documentation, "Trust"), to
+ * `trusted_identity`, the key you trust for the sender (else
+ * `HUSH_RESULT_UNTRUSTED_IDENTITY`); NULL accepts any identity (first
+ * contact). A replayed first message on a last-resort Kyber pre-key is
+ * refused by the caller as for `hush_session_decrypt_prekey`.
+ *
  * Returns `HUSH_RESULT_OK`, writing the plaintext to `*out_plaintext` and
  * what was consumed to `*out_consumed`;
+ * `HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH`;
+ * `HUSH_RESULT_UNTRUSTED_IDENTITY`;
  * `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for sender-key and plaintext
  * contents (decrypt those with the group functions, from
  * `hush_unidentified_content_get_contents`); the errors of
@@ -3394,9 +4050,9 @@ hush_result hush_verified_content_get_prekey_message(const hush_verified_content
  * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_PANIC`.
  *
  * # Safety
- * The handles are live (the pre-key records may be NULL); `record` is not
- * used elsewhere during the call; `rng` is NULL or a live `hush_rng`; the
- * outputs are valid for writes.
+ * The handles are live (the pre-key records and `trusted_identity` may be
+ * NULL); `record` is not used elsewhere during the call; `rng` is NULL or a
+ * live `hush_rng`; the outputs are valid for writes.
  */
 hush_result hush_verified_content_decrypt(const hush_verified_content *verified,
                                           hush_session_record *record,
@@ -3405,6 +4061,7 @@ hush_result hush_verified_content_decrypt(const hush_verified_content *verified,
                                           const hush_signed_prekey_record *signed_pre_key,
                                           const hush_kyber_prekey_record *kyber_pre_key,
                                           const hush_prekey_record *one_time_pre_key,
+                                          const hush_public_key *trusted_identity,
                                           hush_rng *rng,
                                           hush_buffer *out_plaintext,
                                           hush_consumed_prekeys *out_consumed);
@@ -3713,13 +4370,14 @@ hush_result hush_session_encrypt(hush_session_record *record,
  *   and `hush_session_decrypt_prekey` with the pre-keys it names.
  *
  * `local` is our identity (used for PreKey messages), `local_address` ours
- * and `remote_address` the sender's. `trusted_identity` is the identity key
- * you trust for the sender, as libsignal's identity store would answer: the
- * call fails with `HUSH_RESULT_UNTRUSTED_IDENTITY`, the record unchanged,
- * if the message comes from another identity (for a `SignalMessage`, the
- * remote identity of the state that decrypts it; for a PreKey message, the
- * identity it carries). Pass NULL to accept any identity and check
- * `hush_session_record_get_remote_identity_key` yourself afterwards.
+ * and `remote_address` the sender's. `trusted_identity` follows the rule
+ * of every decrypt function (see the crate documentation, "Trust"): the
+ * identity key you trust for the sender, compared with the authenticated
+ * sender identity (the remote identity of the state that decrypts) before
+ * anything is committed; on a mismatch the call fails with
+ * `HUSH_RESULT_UNTRUSTED_IDENTITY`, the record unchanged. NULL accepts any
+ * identity (trust on first use: only when you hold no identity for the
+ * sender yet).
  *
  * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for any
  * other type; a parse error (`HUSH_RESULT_MESSAGE_TOO_SHORT`,
@@ -3733,6 +4391,8 @@ hush_result hush_session_encrypt(hush_session_record *record,
  * `HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED`;
  * `HUSH_RESULT_MISSING_SIGNED_PREKEY` (see above);
  * `HUSH_RESULT_UNTRUSTED_IDENTITY` (see above);
+ * `HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY` (a PreKey message that names
+ * an existing session but carries another identity: drop it);
  * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if a
  * handle or `out_plaintext` is NULL, or `ciphertext` is NULL with
  * `ciphertext_len > 0`; `HUSH_RESULT_PANIC`. On failure the record is
@@ -3778,15 +4438,30 @@ hush_result hush_session_has_session_for(const hush_session_record *record,
  * consumed to `*out_consumed` (`new_session` false when the message belonged
  * to an existing session).
  *
- * Before calling, decide whether to trust
- * `hush_prekey_message_get_identity_key`, and look up the pre-keys by the
- * IDs the message names. Each pre-key argument may be NULL: a missing one
- * (or one with another ID) that turns out to be needed is an error, and
- * none is needed when `hush_session_has_session_for` is true. Delete
- * pre-keys only as `*out_consumed` reports; after a failure nothing was
- * consumed.
+ * Before calling, read the sender's identity
+ * (`hush_prekey_message_get_identity_key`) and pass the key you trust for
+ * the sender as `trusted_identity` (the rule of every decrypt function, see
+ * the crate documentation, "Trust"): the call compares it with the
+ * authenticated sender identity before committing, and fails with
+ * `HUSH_RESULT_UNTRUSTED_IDENTITY`, nothing changed or consumed, on a
+ * mismatch; NULL accepts any identity (first contact). Look up the
+ * pre-keys by the IDs the message names. Each pre-key argument may be NULL:
+ * a missing one (or one with another ID) that turns out to be needed is an
+ * error, and none is needed when `hush_session_has_session_for` is true.
  *
- * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MISSING_SIGNED_PREKEY`,
+ * Last-resort Kyber pre-keys: when `hush_session_has_session_for` is false
+ * the call would create a session and consume
+ * `(hush_prekey_message_get_kyber_pre_key_id,
+ * hush_prekey_message_get_signed_pre_key_id,
+ * hush_prekey_message_get_base_key)`; refuse a combination you have seen
+ * before calling (a replayed first message), and remember the one
+ * `*out_consumed` reports. Delete pre-keys only as `*out_consumed` reports;
+ * after a failure nothing was consumed.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_UNTRUSTED_IDENTITY`;
+ * `HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY` (the message names an existing
+ * session but carries another identity: drop it);
+ * `HUSH_RESULT_MISSING_SIGNED_PREKEY`,
  * `HUSH_RESULT_MISSING_KYBER_PREKEY`, `HUSH_RESULT_MISSING_PREKEY` for a
  * needed pre-key not supplied; `HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED`;
  * `HUSH_RESULT_INVALID_BASE_KEY`; `HUSH_RESULT_DUPLICATED_MESSAGE` (drop it
@@ -3800,9 +4475,9 @@ hush_result hush_session_has_session_for(const hush_session_record *record,
  *
  * # Safety
  * `record` is a live handle not used elsewhere during the call; `message`,
- * `local` and the addresses are live handles; each pre-key record is NULL
- * or live; `rng` is NULL or a live `hush_rng`; the outputs are valid for
- * writes.
+ * `local` and the addresses are live handles; each pre-key record and
+ * `trusted_identity` is NULL or live; `rng` is NULL or a live `hush_rng`;
+ * the outputs are valid for writes.
  */
 hush_result hush_session_decrypt_prekey(hush_session_record *record,
                                         const hush_prekey_message *message,
@@ -3812,6 +4487,7 @@ hush_result hush_session_decrypt_prekey(hush_session_record *record,
                                         const hush_prekey_record *one_time_pre_key,
                                         const hush_protocol_address *local_address,
                                         const hush_protocol_address *remote_address,
+                                        const hush_public_key *trusted_identity,
                                         hush_rng *rng,
                                         hush_buffer *out_plaintext,
                                         hush_consumed_prekeys *out_consumed);

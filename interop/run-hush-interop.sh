@@ -7,20 +7,24 @@
 #   5. runs selftest.mjs's 1:1 session, group and sealed-sender scenarios (plus
 #      spqr_negotiation, fingerprints_agree and retry_receipt) for hush x 0.103, 0.103 x hush,
 #      hush x 0.90, 0.90 x hush and hush x hush, saving the tables as
-#      results/selftest-{hush-0.103,0.103-hush,hush-0.90,0.90-hush,hush-hush}.txt,
+#      results/latest/selftest-{hush-0.103,0.103-hush,hush-0.90,0.90-hush,hush-hush}.txt
+#      (git-ignored; with HUSH_INTEROP_RECORD=1 into results/ itself, the
+#      committed tables, to refresh them deliberately),
 #      then once more with HUSH_PEER_ROUNDTRIP_STATE=1 (every record through
 #      to_state/from_state),
 #   6. runs migrate_session (B's identity and session move to the third peer C
 #      mid-conversation and back) with hush as B and libsignal as C and the
 #      other way round, for 0.103 and 0.90 (A is libsignal), plus hush as A
-#      with libsignal as B, saving results/selftest-migrate-<A>-<B>-<C>.txt,
+#      with libsignal as B, saving results/latest/selftest-migrate-<A>-<B>-<C>.txt,
 #      then roundtrip-records.mjs (libsignal's session, identity and pre-key
 #      record bytes moved libsignal -> hush -> libsignal and hush -> libsignal
 #      -> hush must stay byte for byte identical),
-#   7. replays the libsignal 0.90 and 0.103 session, group and sealed-sender
+#   7. runs identity-swap.mjs (the identity-swap attack on a resumed session:
+#      libsignal 0.103 and hush must refuse it),
+#   8. replays the libsignal 0.90 and 0.103 session, group and sealed-sender
 #      transcripts,
-#   8. runs differential.mjs (random schedules, hush vs libsignal 0.90) for 5 seeds,
-#   9. runs bench-libsignal.mjs --quick once per version, so the reference
+#   9. runs differential.mjs (random schedules, hush vs libsignal 0.90) for 5 seeds,
+#  10. runs bench-libsignal.mjs --quick once per version, so the reference
 #      benchmark keeps working (its figures are printed, never checked).
 # Exits non-zero if any step fails. Usage: interop/run-hush-interop.sh (from anywhere).
 # HUSH_PEER_PROFILE=release builds and uses the release binary (default: debug).
@@ -71,14 +75,16 @@ scenarios=(
 only=$(IFS=,; echo "${scenarios[*]}")
 # Peers run in interop/, so a relative spec keeps the saved tables free of local paths.
 rel_bin=$(node -e 'console.log(require("path").relative(process.argv[1], process.argv[2]))' "$here" "$bin")
-mkdir -p "$here/results"
+results="$here/results/latest"
+[ "${HUSH_INTEROP_RECORD:-0}" = 1 ] && results="$here/results"
+mkdir -p "$results"
 for pair in "hush 0.103" "0.103 hush" "hush 0.90" "0.90 hush" "hush hush"; do
   read -r a b <<<"$pair"
   echo "== selftest.mjs: A=$a B=$b"
   spec_a=$a spec_b=$b
   [ "$a" = hush ] && spec_a="cmd:'$rel_bin'"
   [ "$b" = hush ] && spec_b="cmd:'$rel_bin'"
-  node "$here/selftest.mjs" "$spec_a" "$spec_b" --only "$only" | tee "$here/results/selftest-$a-$b.txt" || status=1
+  node "$here/selftest.mjs" "$spec_a" "$spec_b" --only "$only" | tee "$results/selftest-$a-$b.txt" || status=1
 done
 roundtrip="cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$rel_bin'"
 for pair in "$roundtrip|0.103" "0.103|$roundtrip" "$roundtrip|0.90" "0.90|$roundtrip" "$roundtrip|$roundtrip"; do
@@ -95,12 +101,15 @@ for triple in "0.103 hush 0.103" "0.103 0.103 hush" "0.90 hush 0.90" "0.90 0.90 
   [ "$b" = hush ] && spec_b="cmd:'$rel_bin'"
   [ "$c" = hush ] && spec_c="cmd:'$rel_bin'"
   node "$here/selftest.mjs" "$spec_a" "$spec_b" --c "$spec_c" --only migrate_session |
-    tee "$here/results/selftest-migrate-$a-$b-$c.txt" || status=1
+    tee "$results/selftest-migrate-$a-$b-$c.txt" || status=1
 done
 echo "== selftest.mjs migrate_session with HUSH_PEER_ROUNDTRIP_STATE=1: A=0.103 B=0.103 C=hush"
 node "$here/selftest.mjs" 0.103 0.103 --c "$roundtrip" --only migrate_session | grep -v '  PASS  ' || status=1
 echo "== roundtrip-records.mjs: libsignal's record bytes through hush and back"
 node "$here/roundtrip-records.mjs" "cmd:'$rel_bin'" 0.103 0.90 || status=1
+echo "== identity-swap.mjs: a PreKey message on an archived session with another identity (0.103 and hush refuse, 0.90 accepts)"
+node "$here/identity-swap.mjs" "$spec" 0.103 0.90 "$spec" || status=1
+node "$here/identity-swap.mjs" 0.103 "$spec" || status=1
 
 echo "== replay.mjs: libsignal 0.90 and 0.103 session transcripts"
 node "$here/replay.mjs" "$spec" "$root"/test-vectors/libsignal/session-*.json || status=1

@@ -3,7 +3,8 @@
 //!
 //! * every failed decryption leaves the receiver's record byte-identical, and
 //!   so does a pending decryption that is dropped instead of committed;
-//! * a tampered message never decrypts to anything but the original;
+//! * a tampered message never decrypts to anything but the original, and a
+//!   PreKey message whose identity field was changed never decrypts at all;
 //! * every untampered message decrypts exactly once, unless its sending
 //!   chain had already been trimmed at the receiver (libsignal keeps 5
 //!   receiving chains), in which case it fails without changing state.
@@ -199,13 +200,28 @@ fn run_schedule(seed: u64, actions: Vec<Action>) -> Result<(), TestCaseError> {
                         &*receiver.record.to_state(),
                         "failed decrypt changed state"
                     ),
-                    // Only unauthenticated outer fields of a PreKey message for
-                    // an existing session can change without failing; the
-                    // plaintext is then the original one.
+                    // A tampered Whisper message never decrypts. A tampered
+                    // PreKey message may, when a changed field is one the
+                    // resumed state does not use (registration or pre-key
+                    // IDs), but never with another identity: a changed
+                    // identity field never decrypts through a state of
+                    // another identity (session-setup.md §4 step 2).
                     Ok(plaintext) => {
-                        prop_assert!(
-                            matches!(item.message, CiphertextMessage::PreKey(_)),
-                            "tampered Whisper message decrypted"
+                        let (
+                            CiphertextMessage::PreKey(original),
+                            CiphertextMessage::PreKey(changed),
+                        ) = (&item.message, &tampered)
+                        else {
+                            return Err(TestCaseError::fail("tampered Whisper message decrypted"));
+                        };
+                        prop_assert_eq!(
+                            changed.identity_key(),
+                            original.identity_key(),
+                            "a changed identity field decrypted"
+                        );
+                        prop_assert_eq!(
+                            receiver.record.remote_identity(),
+                            Some(changed.identity_key())
                         );
                         prop_assert_eq!(&plaintext, &item.plaintext);
                         let item = pending.remove(pick % pending.len());
@@ -230,8 +246,60 @@ fn run_schedule(seed: u64, actions: Vec<Action>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Bob holds `archived` sessions from other identities under Alice's
+/// address, then Alice's; a PreKey message of any of them, with its identity
+/// field rewritten to any other party's key, is refused and changes nothing.
+fn run_identity_swap(
+    seed: u64,
+    archived: usize,
+    victim: usize,
+    claimed: usize,
+) -> Result<(), TestCaseError> {
+    let mut r = rng(seed);
+    let name = "9d0652a3-dcc3-4d11-975f-74d61598733f";
+    let mut senders: Vec<Party> = (0..=archived)
+        .map(|i| Party::new(name, 10 + i as u32, &mut r))
+        .collect();
+    let mut bob = Party::new("796abedb-ca4e-4f18-8803-1fde5b921f9f", 2, &mut r);
+    let (a, b) = (senders[0].address.clone(), bob.address.clone());
+    for sender in &mut senders {
+        sender.start_session(bob.bundle(false), &mut r);
+        let first = sender.encrypt(&b, b"hello", &mut r);
+        prop_assert!(bob.decrypt(&a, &first, &mut r).is_ok());
+    }
+    let victim = victim % senders.len();
+    let mut claimed = claimed % senders.len();
+    if claimed == victim {
+        claimed = (claimed + 1) % senders.len();
+    }
+    let CiphertextMessage::PreKey(message) = senders[victim].encrypt(&b, b"swap", &mut r) else {
+        return Err(TestCaseError::fail("expected a PreKey message"));
+    };
+    let old = message.identity_key().serialize();
+    let new = senders[claimed].local.key_pair.identity_key().serialize();
+    let mut bytes = message.serialized().to_vec();
+    let Some(at) = bytes.windows(33).position(|w| w == old.as_slice()) else {
+        return Err(TestCaseError::fail("identity key not found"));
+    };
+    bytes[at..at + 33].copy_from_slice(&new);
+    let swapped =
+        PreKeySignalMessage::deserialize(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let before = bob.record.to_state();
+    let result = bob.decrypt(&a, &CiphertextMessage::PreKey(swapped), &mut r);
+    prop_assert_eq!(result, Err(DecryptError::InconsistentRemoteIdentity));
+    prop_assert_eq!(&*before, &*bob.record.to_state());
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_changed_identity_field_never_resumes_a_state_of_another_identity(
+        seed in any::<u64>(), archived in 1usize..4, victim in any::<usize>(), claimed in any::<usize>()
+    ) {
+        run_identity_swap(seed, archived, victim, claimed)?;
+    }
 
     #[test]
     fn random_schedules_keep_every_invariant(seed in any::<u64>(), actions in proptest::collection::vec(action(), 1..80)) {

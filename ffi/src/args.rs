@@ -17,6 +17,7 @@ use crate::error::{Failure, HUSH_RESULT_INVALID_ARGUMENT};
 /// `ptr` must be NULL or point to a live value of type `T` made by this
 /// library, not mutated elsewhere for the duration of the call.
 pub(crate) unsafe fn borrow<'a, T>(ptr: *const T, name: &'static str) -> Result<&'a T, Failure> {
+    crate::panic::check_not_poisoned(ptr, name)?;
     // SAFETY: the caller guarantees `ptr` is NULL or valid; `as_ref` maps NULL
     // to None.
     unsafe { ptr.as_ref() }.ok_or_else(|| Failure::null_argument(name))
@@ -31,6 +32,8 @@ pub(crate) unsafe fn borrow_mut<'a, T>(
     ptr: *mut T,
     name: &'static str,
 ) -> Result<&'a mut T, Failure> {
+    crate::panic::check_not_poisoned(ptr, name)?;
+    crate::panic::note_borrowed_mut(ptr);
     // SAFETY: the caller guarantees `ptr` is NULL or valid and unaliased;
     // `as_mut` maps NULL to None.
     unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null_argument(name))
@@ -98,6 +101,7 @@ pub(crate) unsafe fn write_value<T: Copy>(out: *mut T, value: T) -> Result<(), F
 pub(crate) unsafe fn free_handle<T>(ptr: *mut T) {
     crate::panic::run_or((), || {
         if !ptr.is_null() {
+            crate::panic::forget_handle(ptr);
             // SAFETY: `ptr` came from `Box::into_raw` in `write_handle` and is
             // freed once, by the caller's guarantee.
             drop(unsafe { Box::from_raw(ptr) });

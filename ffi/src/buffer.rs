@@ -9,8 +9,11 @@ use crate::error::Failure;
 /// with `hush_buffer_free`, which zeroizes them first.
 ///
 /// An empty buffer is `{ NULL, 0 }`. A function that outputs a buffer
-/// overwrites the struct without freeing what it held, so pass one that is
-/// empty (`hush_buffer b = {0};`) or already freed.
+/// requires it to be empty: pass `hush_buffer b = {0};` or one already
+/// freed. One that still owns bytes (`ptr` not NULL) is refused with
+/// `HUSH_RESULT_OUTPUT_NOT_EMPTY` before anything is done, so a reused
+/// buffer never leaks its (possibly secret) bytes unzeroized; free it and
+/// call again.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 #[derive(Debug)]
@@ -43,10 +46,18 @@ impl hush_buffer {
 /// Writes a copy of `bytes` to `*out` as a new buffer.
 ///
 /// # Safety
-/// `out` must be NULL or valid for a write of a `hush_buffer`.
+/// `out` must be NULL or valid for reads and writes of an initialized
+/// `hush_buffer`.
 pub(crate) unsafe fn write_buffer(out: *mut hush_buffer, bytes: &[u8]) -> Result<(), Failure> {
     if out.is_null() {
         return Err(Failure::null_argument("out"));
+    }
+    // The boundary already refused a listed non-empty output; this keeps the
+    // rule for any output it was not told about.
+    // SAFETY: `out` is non-NULL, valid and initialized by the caller's
+    // guarantee.
+    if unsafe { !(*out).ptr.is_null() } {
+        return Err(crate::panic::output_not_empty("out"));
     }
     // SAFETY: `out` is non-NULL and valid for writes by the caller's guarantee.
     unsafe { out.write(hush_buffer::copy_of(bytes)) };
@@ -92,8 +103,8 @@ mod tests {
         // SAFETY: `buf` is a live hush_buffer.
         unsafe { write_buffer(&mut buf, b"secret") }.unwrap();
         assert_eq!(buf.len, 6);
-        // SAFETY: the buffer holds 6 initialised bytes.
         assert_eq!(
+            // SAFETY: the buffer holds 6 initialised bytes.
             unsafe { std::slice::from_raw_parts(buf.ptr, buf.len) },
             b"secret"
         );

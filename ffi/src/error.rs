@@ -29,13 +29,22 @@ pub const HUSH_RESULT_OK: hush_result = hush_result(0);
 pub const HUSH_RESULT_NULL_ARGUMENT: hush_result = hush_result(1);
 /// An argument is out of range (for example a length above `PTRDIFF_MAX`).
 pub const HUSH_RESULT_INVALID_ARGUMENT: hush_result = hush_result(2);
-/// hush panicked. This is a bug in hush; the handles passed to the call are
-/// still valid to free but their contents are unspecified.
+/// hush panicked. This is a bug in hush; the handles the call was modifying
+/// are poisoned: still valid to free, but every other call with them fails
+/// with `HUSH_RESULT_POISONED_HANDLE`.
 pub const HUSH_RESULT_PANIC: hush_result = hush_result(3);
 /// The random source failed: the OS could not supply randomness, or a
 /// caller-supplied `hush_rng` callback returned non-zero. Nothing was
 /// produced.
 pub const HUSH_RESULT_RANDOM_SOURCE_FAILURE: hush_result = hush_result(4);
+/// An output `hush_buffer` still owns bytes (its `ptr` is not NULL): free it
+/// with `hush_buffer_free` (or start from `{0}`) before passing it again.
+/// Nothing was done, and the buffer is untouched.
+pub const HUSH_RESULT_OUTPUT_NOT_EMPTY: hush_result = hush_result(5);
+/// A handle argument was being modified by a call that panicked
+/// (`HUSH_RESULT_PANIC`), so its contents are unspecified: every later call
+/// with it is refused with this code, except its `_free`. Nothing was done.
+pub const HUSH_RESULT_POISONED_HANDLE: hush_result = hush_result(6);
 
 /// A typed key or ciphertext was empty (no type byte).
 pub const HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER: hush_result = hush_result(100);
@@ -111,6 +120,12 @@ pub const HUSH_RESULT_INVALID_SESSION_STATE: hush_result = hush_result(509);
 /// not the one the caller said it trusts. The record is unchanged (the
 /// message can be decrypted again once the new identity is accepted).
 pub const HUSH_RESULT_UNTRUSTED_IDENTITY: hush_result = hush_result(510);
+/// A PreKey message resumes a session the record has but carries another
+/// identity key than that session's peer (libsignal: "remote identity key
+/// not consistent with previously-established session"). Its identity field
+/// may have been rewritten to pass a trust check: drop it. The record is
+/// unchanged.
+pub const HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY: hush_result = hush_result(511);
 
 /// Message bytes are shorter than the minimum for their type. Drop them.
 pub const HUSH_RESULT_MESSAGE_TOO_SHORT: hush_result = hush_result(600);
@@ -175,6 +190,14 @@ const DESCRIPTIONS: &[(hush_result, &str)] = &[
     (
         HUSH_RESULT_RANDOM_SOURCE_FAILURE,
         "the random source failed\0",
+    ),
+    (
+        HUSH_RESULT_OUTPUT_NOT_EMPTY,
+        "an output hush_buffer was not empty\0",
+    ),
+    (
+        HUSH_RESULT_POISONED_HANDLE,
+        "the handle was poisoned by a panic\0",
     ),
     (
         HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER,
@@ -245,6 +268,10 @@ const DESCRIPTIONS: &[(hush_result, &str)] = &[
     ),
     (HUSH_RESULT_INVALID_SESSION_STATE, "invalid session state\0"),
     (HUSH_RESULT_UNTRUSTED_IDENTITY, "untrusted identity\0"),
+    (
+        HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY,
+        "remote identity key not consistent with previously-established session\0",
+    ),
     (HUSH_RESULT_MESSAGE_TOO_SHORT, "message too short\0"),
     (
         HUSH_RESULT_MESSAGE_LEGACY_VERSION,
@@ -299,13 +326,189 @@ const DESCRIPTIONS: &[(hush_result, &str)] = &[
     ),
 ];
 
+// ------------------------------------------------------ sealed sender (900–949)
+
+/// A sender certificate names a built-in server certificate by an ID hush
+/// does not know. Drop the message.
+pub const HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID: hush_result = hush_result(900);
+/// The server certificate's ID is revoked. The sender is not vouched for.
+pub const HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE: hush_result = hush_result(901);
+/// No supplied trust root signed the server certificate. The sender is not
+/// vouched for.
+pub const HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE: hush_result = hush_result(902);
+/// The server certificate's key did not sign the sender certificate.
+pub const HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE: hush_result = hush_result(903);
+/// The sender certificate expired before the time given.
+pub const HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED: hush_result = hush_result(904);
+
+/// A sealed message or SentMessage is empty. Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE: hush_result = hush_result(910);
+/// A sealed message's version is unknown (high nibble not 0, 1 or 2), or a
+/// SentMessage does not start with `0x22`/`0x23`. Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION: hush_result = hush_result(911);
+/// v1: the sender key block did not authenticate (not for us, or
+/// tampered). Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED: hush_result = hush_result(912);
+/// v1: the content did not authenticate. Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED: hush_result = hush_result(913);
+/// v1: the sender key in the message is not the sender certificate's key.
+/// Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_V1_SENDER_KEY_MISMATCH: hush_result = hush_result(914);
+/// v2: the derived ephemeral key does not match the message's (not for us,
+/// or tampered). Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH: hush_result = hush_result(915);
+/// v2: the payload did not authenticate. Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_V2_DECRYPTION_FAILED: hush_result = hush_result(916);
+/// v2: the authentication tag does not bind the sender certificate's key.
+/// Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH: hush_result = hush_result(917);
+
+/// A recipient appears twice in a SentMessage with one occurrence empty
+/// (excluded), or an excluded recipient is also a recipient or excluded
+/// twice.
+pub const HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT: hush_result = hush_result(920);
+/// More than 10 000 recipient entries (recipients plus excluded) in one
+/// multi-recipient message.
+pub const HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS: hush_result = hush_result(921);
+/// A recipient has no devices, or more than 127.
+pub const HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT: hush_result = hush_result(922);
+/// A recipient session's registration ID does not fit in 14 bits.
+pub const HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID: hush_result = hush_result(923);
+/// A recipient name is not a service ID string (`PNI:` and/or a hyphenated
+/// UUID).
+pub const HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID: hush_result = hush_result(924);
+/// The sender identity key pair is not the one the sender certificate names.
+pub const HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH: hush_result = hush_result(925);
+/// The content is too large to seal (over 64 GiB).
+pub const HUSH_RESULT_SEALED_SENDER_CONTENT_TOO_LARGE: hush_result = hush_result(926);
+
+/// The message was sent by this very device. Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_SELF_SEND: hush_result = hush_result(930);
+
+/// The inner 1:1 message decrypted with a session state whose remote
+/// identity is not the sender certificate's identity key: the certificate
+/// does not vouch for whoever holds that session. Drop the message; the
+/// record is unchanged.
+pub const HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH: hush_result = hush_result(940);
+
+/// The descriptions of the sealed-sender codes, for `hush_result_str`.
+pub(crate) const SEALED_SENDER_DESCRIPTIONS: &[(hush_result, &str)] = &[
+    (
+        HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID,
+        "unknown server certificate ID\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE,
+        "server certificate is revoked\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE,
+        "server certificate is not signed by a trust root\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE,
+        "sender certificate signature is invalid\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED,
+        "sender certificate expired\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE,
+        "sealed sender message is empty\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION,
+        "unknown sealed sender message version\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED,
+        "failed to decrypt sealed sender v1 message key\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED,
+        "failed to decrypt sealed sender v1 message contents\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V1_SENDER_KEY_MISMATCH,
+        "sender certificate key does not match message key\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH,
+        "derived ephemeral key did not match key provided in message\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V2_DECRYPTION_FAILED,
+        "failed to decrypt sealed sender v2 message\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH,
+        "sender certificate key does not match authentication tag\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT,
+        "recipient redundantly encoded as empty\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS,
+        "too many recipients\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT,
+        "recipient has no devices or too many\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID,
+        "registration ID does not fit in 14 bits\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID,
+        "not a service ID\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH,
+        "sender identity does not match the sender certificate\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_CONTENT_TOO_LARGE,
+        "content too large to seal\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_SELF_SEND,
+        "sealed sender message from this device\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH,
+        "sender certificate identity does not match the session's remote identity\0",
+    ),
+];
+
+/// A retry receipt was asked for a plaintext (type 8) message: it is not
+/// encrypted, so there is nothing to retry.
+pub const HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED: hush_result = hush_result(1100);
+/// A `Content` body carries no `DecryptionErrorMessage`.
+pub const HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE: hush_result = hush_result(1101);
+
+/// The descriptions of the retry-receipt codes, for `hush_result_str`.
+pub(crate) const RETRY_DESCRIPTIONS: &[(hush_result, &str)] = &[
+    (
+        HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED,
+        "plaintext content is not encrypted; no retry receipt for it\0",
+    ),
+    (
+        HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE,
+        "content does not contain a DecryptionErrorMessage\0",
+    ),
+];
+
 const UNKNOWN: &str = "unknown hush_result\0";
 
 fn description(result: hush_result) -> &'static str {
     DESCRIPTIONS
         .iter()
-        .chain(crate::sealed_sender::DESCRIPTIONS)
-        .chain(crate::retry::DESCRIPTIONS)
+        .chain(SEALED_SENDER_DESCRIPTIONS)
+        .chain(RETRY_DESCRIPTIONS)
+        .chain(crate::classic::DESCRIPTIONS)
         .find(|(code, _)| *code == result)
         .map_or(UNKNOWN, |(_, text)| text)
 }
@@ -422,6 +625,7 @@ impl From<DecryptError> for Failure {
             DecryptError::MissingSignedPreKey(_) => HUSH_RESULT_MISSING_SIGNED_PREKEY,
             DecryptError::MissingKyberPreKey(_) => HUSH_RESULT_MISSING_KYBER_PREKEY,
             DecryptError::MissingPreKey(_) => HUSH_RESULT_MISSING_PREKEY,
+            DecryptError::InconsistentRemoteIdentity => HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY,
             DecryptError::Key(key) => return (*key).into(),
         };
         Self::new(code, error.to_string())
@@ -538,8 +742,8 @@ mod tests {
 
     #[test]
     fn result_str_handles_unknown_values() {
-        // SAFETY: hush_result_str always returns a static NUL-terminated string.
         let text = |r| {
+            // SAFETY: hush_result_str always returns a static NUL-terminated string.
             unsafe { CStr::from_ptr(hush_result_str(r)) }
                 .to_str()
                 .unwrap()
@@ -620,6 +824,10 @@ mod tests {
             (
                 DecryptError::MissingPreKey(PreKeyId(1)),
                 HUSH_RESULT_MISSING_PREKEY,
+            ),
+            (
+                DecryptError::InconsistentRemoteIdentity,
+                HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY,
             ),
             (
                 DecryptError::Key(KeyError::BadKemCiphertextLength(3)),
@@ -708,19 +916,19 @@ mod tests {
         // SAFETY: `buf` is 8 writable bytes.
         let n = unsafe { hush_last_error_message(buf.as_mut_ptr(), buf.len()) };
         assert_eq!(n, "bad key length <3>".len());
-        // SAFETY: the function NUL-terminated `buf`.
         assert_eq!(
+            // SAFETY: the function NUL-terminated `buf`.
             unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap(),
             "bad key"
         );
-        // SAFETY: NULL with length 0 is allowed and writes nothing.
         assert_eq!(
+            // SAFETY: NULL with length 0 is allowed and writes nothing.
             unsafe { hush_last_error_message(std::ptr::null_mut(), 0) },
             n
         );
         set_last_error("");
-        // SAFETY: as above.
         assert_eq!(
+            // SAFETY: as above.
             unsafe { hush_last_error_message(buf.as_mut_ptr(), buf.len()) },
             0
         );

@@ -1,8 +1,13 @@
 //! # hush-ffi: the C ABI of hush
 //!
 //! The header is `include/hush.h`, generated from this crate by cbindgen
-//! (pinned; `tests/header.rs` keeps it current). Link `libhush.a` or
-//! `libhush.so`. `ffi/tests/run-c-tests.sh` builds and runs the C test
+//! (pinned; `tests/header.rs` keeps it current). The C library is installed
+//! with cargo-c (`cargo cinstall -p hush-ffi --release --prefix=/usr`):
+//! `libhush.so` with the SONAME `libhush.so.0.MINOR` (a new one for every
+//! minor release before 1.0), `libhush.a`, `hush.pc` and `<hush.h>`; C code
+//! builds with `pkg-config --cflags --libs hush`. This crate's Rust library
+//! is named `hush_ffi` so that it does not collide with the core crate.
+//! `ffi/tests/run-c-tests.sh` builds and runs the C test
 //! programs under ASan/UBSan, against the shared library and under Valgrind;
 //! `ffi/tests/c/test_session.c` doubles as an example of a whole
 //! conversation driven from C.
@@ -29,15 +34,36 @@
 //! `hush_prekey_bundle`; `hush_session_encrypt` returns the message and its
 //! type; `hush_session_decrypt` dispatches on the type (2 or 3;
 //! `hush_message_detect_type` finds it when the transport does not carry
-//! it) and, given the identity key the caller trusts for the sender,
-//! refuses a message from any other identity with the record unchanged
-//! (`HUSH_RESULT_UNTRUSTED_IDENTITY`). A PreKey message that starts a session takes two steps:
+//! it). A PreKey message that starts a session takes two steps:
 //! `hush_prekey_message_deserialize` to read the sender's identity and the
 //! pre-key IDs it names, then `hush_session_decrypt_prekey` with those
 //! pre-keys, which reports what was consumed. There are no store callbacks;
 //! every operation changes the record only when it succeeds, so the
 //! application persists `hush_session_record_serialize` together with the
 //! operation's output.
+//!
+//! **Trust.** One rule holds for every function that decrypts a 1:1 message
+//! (`hush_session_decrypt`, `hush_session_decrypt_prekey`,
+//! `hush_verified_content_decrypt`): it takes `const hush_public_key
+//! *trusted_identity`, the identity key the caller trusts for the sender (as
+//! libsignal's identity store would answer). The call decrypts and
+//! authenticates on the side, then compares the authenticated sender
+//! identity with it *before* anything is committed: the remote identity of
+//! the state that decrypted (for a PreKey message that resumes a session,
+//! that state's peer, which the message must repeat, else
+//! `HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY`; for one that starts a session,
+//! the identity it carries, bound by the key agreement). On a mismatch it
+//! returns `HUSH_RESULT_UNTRUSTED_IDENTITY`: the record is unchanged, no
+//! output is written, no pre-key is consumed, and the message can be
+//! decrypted again once the new identity is accepted. NULL accepts any
+//! identity (first contact, when no identity is stored for the sender).
+//! Sealed sender adds a check that is always on: the state that decrypts
+//! must belong to the sender certificate's identity key
+//! (`HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH`). A replayed first
+//! message on a last-resort Kyber pre-key is the caller's to refuse before
+//! calling: if `hush_session_has_session_for` is false, the message would
+//! consume its (Kyber ID, signed ID, base key), all readable from the
+//! `hush_prekey_message`.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -47,6 +73,7 @@ pub mod address;
 mod args;
 pub mod buffer;
 pub mod bundle;
+pub mod classic;
 pub mod error;
 pub mod fingerprint;
 pub mod groups;
@@ -63,9 +90,9 @@ pub mod session;
 
 use std::ffi::c_char;
 
-/// This library's version, `MAJOR.MINOR.PATCH`, as a static NUL-terminated
-/// string equal to `HUSH_VERSION_STRING` of the header it was built with.
-/// Never NULL; do not free.
+/// Returns this library's version, `MAJOR.MINOR.PATCH`, as a static
+/// NUL-terminated string equal to `HUSH_VERSION_STRING` of the header it was
+/// built with. Never NULL; do not free.
 #[no_mangle]
 pub extern "C" fn hush_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()

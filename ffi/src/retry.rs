@@ -17,7 +17,10 @@ use hush::messages::{
 
 use crate::args::{borrow, bytes, free_handle, write_handle, write_value};
 use crate::buffer::{hush_buffer, write_buffer};
-use crate::error::{hush_result, Failure};
+use crate::error::{
+    hush_result, Failure, HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE,
+    HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED,
+};
 use crate::keys::hush_public_key;
 use crate::messages::hush_message_type;
 use crate::panic::ffi_boundary;
@@ -25,24 +28,6 @@ use crate::session::hush_session_record;
 
 /// A `PlaintextContent` (type 8): unencrypted content, here a retry receipt.
 pub const HUSH_MESSAGE_TYPE_PLAINTEXT: hush_message_type = hush_message_type(8);
-
-/// A retry receipt was asked for a plaintext (type 8) message: it is not
-/// encrypted, so there is nothing to retry.
-pub const HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED: hush_result = hush_result(1100);
-/// A `Content` body carries no `DecryptionErrorMessage`.
-pub const HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE: hush_result = hush_result(1101);
-
-/// Descriptions of this module's codes, looked up by `hush_result_str`.
-pub(crate) const DESCRIPTIONS: &[(hush_result, &str)] = &[
-    (
-        HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED,
-        "plaintext content is not encrypted; no retry receipt for it\0",
-    ),
-    (
-        HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE,
-        "content does not contain a DecryptionErrorMessage\0",
-    ),
-];
 
 impl From<RetryReceiptError> for Failure {
     fn from(error: RetryReceiptError) -> Self {

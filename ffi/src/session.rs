@@ -357,7 +357,7 @@ pub unsafe extern "C" fn hush_session_record_get_archived_count(
     })
 }
 
-fn untrusted_identity() -> Failure {
+pub(crate) fn untrusted_identity() -> Failure {
     Failure::new(
         HUSH_RESULT_UNTRUSTED_IDENTITY,
         "the message comes from an identity other than the trusted one",
@@ -607,13 +607,14 @@ pub unsafe extern "C" fn hush_session_encrypt(
 ///   and `hush_session_decrypt_prekey` with the pre-keys it names.
 ///
 /// `local` is our identity (used for PreKey messages), `local_address` ours
-/// and `remote_address` the sender's. `trusted_identity` is the identity key
-/// you trust for the sender, as libsignal's identity store would answer: the
-/// call fails with `HUSH_RESULT_UNTRUSTED_IDENTITY`, the record unchanged,
-/// if the message comes from another identity (for a `SignalMessage`, the
-/// remote identity of the state that decrypts it; for a PreKey message, the
-/// identity it carries). Pass NULL to accept any identity and check
-/// `hush_session_record_get_remote_identity_key` yourself afterwards.
+/// and `remote_address` the sender's. `trusted_identity` follows the rule
+/// of every decrypt function (see the crate documentation, "Trust"): the
+/// identity key you trust for the sender, compared with the authenticated
+/// sender identity (the remote identity of the state that decrypts) before
+/// anything is committed; on a mismatch the call fails with
+/// `HUSH_RESULT_UNTRUSTED_IDENTITY`, the record unchanged. NULL accepts any
+/// identity (trust on first use: only when you hold no identity for the
+/// sender yet).
 ///
 /// Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for any
 /// other type; a parse error (`HUSH_RESULT_MESSAGE_TOO_SHORT`,
@@ -627,6 +628,8 @@ pub unsafe extern "C" fn hush_session_encrypt(
 /// `HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED`;
 /// `HUSH_RESULT_MISSING_SIGNED_PREKEY` (see above);
 /// `HUSH_RESULT_UNTRUSTED_IDENTITY` (see above);
+/// `HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY` (a PreKey message that names
+/// an existing session but carries another identity: drop it);
 /// `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if a
 /// handle or `out_plaintext` is NULL, or `ciphertext` is NULL with
 /// `ciphertext_len > 0`; `HUSH_RESULT_PANIC`. On failure the record is
@@ -664,9 +667,9 @@ pub unsafe extern "C" fn hush_session_decrypt(
                 trusted_identity.as_ref().map(|key| &key.0),
             )
         };
-        let trusts = |identity: &IdentityKey| trusted.is_none_or(|key| identity.public_key() == key);
+        let trusts = |identity: &IdentityKey| trusts(trusted, identity);
         let next = &mut record.0;
-        let plaintext = match message_type {
+        match message_type {
             HUSH_MESSAGE_TYPE_WHISPER => {
                 let message = SignalMessage::deserialize(ciphertext)?;
                 // SAFETY: `rng` is NULL or live by contract.
@@ -678,29 +681,26 @@ pub unsafe extern "C" fn hush_session_decrypt(
                 // SAFETY: `out_plaintext` is non-NULL and writable by contract.
                 unsafe { write_buffer(out_plaintext, pending.plaintext()) }?;
                 drop(Zeroizing::new(pending.commit()));
-                return Ok(());
+                Ok(())
             }
             HUSH_MESSAGE_TYPE_PREKEY => {
                 let message = PreKeySignalMessage::deserialize(ciphertext)?;
-                if !trusts(message.identity_key()) {
+                // SAFETY: `rng` is NULL or live by contract.
+                let pending =
+                    unsafe { with_rng(rng, |rng| next.decrypt_prekey_pending(&message, &local.0, PreKeys::default(), addresses, rng)) }??;
+                if !trusts(pending.remote_identity()) {
                     return Err(untrusted_identity());
                 }
-                // SAFETY: `rng` is NULL or live by contract.
-                let result =
-                    unsafe { with_rng(rng, |rng| next.decrypt_prekey(&message, &local.0, PreKeys::default(), addresses, rng)) }??;
-                result.plaintext
+                // SAFETY: `out_plaintext` is non-NULL and writable by contract.
+                unsafe { write_buffer(out_plaintext, pending.plaintext()) }?;
+                drop(Zeroizing::new(pending.commit().plaintext));
+                Ok(())
             }
-            hush_message_type(other) => {
-                return Err(Failure::new(
-                    HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE,
-                    format!("message type {other} is not a 1:1 session message (2 or 3)"),
-                ));
-            }
-        };
-        let plaintext = Zeroizing::new(plaintext);
-        // SAFETY: `out_plaintext` is non-NULL and writable by contract.
-        unsafe { write_buffer(out_plaintext, &plaintext) }?;
-        Ok(())
+            hush_message_type(other) => Err(Failure::new(
+                HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE,
+                format!("message type {other} is not a 1:1 session message (2 or 3)"),
+            )),
+        }
     })
 }
 
@@ -733,15 +733,30 @@ pub unsafe extern "C" fn hush_session_has_session_for(
 /// consumed to `*out_consumed` (`new_session` false when the message belonged
 /// to an existing session).
 ///
-/// Before calling, decide whether to trust
-/// `hush_prekey_message_get_identity_key`, and look up the pre-keys by the
-/// IDs the message names. Each pre-key argument may be NULL: a missing one
-/// (or one with another ID) that turns out to be needed is an error, and
-/// none is needed when `hush_session_has_session_for` is true. Delete
-/// pre-keys only as `*out_consumed` reports; after a failure nothing was
-/// consumed.
+/// Before calling, read the sender's identity
+/// (`hush_prekey_message_get_identity_key`) and pass the key you trust for
+/// the sender as `trusted_identity` (the rule of every decrypt function, see
+/// the crate documentation, "Trust"): the call compares it with the
+/// authenticated sender identity before committing, and fails with
+/// `HUSH_RESULT_UNTRUSTED_IDENTITY`, nothing changed or consumed, on a
+/// mismatch; NULL accepts any identity (first contact). Look up the
+/// pre-keys by the IDs the message names. Each pre-key argument may be NULL:
+/// a missing one (or one with another ID) that turns out to be needed is an
+/// error, and none is needed when `hush_session_has_session_for` is true.
 ///
-/// Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MISSING_SIGNED_PREKEY`,
+/// Last-resort Kyber pre-keys: when `hush_session_has_session_for` is false
+/// the call would create a session and consume
+/// `(hush_prekey_message_get_kyber_pre_key_id,
+/// hush_prekey_message_get_signed_pre_key_id,
+/// hush_prekey_message_get_base_key)`; refuse a combination you have seen
+/// before calling (a replayed first message), and remember the one
+/// `*out_consumed` reports. Delete pre-keys only as `*out_consumed` reports;
+/// after a failure nothing was consumed.
+///
+/// Returns `HUSH_RESULT_OK`; `HUSH_RESULT_UNTRUSTED_IDENTITY`;
+/// `HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY` (the message names an existing
+/// session but carries another identity: drop it);
+/// `HUSH_RESULT_MISSING_SIGNED_PREKEY`,
 /// `HUSH_RESULT_MISSING_KYBER_PREKEY`, `HUSH_RESULT_MISSING_PREKEY` for a
 /// needed pre-key not supplied; `HUSH_RESULT_X3DH_NO_LONGER_SUPPORTED`;
 /// `HUSH_RESULT_INVALID_BASE_KEY`; `HUSH_RESULT_DUPLICATED_MESSAGE` (drop it
@@ -755,9 +770,9 @@ pub unsafe extern "C" fn hush_session_has_session_for(
 ///
 /// # Safety
 /// `record` is a live handle not used elsewhere during the call; `message`,
-/// `local` and the addresses are live handles; each pre-key record is NULL
-/// or live; `rng` is NULL or a live `hush_rng`; the outputs are valid for
-/// writes.
+/// `local` and the addresses are live handles; each pre-key record and
+/// `trusted_identity` is NULL or live; `rng` is NULL or a live `hush_rng`;
+/// the outputs are valid for writes.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn hush_session_decrypt_prekey(
@@ -769,14 +784,15 @@ pub unsafe extern "C" fn hush_session_decrypt_prekey(
     one_time_pre_key: *const hush_prekey_record,
     local_address: *const hush_protocol_address,
     remote_address: *const hush_protocol_address,
+    trusted_identity: *const hush_public_key,
     rng: *mut hush_rng,
     out_plaintext: *mut hush_buffer,
     out_consumed: *mut hush_consumed_prekeys,
 ) -> hush_result {
     ffi_boundary!(record, message, local, local_address, remote_address, out_plaintext, out_consumed => {
         // SAFETY: required handles are live (`record` unaliased); the pre-key
-        // records are NULL or live, by contract.
-        let (record, message, local, addresses, pre_keys) = unsafe {
+        // records and `trusted_identity` are NULL or live, by contract.
+        let (record, message, local, addresses, pre_keys, trusted) = unsafe {
             (
                 borrow_mut(record, "record")?,
                 borrow(message, "message")?,
@@ -787,20 +803,31 @@ pub unsafe extern "C" fn hush_session_decrypt_prekey(
                     kyber: kyber_pre_key.as_ref().map(|r| &r.0),
                     one_time: one_time_pre_key.as_ref().map(|r| &r.0),
                 },
+                trusted_identity.as_ref().map(|key| &key.0),
             )
         };
         let next = &mut record.0;
         // SAFETY: `rng` is NULL or live by contract.
-        let result = unsafe { with_rng(rng, |rng| next.decrypt_prekey(&message.0, &local.0, pre_keys, addresses, rng)) }??;
-        let consumed = hush_consumed_prekeys::from_core(result.consumed.as_ref());
-        let plaintext = Zeroizing::new(result.plaintext);
+        let pending = unsafe { with_rng(rng, |rng| next.decrypt_prekey_pending(&message.0, &local.0, pre_keys, addresses, rng)) }??;
+        if !trusts(trusted, pending.remote_identity()) {
+            return Err(untrusted_identity());
+        }
+        let consumed = hush_consumed_prekeys::from_core(pending.consumed());
+        // Written before committing, so a failed write changes nothing.
         // SAFETY: both outputs are non-NULL and writable by contract.
         unsafe {
-            write_buffer(out_plaintext, &plaintext)?;
+            write_buffer(out_plaintext, pending.plaintext())?;
             write_value(out_consumed, consumed)?;
         }
+        drop(Zeroizing::new(pending.commit().plaintext));
         Ok(())
     })
+}
+
+/// The trust rule of every decrypt function: `trusted` (NULL: any identity)
+/// must be the authenticated sender identity.
+pub(crate) fn trusts(trusted: Option<&hush::keys::PublicKey>, identity: &IdentityKey) -> bool {
+    trusted.is_none_or(|key| identity.public_key() == key)
 }
 
 // Keeps the type-number mapping in one place: the core's enum and ours.
@@ -1172,6 +1199,7 @@ mod tests {
                     one_time,
                     pair.bob_addr,
                     pair.alice_addr,
+                    null(),
                     null_mut(),
                     out,
                     consumed,
@@ -1258,6 +1286,7 @@ mod tests {
                 null(),
                 pair.bob_addr,
                 pair.alice_addr,
+                null(),
                 null_mut(),
                 &mut out,
                 &mut again,
@@ -1302,6 +1331,7 @@ mod tests {
                 pair.one_time,
                 pair.bob_addr,
                 pair.alice_addr,
+                null(),
                 null_mut(),
                 &mut out,
                 &mut consumed,
@@ -1571,6 +1601,7 @@ mod tests {
                 null(),
                 a,
                 b,
+                null(),
                 null_mut(),
                 &mut out,
                 &mut consumed,

@@ -10,7 +10,7 @@ use crate::keys::{PrivateKey, PublicKey};
 use crate::ratchet::keys::{ChainKey, MessageKeySeed};
 
 /// A skipped message's seed, kept until the message arrives or is evicted.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub(crate) struct SkippedSeed {
     pub(crate) iteration: u32,
     pub(crate) seed: MessageKeySeed,
@@ -149,6 +149,8 @@ impl fmt::Debug for SenderKeyState {
 
 #[cfg(test)]
 mod tests {
+    use subtle::ConstantTimeEq;
+
     use super::*;
 
     fn state(start: u32) -> SenderKeyState {
@@ -174,14 +176,17 @@ mod tests {
     fn receiving_iteration_4_first_stores_0_to_3() {
         let mut s = state(0);
         let consumed = s.consume(4).unwrap();
-        assert!(*consumed.seed() == seed_at(4));
+        assert!(bool::from(consumed.seed().ct_eq(&seed_at(4))));
         s.apply(consumed);
         assert_eq!(s.chain_key.index(), 5);
         let stored: Vec<u32> = s.skipped.iter().map(|k| k.iteration).collect();
         assert_eq!(stored, [0, 1, 2, 3]);
-        assert!(s.skipped.iter().all(|k| k.seed == seed_at(k.iteration)));
+        assert!(s
+            .skipped
+            .iter()
+            .all(|k| bool::from(k.seed.ct_eq(&seed_at(k.iteration)))));
         let c = s.consume(2).unwrap();
-        assert!(*c.seed() == seed_at(2));
+        assert!(bool::from(c.seed().ct_eq(&seed_at(2))));
         s.apply(c);
         assert_eq!(
             s.consume(2).err(),
@@ -237,7 +242,7 @@ mod tests {
         assert!(s
             .skipped
             .iter()
-            .all(|k| k.seed == seeds[k.iteration as usize]));
+            .all(|k| bool::from(k.seed.ct_eq(&seeds[k.iteration as usize]))));
         assert!(matches!(
             s.consume(2999),
             Err(ConsumeError::Duplicate { .. })

@@ -6,8 +6,8 @@ use std::collections::VecDeque;
 use super::keys::{ChainKey, MessageKeySeed};
 use crate::keys::{KeyPair, PublicKey};
 
-/// Largest allowed `counter − next_index` on a receiving chain (not for
-/// self-sessions).
+/// Largest allowed `counter − next_index` on a receiving chain (for
+/// self-sessions, [`MAX_SELF_SESSION_JUMPS`](super::MAX_SELF_SESSION_JUMPS)).
 pub const MAX_FORWARD_JUMPS: u32 = 25_000;
 /// Most skipped message keys kept per receiving chain.
 pub const MAX_MESSAGE_KEYS: usize = 2_000;
@@ -22,7 +22,7 @@ pub(crate) struct SenderChain {
 }
 
 /// A skipped message's key, kept until the message arrives or is trimmed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) struct SkippedKey {
     pub(crate) index: u32,
     pub(crate) seed: MessageKeySeed,
@@ -45,6 +45,8 @@ pub(crate) enum ConsumeError {
     Duplicate { chain_index: u32, counter: u32 },
     /// More than [`MAX_FORWARD_JUMPS`] ahead.
     TooFarInFuture,
+    /// Further ahead than this call's walk budget still allows.
+    OverBudget,
     /// The 32-bit chain counter would overflow.
     ChainExhausted,
 }
@@ -61,6 +63,8 @@ pub(crate) enum Consumed {
     /// and the skipped keys to store (ascending index order, already limited
     /// to the newest [`MAX_MESSAGE_KEYS`]).
     Advanced {
+        /// Steps walked: `counter − next index`.
+        jump: u32,
         seed: MessageKeySeed,
         chain_key: ChainKey,
         skipped: Vec<SkippedKey>,
@@ -76,11 +80,14 @@ impl ReceiverChain {
         }
     }
 
-    /// Works out the seed for `counter` without changing the chain.
+    /// Works out the seed for `counter` without changing the chain, walking
+    /// at most `max_jump` steps (the session's limit) and `max_walk` steps
+    /// (what the call's [`WalkBudget`](super::budget::WalkBudget) allows).
     pub(crate) fn consume(
         &self,
         counter: u32,
-        unlimited_jump: bool,
+        max_jump: u32,
+        max_walk: u32,
     ) -> Result<Consumed, ConsumeError> {
         let next = self.chain_key.index();
         if counter < next {
@@ -97,8 +104,11 @@ impl ReceiverChain {
             };
         }
         let jump = counter - next;
-        if jump > MAX_FORWARD_JUMPS && !unlimited_jump {
+        if jump > max_jump {
             return Err(ConsumeError::TooFarInFuture);
+        }
+        if jump > max_walk {
+            return Err(ConsumeError::OverBudget);
         }
         let walk = self
             .chain_key
@@ -110,6 +120,7 @@ impl ReceiverChain {
             .map(|(index, seed)| SkippedKey { index, seed })
             .collect();
         Ok(Consumed::Advanced {
+            jump,
             seed: walk.seed,
             chain_key: walk.next,
             skipped,
@@ -137,6 +148,8 @@ impl ReceiverChain {
 
 #[cfg(test)]
 mod tests {
+    use subtle::ConstantTimeEq;
+
     use super::*;
     use crate::keys::PrivateKey;
 
@@ -156,11 +169,11 @@ mod tests {
     #[test]
     fn skipped_keys_are_kept_newest_first_and_trimmed() {
         let mut c = chain();
-        let consumed = c.consume(2002, false).unwrap();
+        let consumed = c.consume(2002, MAX_FORWARD_JUMPS, u32::MAX).unwrap();
         let Consumed::Advanced { seed, .. } = &consumed else {
             panic!("expected advance")
         };
-        assert_eq!(*seed, seed_at(2002));
+        assert!(bool::from(seed.ct_eq(&seed_at(2002))));
         c.apply(consumed);
         assert_eq!(c.chain_key.index(), 2003);
         assert_eq!(c.skipped.len(), MAX_MESSAGE_KEYS);
@@ -168,20 +181,20 @@ mod tests {
         assert_eq!(c.skipped.back().unwrap().index, 2);
         // The two oldest were trimmed: reported as duplicates, as libsignal does.
         assert_eq!(
-            c.consume(1, false).unwrap_err(),
+            c.consume(1, MAX_FORWARD_JUMPS, u32::MAX).unwrap_err(),
             ConsumeError::Duplicate {
                 chain_index: 2003,
                 counter: 1
             }
         );
-        let stored = c.consume(500, false).unwrap();
+        let stored = c.consume(500, MAX_FORWARD_JUMPS, u32::MAX).unwrap();
         let Consumed::Skipped { seed, .. } = &stored else {
             panic!("expected stored key")
         };
-        assert_eq!(*seed, seed_at(500));
+        assert!(bool::from(seed.ct_eq(&seed_at(500))));
         c.apply(stored);
         assert_eq!(
-            c.consume(500, false).unwrap_err(),
+            c.consume(500, MAX_FORWARD_JUMPS, u32::MAX).unwrap_err(),
             ConsumeError::Duplicate {
                 chain_index: 2003,
                 counter: 500
@@ -190,13 +203,25 @@ mod tests {
     }
 
     #[test]
-    fn forward_jump_limit() {
+    fn forward_jump_and_walk_limits() {
         let c = chain();
-        assert!(c.consume(MAX_FORWARD_JUMPS, false).is_ok());
+        assert!(c
+            .consume(MAX_FORWARD_JUMPS, MAX_FORWARD_JUMPS, u32::MAX)
+            .is_ok());
         assert_eq!(
-            c.consume(MAX_FORWARD_JUMPS + 1, false).unwrap_err(),
+            c.consume(MAX_FORWARD_JUMPS + 1, MAX_FORWARD_JUMPS, u32::MAX)
+                .unwrap_err(),
             ConsumeError::TooFarInFuture
         );
-        assert!(c.consume(MAX_FORWARD_JUMPS + 1, true).is_ok());
+        assert!(c.consume(MAX_FORWARD_JUMPS + 1, u32::MAX, u32::MAX).is_ok());
+        assert_eq!(
+            c.consume(101, MAX_FORWARD_JUMPS, 100).unwrap_err(),
+            ConsumeError::OverBudget
+        );
+        let Consumed::Advanced { jump, .. } = c.consume(100, MAX_FORWARD_JUMPS, 100).unwrap()
+        else {
+            panic!("expected advance")
+        };
+        assert_eq!(jump, 100);
     }
 }

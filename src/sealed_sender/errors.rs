@@ -241,6 +241,12 @@ pub enum ReceiveError {
     /// unchanged; a duplicate is reported as such).
     #[error("{0}")]
     Decrypt(#[from] DecryptError),
+    /// The inner message decrypted with a session state whose remote
+    /// identity is not the sender certificate's identity key: the
+    /// certificate does not vouch for whoever holds that session. Drop the
+    /// message; nothing was committed.
+    #[error("invalid sealed sender message: sender certificate identity does not match the session's remote identity")]
+    SenderIdentityMismatch,
 }
 
 impl From<ValidationError> for ReceiveError {

@@ -20,10 +20,13 @@
 //! identity key; [`VerifiedContent::verify`] validates the certificate
 //! against one or several trust roots at a caller-supplied time and refuses
 //! our own messages ([`receive`] does both); then
-//! [`VerifiedContent::decrypt`] decrypts a 1:1 inner message with the
-//! sender's [`SessionRecord`](crate::session::SessionRecord), or the caller
-//! runs group decryption on [`VerifiedContent::contents`]. No step reads a
-//! clock or a store, and a failed step changes nothing.
+//! [`VerifiedContent::decrypt_pending`] decrypts a 1:1 inner message with
+//! the sender's [`SessionRecord`](crate::session::SessionRecord), checks that
+//! the state that decrypted it belongs to the certificate's identity key, and
+//! shows the identity and the pre-keys a new session would consume before
+//! anything is committed ([`VerifiedContent::decrypt`] commits at once); or
+//! the caller runs group decryption on [`VerifiedContent::contents`]. No step
+//! reads a clock or a store, and a failed step changes nothing.
 //!
 //! **Bounds.** A SentMessage may hold at most [`MAX_RECIPIENTS`] (10 000)
 //! entries, recipients plus excluded recipients, and at most
@@ -86,11 +89,15 @@
 //! let verified = receive(&sealed, &bob.key_pair, &[trust_root.public_key], now, me)?;
 //! assert_eq!(verified.sender_address(), alice_addr);
 //! let CiphertextMessage::PreKey(message) = verified.message()? else { unreachable!() };
-//! assert_eq!(message.identity_key(), alice.key_pair.identity_key()); // decide trust here
-//! let mut bob_record = SessionRecord::new();
 //! let keys = PreKeys { signed: Some(&signed), kyber: Some(&kyber), one_time: None };
-//! let out = verified.decrypt(&mut bob_record, &bob, &bob_addr, keys, &mut rng)?;
+//! let mut bob_record = SessionRecord::new();
+//! let pending = verified.decrypt_pending(&mut bob_record, &bob, &bob_addr, keys, &mut rng)?;
+//! // The session's identity is the certificate's; decide trust, then commit.
+//! assert_eq!(pending.remote_identity(), alice.key_pair.identity_key());
+//! assert!(pending.creates_session());
+//! let out = pending.commit();
 //! assert_eq!(out.plaintext, b"hi");
+//! assert_eq!(out.consumed.map(|c| c.base_key), Some(*message.base_key()));
 //!
 //! // A day later the certificate has expired.
 //! let later = Timestamp::from_millis(expires.as_millis() + 1);
@@ -118,7 +125,7 @@ pub use errors::{
     CertificateError, ReceiveError, SealError, SentMessageError, UnknownServerCertificateId,
     UnsealError, ValidationError,
 };
-pub use receive::{receive, unseal, LocalAccount, VerifiedContent};
+pub use receive::{receive, unseal, LocalAccount, PendingSealedDecryption, VerifiedContent};
 pub use sender_certificate::{Sender, SenderCertificate, Signer};
 pub use sent_message::{SentDevice, SentMessage, SentRecipient};
 pub use server_certificate::{

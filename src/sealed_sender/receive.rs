@@ -10,11 +10,15 @@ use super::errors::{ReceiveError, UnsealError};
 use super::sender_certificate::SenderCertificate;
 use super::{v1, v2};
 use crate::address::ProtocolAddress;
+use crate::keys::IdentityKey;
 use crate::keys::{IdentityKeyPair, PublicKey, Timestamp};
 use crate::messages::{
     CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage,
 };
-use crate::session::{Addresses, LocalIdentity, PreKeyDecryption, PreKeys, SessionRecord};
+use crate::session::{
+    Addresses, ConsumedPreKeys, LocalIdentity, PendingDecryption, PendingPreKeyDecryption,
+    PreKeyDecryption, PreKeys, SessionRecord,
+};
 
 /// Opens a sealed message of either version with our identity key pair:
 /// v1 (`0x11`), or a v2 ReceivedMessage (`0x22`). Dispatches on the high
@@ -146,14 +150,13 @@ impl VerifiedContent {
     }
 
     /// Decrypts the inner 1:1 message with `record`, the session record of
-    /// [`Self::sender_address`] (empty for a first PreKey message), exactly
-    /// as [`SessionRecord::decrypt`] or [`SessionRecord::decrypt_prekey`]
-    /// would; `local_address` is our own address. `consumed` reports
-    /// pre-keys a new session used up. On failure the record is unchanged.
+    /// [`Self::sender_address`] (empty for a first PreKey message), and
+    /// commits it: [`Self::decrypt_pending`] followed by
+    /// [`PendingSealedDecryption::commit`]. `consumed` reports pre-keys a new
+    /// session used up. On failure the record is unchanged.
     ///
     /// # Errors
-    /// [`ReceiveError::UnexpectedMessageType`], [`ReceiveError::Message`],
-    /// [`ReceiveError::Decrypt`].
+    /// As [`Self::decrypt_pending`].
     pub fn decrypt<R: CryptoRng + ?Sized>(
         &self,
         record: &mut SessionRecord,
@@ -162,20 +165,118 @@ impl VerifiedContent {
         pre_keys: PreKeys<'_>,
         rng: &mut R,
     ) -> Result<PreKeyDecryption, ReceiveError> {
+        Ok(self
+            .decrypt_pending(record, local, local_address, pre_keys, rng)?
+            .commit())
+    }
+
+    /// Decrypts and authenticates the inner 1:1 message with `record`, the
+    /// session record of [`Self::sender_address`] (empty for a first PreKey
+    /// message), as [`SessionRecord::decrypt_pending`] or
+    /// [`SessionRecord::decrypt_prekey_pending`] would; `local_address` is
+    /// our own address. The identity of the state that decrypts must be the
+    /// sender certificate's identity key, else
+    /// [`ReceiveError::SenderIdentityMismatch`]. Nothing is committed until
+    /// [`PendingSealedDecryption::commit`]: check
+    /// [`PendingSealedDecryption::remote_identity`] (and the pre-keys a new
+    /// session would consume) first, or drop the result and the record is
+    /// exactly as it was.
+    ///
+    /// # Errors
+    /// [`ReceiveError::UnexpectedMessageType`], [`ReceiveError::Message`],
+    /// [`ReceiveError::Decrypt`], [`ReceiveError::SenderIdentityMismatch`].
+    pub fn decrypt_pending<'r, R: CryptoRng + ?Sized>(
+        &self,
+        record: &'r mut SessionRecord,
+        local: &LocalIdentity,
+        local_address: &ProtocolAddress,
+        pre_keys: PreKeys<'_>,
+        rng: &mut R,
+    ) -> Result<PendingSealedDecryption<'r>, ReceiveError> {
         let message = self.message()?;
         let sender = self.sender_address();
         let addresses = Addresses {
             local: local_address,
             remote: &sender,
         };
-        match message {
-            CiphertextMessage::Whisper(m) => Ok(PreKeyDecryption {
-                plaintext: record.decrypt(&m, addresses, rng)?,
-                consumed: None,
-            }),
-            CiphertextMessage::PreKey(m) => {
-                Ok(record.decrypt_prekey(&m, local, pre_keys, addresses, rng)?)
+        let pending = match message {
+            CiphertextMessage::Whisper(m) => {
+                Pending::Whisper(record.decrypt_pending(&m, addresses, rng)?)
             }
+            CiphertextMessage::PreKey(m) => {
+                Pending::PreKey(record.decrypt_prekey_pending(&m, local, pre_keys, addresses, rng)?)
+            }
+        };
+        let pending = PendingSealedDecryption { pending };
+        if pending.remote_identity() != self.sender().identity_key() {
+            return Err(ReceiveError::SenderIdentityMismatch);
+        }
+        Ok(pending)
+    }
+}
+
+/// A sealed 1:1 message that decrypted and authenticated, and whose session
+/// identity is the sender certificate's, but that is not yet applied to its
+/// record (from [`VerifiedContent::decrypt_pending`]).
+/// [`commit`](Self::commit) applies it; dropping it leaves the record
+/// exactly as it was and consumes nothing.
+#[must_use = "dropping a PendingSealedDecryption discards the decryption; call commit() to keep it"]
+#[derive(Debug)]
+pub struct PendingSealedDecryption<'r> {
+    pending: Pending<'r>,
+}
+
+#[derive(Debug)]
+enum Pending<'r> {
+    Whisper(PendingDecryption<'r>),
+    PreKey(PendingPreKeyDecryption<'r>),
+}
+
+impl PendingSealedDecryption<'_> {
+    /// The identity of the state that decrypted the message (equal to the
+    /// sender certificate's identity key). Commit only if you trust it.
+    #[must_use]
+    pub fn remote_identity(&self) -> &IdentityKey {
+        match &self.pending {
+            Pending::Whisper(p) => p.remote_identity(),
+            Pending::PreKey(p) => p.remote_identity(),
+        }
+    }
+
+    /// Whether committing creates a new session (a first PreKey message).
+    #[must_use]
+    pub fn creates_session(&self) -> bool {
+        matches!(&self.pending, Pending::PreKey(p) if p.creates_session())
+    }
+
+    /// The pre-keys committing would use up (see
+    /// [`PendingPreKeyDecryption::consumed`]).
+    #[must_use]
+    pub fn consumed(&self) -> Option<&ConsumedPreKeys> {
+        match &self.pending {
+            Pending::Whisper(_) => None,
+            Pending::PreKey(p) => p.consumed(),
+        }
+    }
+
+    /// The plaintext, readable before committing.
+    #[must_use]
+    pub fn plaintext(&self) -> &[u8] {
+        match &self.pending {
+            Pending::Whisper(p) => p.plaintext(),
+            Pending::PreKey(p) => p.plaintext(),
+        }
+    }
+
+    /// Applies the decryption to the record and returns the plaintext and
+    /// the pre-keys consumed.
+    pub fn commit(self) -> PreKeyDecryption {
+        match self.pending {
+            Pending::Whisper(p) => PreKeyDecryption {
+                plaintext: p.commit(),
+                consumed: None,
+            },
+            Pending::PreKey(p) => p.commit(),
         }
     }
 }

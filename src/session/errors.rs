@@ -59,6 +59,13 @@ pub enum DecryptError {
         /// when it was tried).
         reason: FailureReason,
     },
+    /// A PreKey message names the base key of a session the record has, but
+    /// carries another identity key than that session's remote identity
+    /// (session-setup.md §4 step 2, as libsignal 0.103). Its identity field
+    /// is not covered by the inner MAC, so it may have been rewritten to pass
+    /// a trust check: drop the message.
+    #[error("invalid PreKey message: remote identity key not consistent with previously-established session")]
+    InconsistentRemoteIdentity,
     /// A version-3 (X3DH) PreKey message for no existing session.
     #[error("invalid PreKey message: X3DH no longer supported")]
     X3dhNoLongerSupported,

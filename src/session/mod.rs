@@ -5,9 +5,13 @@
 //! Every operation takes the record by `&mut` and either succeeds or leaves
 //! it exactly as it was. There are no store callbacks: the caller looks up
 //! pre-keys by the IDs a message names, decides whether to trust an identity
-//! (a PreKey message carries it; a `SignalMessage`'s sender is known once it
-//! decrypts, so [`SessionRecord::decrypt_pending`] shows it before
-//! committing), and persists the record with [`SessionRecord::to_state`].
+//! (the sender is known once a message decrypts, so
+//! [`SessionRecord::decrypt_pending`] and
+//! [`SessionRecord::decrypt_prekey_pending`] show it, and the pre-keys a new
+//! session would consume, before committing), and persists the record with
+//! [`SessionRecord::to_state`]. A PreKey message that resumes a session must
+//! carry that session's remote identity
+//! ([`DecryptError::InconsistentRemoteIdentity`]).
 //!
 //! ```
 //! use hush::address::{DeviceId, ProtocolAddress};
@@ -49,6 +53,9 @@ mod codec;
 mod errors;
 mod retry;
 
+#[cfg(test)]
+mod budget_tests;
+
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -66,13 +73,13 @@ use crate::keys::{
 };
 use crate::messages::prekey_message::PreKeyParts;
 use crate::messages::{
-    CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, CURRENT_VERSION,
-    X3DH_VERSION,
+    CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, X3DH_VERSION,
 };
+use crate::ratchet::budget::WalkBudget;
 use crate::ratchet::chains::{ReceiverChain, SenderChain};
-use crate::ratchet::pq::{self, Direction};
+use crate::ratchet::pq::Direction;
 use crate::ratchet::state::{
-    DecryptContext, DecryptUpdate, PendingPreKey, SessionState, StateError,
+    DecryptContext, DecryptUpdate, NewState, PendingPreKey, RatchetError, SessionState,
 };
 
 /// Most archived states a record keeps.
@@ -151,14 +158,38 @@ pub struct ConsumedPreKeys {
     pub base_key: PublicKey,
 }
 
+impl ConsumedPreKeys {
+    /// The combination to remember when the Kyber pre-key is a last-resort
+    /// key: `(kyber, signed, base_key)`. A PreKey message that would consume
+    /// a combination already seen is a replay; refuse it before committing
+    /// (libsignal's store fails with `reused base key`).
+    #[must_use]
+    pub fn last_resort_use(&self) -> (KyberPreKeyId, SignedPreKeyId, PublicKey) {
+        (self.kyber, self.signed, self.base_key)
+    }
+}
+
 /// The result of decrypting a PreKey message.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PreKeyDecryption {
     /// The plaintext.
     pub plaintext: Vec<u8>,
     /// Set when a new session was created: the pre-keys now used up. `None`
     /// when the message belonged to a session the record already had.
     pub consumed: Option<ConsumedPreKeys>,
+}
+
+/// Shows the plaintext's length only.
+impl fmt::Debug for PreKeyDecryption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreKeyDecryption")
+            .field(
+                "plaintext",
+                &format_args!("<{} bytes, redacted>", self.plaintext.len()),
+            )
+            .field("consumed", &self.consumed)
+            .finish()
+    }
 }
 
 /// A `SignalMessage` that decrypted and authenticated but is not yet applied
@@ -212,6 +243,113 @@ impl fmt::Debug for PendingDecryption<'_> {
         f.debug_struct("PendingDecryption")
             .field("remote_identity", &self.remote_identity)
             .field("promotes_archived_state", &self.promotes_archived_state())
+            .field(
+                "plaintext",
+                &format_args!("<{} bytes, redacted>", self.plaintext.len()),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// A PreKey message that decrypted and authenticated but is not yet applied
+/// to its record (from [`SessionRecord::decrypt_prekey_pending`]). Before
+/// committing, it tells who sent the message, whether it creates a new
+/// session, and which pre-keys that would consume, so the caller can decide
+/// trust and refuse a replayed last-resort Kyber pre-key.
+/// [`commit`](Self::commit) applies the change; dropping it leaves the
+/// record exactly as it was and consumes nothing.
+#[must_use = "dropping a PendingPreKeyDecryption discards the decryption; call commit() to keep it"]
+pub struct PendingPreKeyDecryption<'r> {
+    record: &'r mut SessionRecord,
+    change: PreKeyChange,
+    remote_identity: IdentityKey,
+    consumed: Option<ConsumedPreKeys>,
+    plaintext: Zeroizing<Vec<u8>>,
+}
+
+/// What committing a PreKey decryption does to the record.
+enum PreKeyChange {
+    /// Advance the existing state in `slot` (promoting it if archived).
+    Resume {
+        slot: Slot,
+        update: Box<DecryptUpdate>,
+    },
+    /// Install a new state (already advanced past the message).
+    Create(Box<SessionState>),
+}
+
+impl PendingPreKeyDecryption<'_> {
+    /// The identity of whoever sent the message: for a new session, the
+    /// message's identity key, which the key agreement and the inner MAC
+    /// authenticated; for a resumed session, that state's remote identity
+    /// (which the message's identity key must equal). Commit only if you
+    /// trust it.
+    #[must_use]
+    pub fn remote_identity(&self) -> &IdentityKey {
+        &self.remote_identity
+    }
+
+    /// Whether committing creates a new session (and so consumes the
+    /// pre-keys of [`Self::consumed`]).
+    #[must_use]
+    pub fn creates_session(&self) -> bool {
+        matches!(self.change, PreKeyChange::Create(_))
+    }
+
+    /// Whether committing makes an archived state current again.
+    #[must_use]
+    pub fn promotes_archived_state(&self) -> bool {
+        matches!(
+            self.change,
+            PreKeyChange::Resume {
+                slot: Slot::Previous(_),
+                ..
+            }
+        )
+    }
+
+    /// The pre-keys committing would use up: `Some` exactly when
+    /// [`Self::creates_session`]. For a last-resort Kyber pre-key, check
+    /// [`ConsumedPreKeys::last_resort_use`] against the combinations you
+    /// have seen before committing.
+    #[must_use]
+    pub fn consumed(&self) -> Option<&ConsumedPreKeys> {
+        self.consumed.as_ref()
+    }
+
+    /// The plaintext, readable before committing.
+    #[must_use]
+    pub fn plaintext(&self) -> &[u8] {
+        &self.plaintext
+    }
+
+    /// Applies the decryption to the record (installing the new session,
+    /// archiving the former current state, or advancing and promoting the
+    /// resumed one) and returns the plaintext and what was consumed.
+    pub fn commit(mut self) -> PreKeyDecryption {
+        match self.change {
+            PreKeyChange::Resume { slot, update } => {
+                self.record.promote(slot);
+                if let Some(current) = self.record.current.as_mut() {
+                    current.apply(*update);
+                }
+            }
+            PreKeyChange::Create(state) => self.record.install(*state),
+        }
+        PreKeyDecryption {
+            plaintext: std::mem::take(&mut *self.plaintext),
+            consumed: self.consumed,
+        }
+    }
+}
+
+impl fmt::Debug for PendingPreKeyDecryption<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingPreKeyDecryption")
+            .field("remote_identity", &self.remote_identity)
+            .field("creates_session", &self.creates_session())
+            .field("promotes_archived_state", &self.promotes_archived_state())
+            .field("consumed", &self.consumed)
             .field(
                 "plaintext",
                 &format_args!("<{} bytes, redacted>", self.plaintext.len()),
@@ -274,33 +412,33 @@ impl SessionRecord {
         // recognized by the identity key alone here (as libsignal did before
         // 0.92.2); `decrypt_prekey` also compares the service IDs.
         let self_session = local.key_pair.identity_key() == &bundle.identity_key;
-        let state = SessionState {
-            version: CURRENT_VERSION,
+        let mut state = SessionState::new(NewState {
             local_identity: *local.key_pair.identity_key(),
+            local_registration_id: local.registration_id,
             remote_identity: bundle.identity_key,
+            remote_registration_id: bundle.registration_id,
+            alice_base_key: base_key.public_key,
             root_key,
-            previous_counter: 0,
-            sender_chain: Some(SenderChain {
+            sender_chain: SenderChain {
                 ratchet_key: sending,
                 chain_key: sending_chain,
-            }),
-            receiver_chains: vec![ReceiverChain::new(
-                bundle.signed_pre_key_public,
-                secrets.chain_key,
-            )],
-            pending_pre_key: Some(PendingPreKey {
-                pre_key_id: bundle.pre_key.as_ref().map(|(id, _)| *id),
-                signed_pre_key_id: bundle.signed_pre_key_id,
-                base_key: base_key.public_key,
-                timestamp_seconds: now.as_millis() / 1000,
-                kyber_pre_key_id: bundle.kyber_pre_key_id,
-                kyber_ciphertext: kyber_ciphertext.serialize(),
-            }),
-            remote_registration_id: bundle.registration_id,
-            local_registration_id: local.registration_id,
-            alice_base_key: base_key.public_key,
-            pq: pq::initial_state(&secrets.spqr_auth, Direction::A2B, self_session),
-        };
+            },
+            spqr_auth: &secrets.spqr_auth,
+            direction: Direction::A2B,
+            self_session,
+        });
+        state.receiver_chains.push(ReceiverChain::new(
+            bundle.signed_pre_key_public,
+            secrets.chain_key,
+        ));
+        state.pending_pre_key = Some(PendingPreKey {
+            pre_key_id: bundle.pre_key.as_ref().map(|(id, _)| *id),
+            signed_pre_key_id: bundle.signed_pre_key_id,
+            base_key: base_key.public_key,
+            timestamp_seconds: now.as_millis() / 1000,
+            kyber_pre_key_id: bundle.kyber_pre_key_id,
+            kyber_ciphertext: kyber_ciphertext.serialize(),
+        });
         self.install(state);
         Ok(())
     }
@@ -324,11 +462,7 @@ impl SessionRecord {
                 .map_err(state_encrypt_error)?;
             return Ok(CiphertextMessage::Whisper(message));
         };
-        let age_limit_ms = (pending
-            .timestamp_seconds
-            .saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS))
-        .saturating_mul(1000);
-        if age_limit_ms < now.as_millis() {
+        if is_stale(&pending, now) {
             return Err(EncryptError::StaleUnacknowledgedSession);
         }
         let binding = Addresses::binding(addresses.local, addresses.remote).map(|b| b.to_vec());
@@ -421,6 +555,10 @@ impl SessionRecord {
             return Err(DecryptError::SessionNotFound);
         }
         let expected = Addresses::binding(addresses.remote, addresses.local);
+        // One walk budget for every state tried: a message that fails to
+        // authenticate costs at most about one maximum jump, whatever the
+        // record holds (see `ratchet::budget`).
+        let mut budget = WalkBudget::new(addresses.same_service_id());
         let mut first_reason = None;
         let slots = self
             .current
@@ -435,7 +573,7 @@ impl SessionRecord {
                 expected_addresses: expected.as_ref(),
                 self_session: is_self_session(state, &addresses),
             };
-            match state.decrypt(message, &context, rng) {
+            match state.decrypt_within(message, &context, &mut budget, rng) {
                 Ok((plaintext, update)) => {
                     let remote_identity = state.remote_identity;
                     return Ok(PendingDecryption {
@@ -446,7 +584,7 @@ impl SessionRecord {
                         plaintext: Zeroizing::new(plaintext),
                     });
                 }
-                Err(StateError::Duplicate {
+                Err(RatchetError::Duplicate {
                     chain_index,
                     counter,
                 }) => {
@@ -475,10 +613,16 @@ impl SessionRecord {
 
     /// Decrypts a PreKey message: resumes the session it belongs to, or runs
     /// PQXDH as recipient with `pre_keys` and makes the new session current.
-    /// Only the current (new or resumed) state is tried.
+    /// Only the current (new or resumed) state is tried. This is
+    /// [`SessionRecord::decrypt_prekey_pending`] followed by
+    /// [`PendingPreKeyDecryption::commit`].
     ///
     /// Decide whether to trust [`PreKeySignalMessage::identity_key`] before
-    /// calling. Delete pre-keys only when the result reports them consumed.
+    /// calling (a message that resumes a session must carry that session's
+    /// remote identity, so the key is the sender's either way). Delete
+    /// pre-keys only when the result reports them consumed. To refuse a
+    /// replayed last-resort Kyber pre-key, use the pending form and check
+    /// before committing.
     ///
     /// # Errors
     /// [`DecryptError`]; the record is unchanged and no pre-key is consumed.
@@ -490,11 +634,76 @@ impl SessionRecord {
         addresses: Addresses<'_>,
         rng: &mut R,
     ) -> Result<PreKeyDecryption, DecryptError> {
+        Ok(self
+            .decrypt_prekey_pending(message, local, pre_keys, addresses, rng)?
+            .commit())
+    }
+
+    /// Decrypts and authenticates a PreKey message as
+    /// [`SessionRecord::decrypt_prekey`] does, but leaves the record
+    /// untouched until [`PendingPreKeyDecryption::commit`]: check
+    /// [`PendingPreKeyDecryption::remote_identity`] and, when it
+    /// [creates a session](PendingPreKeyDecryption::creates_session), the
+    /// pre-keys it [would consume](PendingPreKeyDecryption::consumed), then
+    /// commit or drop. A message whose base key matches a state of the record
+    /// but whose identity key is not that state's remote identity is refused
+    /// with [`DecryptError::InconsistentRemoteIdentity`].
+    ///
+    /// ```
+    /// # use std::collections::HashSet;
+    /// # use hush::address::{DeviceId, ProtocolAddress};
+    /// # use hush::keys::*;
+    /// # use hush::messages::CiphertextMessage;
+    /// # use hush::session::{Addresses, LocalIdentity, PreKeys, SessionRecord};
+    /// # use rand::{rngs::StdRng, SeedableRng};
+    /// # let mut rng = StdRng::seed_from_u64(1);
+    /// # let now = Timestamp::from_millis(1_700_000_000_000);
+    /// # let alice_addr = ProtocolAddress::new("9d0652a3-dcc3-4d11-975f-74d61598733f", DeviceId::new(1)?);
+    /// # let bob_addr = ProtocolAddress::new("796abedb-ca4e-4f18-8803-1fde5b921f9f", DeviceId::new(1)?);
+    /// # let alice = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 1 };
+    /// # let bob = LocalIdentity { key_pair: IdentityKeyPair::generate(&mut rng), registration_id: 2 };
+    /// # let signed = SignedPreKeyRecord::generate(SignedPreKeyId(1), now, &bob.key_pair, &mut rng);
+    /// # let last_resort = KyberPreKeyRecord::generate(KyberPreKeyId(1), now, &bob.key_pair, &mut rng);
+    /// # let bundle = PreKeyBundle::from_records(2, bob_addr.device_id(), *bob.key_pair.identity_key(), &signed, &last_resort, None);
+    /// # let mut alice_record = SessionRecord::new();
+    /// # alice_record.initiate(&bundle.verify()?, &alice, now, &mut rng)?;
+    /// # let to_bob = Addresses { local: &alice_addr, remote: &bob_addr };
+    /// # let to_alice = Addresses { local: &bob_addr, remote: &alice_addr };
+    /// # let CiphertextMessage::PreKey(message) = alice_record.encrypt(b"hi", to_bob, now, &mut rng)? else { unreachable!() };
+    /// let trusted_alice = *alice.key_pair.identity_key(); // what Bob's identity store holds
+    /// let mut seen = HashSet::new(); // last-resort uses, persisted with the record
+    /// let mut bob_record = SessionRecord::new();
+    /// let keys = PreKeys { signed: Some(&signed), kyber: Some(&last_resort), one_time: None };
+    /// let pending = bob_record.decrypt_prekey_pending(&message, &bob, keys, to_alice, &mut rng)?;
+    /// let replayed = pending.consumed().is_some_and(|c| seen.contains(&c.last_resort_use()));
+    /// if *pending.remote_identity() == trusted_alice && !replayed {
+    ///     let out = pending.commit();
+    ///     if let Some(used) = out.consumed { seen.insert(used.last_resort_use()); }
+    ///     assert_eq!(out.plaintext, b"hi");
+    /// } // else: drop `pending`; `bob_record` is unchanged, nothing consumed
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`SessionRecord::decrypt_prekey`]; the record is unchanged.
+    pub fn decrypt_prekey_pending<R: CryptoRng + ?Sized>(
+        &mut self,
+        message: &PreKeySignalMessage,
+        local: &LocalIdentity,
+        pre_keys: PreKeys<'_>,
+        addresses: Addresses<'_>,
+        rng: &mut R,
+    ) -> Result<PendingPreKeyDecryption<'_>, DecryptError> {
         let expected = Addresses::binding(addresses.remote, addresses.local);
         if let Some(slot) = self.find_base_key(message) {
             let Some(state) = self.state(slot) else {
                 return Err(DecryptError::SessionNotFound);
             };
+            // The identity field is outside the inner MAC (which uses the
+            // state's identity): it must name the state's peer.
+            if state.remote_identity != *message.identity_key() {
+                return Err(DecryptError::InconsistentRemoteIdentity);
+            }
             let context = DecryptContext {
                 expected_addresses: expected.as_ref(),
                 self_session: is_self_session(state, &addresses),
@@ -502,13 +711,16 @@ impl SessionRecord {
             let (plaintext, update) = state
                 .decrypt(message.message(), &context, rng)
                 .map_err(prekey_failure)?;
-            self.promote(slot);
-            if let Some(current) = self.current.as_mut() {
-                current.apply(update);
-            }
-            return Ok(PreKeyDecryption {
-                plaintext,
+            let remote_identity = state.remote_identity;
+            return Ok(PendingPreKeyDecryption {
+                record: self,
+                change: PreKeyChange::Resume {
+                    slot,
+                    update: Box::new(update),
+                },
+                remote_identity,
                 consumed: None,
+                plaintext: Zeroizing::new(plaintext),
             });
         }
         if message.message_version() <= X3DH_VERSION {
@@ -558,23 +770,21 @@ impl SessionRecord {
         )?;
         let self_session =
             local.key_pair.identity_key() == message.identity_key() && addresses.same_service_id();
-        let mut state = SessionState {
-            version: CURRENT_VERSION,
+        let mut state = SessionState::new(NewState {
             local_identity: *local.key_pair.identity_key(),
+            local_registration_id: local.registration_id,
             remote_identity: *message.identity_key(),
+            remote_registration_id: message.registration_id(),
+            alice_base_key: *message.base_key(),
             root_key: secrets.root_key,
-            previous_counter: 0,
-            sender_chain: Some(SenderChain {
+            sender_chain: SenderChain {
                 ratchet_key: signed.key_pair().clone(),
                 chain_key: secrets.chain_key,
-            }),
-            receiver_chains: Vec::new(),
-            pending_pre_key: None,
-            remote_registration_id: message.registration_id(),
-            local_registration_id: local.registration_id,
-            alice_base_key: *message.base_key(),
-            pq: pq::initial_state(&secrets.spqr_auth, Direction::B2A, self_session),
-        };
+            },
+            spqr_auth: &secrets.spqr_auth,
+            direction: Direction::B2A,
+            self_session,
+        });
         let context = DecryptContext {
             expected_addresses: expected.as_ref(),
             self_session: is_self_session(&state, &addresses),
@@ -583,15 +793,17 @@ impl SessionRecord {
             .decrypt(message.message(), &context, rng)
             .map_err(prekey_failure)?;
         state.apply(update);
-        self.install(state);
-        Ok(PreKeyDecryption {
-            plaintext,
+        Ok(PendingPreKeyDecryption {
+            record: self,
+            remote_identity: state.remote_identity,
+            change: PreKeyChange::Create(Box::new(state)),
             consumed: Some(ConsumedPreKeys {
                 one_time: message.pre_key_id(),
                 signed: signed_id,
                 kyber: kyber_id,
                 base_key: *message.base_key(),
             }),
+            plaintext: Zeroizing::new(plaintext),
         })
     }
 
@@ -618,13 +830,7 @@ impl SessionRecord {
     #[must_use]
     pub fn is_usable(&self, now: Timestamp) -> bool {
         self.current.as_ref().is_some_and(|s| {
-            s.sender_chain.is_some()
-                && s.pending_pre_key.as_ref().is_none_or(|p| {
-                    p.timestamp_seconds
-                        .saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS)
-                        .saturating_mul(1000)
-                        >= now.as_millis()
-                })
+            s.sender_chain.is_some() && s.pending_pre_key.as_ref().is_none_or(|p| !is_stale(p, now))
         })
     }
 
@@ -717,31 +923,44 @@ impl SessionRecord {
     }
 }
 
+/// Whether an unacknowledged session created at `pending.timestamp_seconds`
+/// is too old to encrypt at `now`.
+fn is_stale(pending: &PendingPreKey, now: Timestamp) -> bool {
+    let age_limit_ms = pending
+        .timestamp_seconds
+        .saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS)
+        .saturating_mul(1000);
+    age_limit_ms < now.as_millis()
+}
+
 /// Same identity key and the same service ID on both ends (device IDs are
 /// ignored): note-to-self and our own other devices.
 fn is_self_session(state: &SessionState, addresses: &Addresses<'_>) -> bool {
     state.local_identity == state.remote_identity && addresses.same_service_id()
 }
 
-fn reason(error: StateError) -> FailureReason {
+pub(crate) fn reason(error: RatchetError) -> FailureReason {
     match error {
-        StateError::VersionMismatch => FailureReason::VersionMismatch,
-        StateError::MacMismatch => FailureReason::MacMismatch,
-        StateError::AddressMismatch => FailureReason::AddressMismatch,
-        StateError::TooFarInFuture => FailureReason::TooFarInFuture,
-        StateError::ChainExhausted => FailureReason::ChainExhausted,
-        StateError::BadCiphertext => FailureReason::BadCiphertext,
-        StateError::InvalidKeyAgreement => FailureReason::InvalidKeyAgreement,
-        StateError::MissingSenderChain => FailureReason::MissingSenderChain,
-        StateError::PqRatchet => FailureReason::PqRatchet,
+        RatchetError::VersionMismatch => FailureReason::VersionMismatch,
+        RatchetError::MacMismatch => FailureReason::MacMismatch,
+        RatchetError::AddressMismatch => FailureReason::AddressMismatch,
+        RatchetError::TooFarInFuture => FailureReason::TooFarInFuture,
+        // A refusal to walk further than the call's budget allows looks the
+        // same to the caller as a jump over the limit.
+        RatchetError::OverBudget => FailureReason::TooFarInFuture,
+        RatchetError::ChainExhausted => FailureReason::ChainExhausted,
+        RatchetError::BadCiphertext => FailureReason::BadCiphertext,
+        RatchetError::InvalidKeyAgreement => FailureReason::InvalidKeyAgreement,
+        RatchetError::MissingSenderChain => FailureReason::MissingSenderChain,
+        RatchetError::PqRatchet => FailureReason::PqRatchet,
         // Duplicates are reported before folding; keep a total mapping.
-        StateError::Duplicate { .. } => FailureReason::NoState,
+        RatchetError::Duplicate { .. } => FailureReason::NoState,
     }
 }
 
-fn prekey_failure(error: StateError) -> DecryptError {
+fn prekey_failure(error: RatchetError) -> DecryptError {
     match error {
-        StateError::Duplicate {
+        RatchetError::Duplicate {
             chain_index,
             counter,
         } => DecryptError::DuplicatedMessage {
@@ -755,10 +974,12 @@ fn prekey_failure(error: StateError) -> DecryptError {
     }
 }
 
-fn state_encrypt_error(error: StateError) -> EncryptError {
+fn state_encrypt_error(error: RatchetError) -> EncryptError {
     match error {
-        StateError::ChainExhausted => EncryptError::InvalidSessionState("sending chain exhausted"),
-        StateError::PqRatchet => {
+        RatchetError::ChainExhausted => {
+            EncryptError::InvalidSessionState("sending chain exhausted")
+        }
+        RatchetError::PqRatchet => {
             EncryptError::InvalidSessionState("post-quantum ratchet send error")
         }
         _ => EncryptError::InvalidSessionState("missing sender chain"),

@@ -256,8 +256,13 @@ pub(super) enum KeyRequest {
     Nothing,
     /// The next send key of chain epoch `epoch`.
     Send { epoch: u64 },
-    /// The receive key `index` of chain epoch `epoch`.
-    Recv { epoch: u64, index: u32 },
+    /// The receive key `index` of chain epoch `epoch`, walking the chain
+    /// forward at most `max_walk` steps (on top of the session's `max_jump`).
+    Recv {
+        epoch: u64,
+        index: u32,
+        max_walk: u32,
+    },
 }
 
 /// A new chain epoch, ready to append.
@@ -300,6 +305,14 @@ pub(super) struct ChainUpdate {
 }
 
 impl ChainUpdate {
+    /// How many steps the receiving chain walked forward to plan this update.
+    pub(super) fn walked(&self) -> u32 {
+        match &self.op {
+            ChainOp::Advance { from_ctr, ctr, .. } => ctr.saturating_sub(*from_ctr),
+            _ => 0,
+        }
+    }
+
     /// Whether this update was planned on `chain` as it is now.
     pub(super) fn fits(&self, chain: &Chain) -> bool {
         if self.base != (chain.current_epoch, chain.send_epoch, chain.links.len()) {
@@ -384,6 +397,8 @@ impl View<'_> {
 
 /// One KDF step from counter `ctr`: (new counter, new chain key, message key).
 fn step(next: &Secret<32>, ctr: u32) -> Result<(u32, Secret<32>, Secret<32>), SpqrError> {
+    #[cfg(test)]
+    crate::ratchet::budget::step_counter::spqr_step();
     let ctr = ctr
         .checked_add(1)
         .ok_or(SpqrError::CorruptState("chain counter exhausted"))?;
@@ -437,8 +452,12 @@ impl Chain {
                 let (op, index, key) = self.plan_send(&view, epoch)?;
                 (op, Some((index, key)))
             }
-            KeyRequest::Recv { epoch, index } => {
-                let (op, key) = self.plan_recv(&view, epoch, index)?;
+            KeyRequest::Recv {
+                epoch,
+                index,
+                max_walk,
+            } => {
+                let (op, key) = self.plan_recv(&view, epoch, index, max_walk)?;
                 (op, Some((index, key)))
             }
         };
@@ -493,6 +512,7 @@ impl Chain {
         view: &View<'_>,
         epoch: u64,
         at: u32,
+        max_walk: u32,
     ) -> Result<(ChainOp, Secret<32>), SpqrError> {
         let link = view.link_index(epoch)?;
         let dir = &view
@@ -506,6 +526,12 @@ impl Chain {
                     from: dir.ctr,
                     to: at,
                     max_jump: self.params.max_jump,
+                });
+            }
+            if at - dir.ctr > max_walk {
+                return Err(SpqrError::WalkLimit {
+                    steps: at - dir.ctr,
+                    limit: max_walk,
                 });
             }
             let clear = u64::from(at) > u64::from(dir.ctr) + max_ooo;
@@ -547,12 +573,10 @@ impl Chain {
         Err(SpqrError::KeyAlreadyRequested { index: at })
     }
 
-    /// Commits an update planned on this chain. An update planned on a
-    /// different chain state is ignored as a whole.
+    /// Commits an update planned on this chain. [`SpqrState::apply`](super::SpqrState::apply) checks
+    /// [`ChainUpdate::fits`] before calling, so a misfit here is a bug.
     pub(super) fn apply(&mut self, update: ChainUpdate) {
-        if !update.fits(self) {
-            return;
-        }
+        debug_assert!(update.fits(self), "chain update planned on another state");
         let ChainUpdate { added, op, .. } = update;
         if let Some(added) = added {
             self.current_epoch = added.epoch;
@@ -671,7 +695,12 @@ mod tests {
         epoch: u64,
         index: u32,
     ) -> Result<[u8; 32], SpqrError> {
-        let (update, key) = chain.plan(add, KeyRequest::Recv { epoch, index })?;
+        let request = KeyRequest::Recv {
+            epoch,
+            index,
+            max_walk: u32::MAX,
+        };
+        let (update, key) = chain.plan(add, request)?;
         chain.apply(update);
         Ok(*key.expect("a receive key").1.as_bytes())
     }
@@ -920,12 +949,13 @@ mod tests {
     }
 
     #[test]
-    fn a_stale_update_is_ignored() {
+    fn a_stale_update_no_longer_fits() {
         let (mut a, _) = pair(default_params());
         let (first, _) = a.plan(None, KeyRequest::Send { epoch: 0 }).expect("plan");
         let (second, _) = a.plan(None, KeyRequest::Send { epoch: 0 }).expect("plan");
+        assert!(first.fits(&a) && second.fits(&a));
         a.apply(first);
-        a.apply(second); // planned on the old counter
+        assert!(!second.fits(&a)); // planned on the old counter
         assert_eq!(a.links[0].send.ctr, 1);
     }
 

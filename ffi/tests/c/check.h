@@ -45,9 +45,11 @@ static int failed = 0;
         }                                                                              \
     } while (0)
 
-/* Outputs must be left alone on failure: failing calls get these. */
+/* Outputs must be left alone on failure: failing calls get these. An output
+ * hush_buffer must own nothing (ptr NULL, else HUSH_RESULT_OUTPUT_NOT_EMPTY),
+ * so the buffer sentinel is a NULL pointer with a length no write leaves. */
 static int sentinel_object;
 #define SENTINEL ((void *)&sentinel_object)
-#define SENTINEL_BUFFER {(uint8_t *)SENTINEL, 7}
+#define SENTINEL_BUFFER {NULL, 7}
 
 #endif

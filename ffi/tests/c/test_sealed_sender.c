@@ -18,6 +18,8 @@
  *   beyond 14 bits, a sender-key content handed to 1:1 decryption; every
  *   refused receive leaves the session record byte-identical and its
  *   outputs untouched;
+ * - trust before commit: the trusted identity argument refuses or accepts,
+ *   and a certificate never vouches for a session of another identity;
  * - NULL arguments, and everything freed (ASan leak check, Valgrind).
  *
  * Built and run by ffi/tests/run-c-tests.sh (ASan/UBSan, shared library,
@@ -54,7 +56,7 @@ static int buffer_is_text(const hush_buffer *buf, const char *text) {
 }
 
 static int untouched(const hush_buffer *buf) {
-    return buf->ptr == (uint8_t *)SENTINEL && buf->len == 7;
+    return buf->ptr == NULL && buf->len == 7;
 }
 
 static hush_buffer record_bytes(const hush_session_record *record) {
@@ -269,7 +271,8 @@ static hush_result receive_1to1(party *me, const service *s, hush_session_record
         hush_prekey_message_free(prekey);
     }
     rc = hush_verified_content_decrypt(verified, record, me->local, me->address, me->signed_pre_key,
-                                       me->kyber_pre_key, me->one_time, NULL, &plaintext, &consumed);
+                                       me->kyber_pre_key, me->one_time, expected_sender->identity_public, NULL,
+                                       &plaintext, &consumed);
     if (rc == HUSH_RESULT_OK) {
         CHECK(buffer_is_text(&plaintext, expected_text));
         hush_buffer_free(&plaintext);
@@ -670,7 +673,7 @@ static void test_v2(void) {
                                             carol.address, NULL, 0, &verified),
                  HUSH_RESULT_OK);
         CHECK_RC(hush_verified_content_decrypt(verified, record, carol.local, carol.address, NULL, NULL, NULL, NULL,
-                                               &plaintext, &consumed),
+                                               NULL, &plaintext, &consumed),
                  HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE);
         CHECK(untouched(&plaintext));
         hush_verified_content_free(verified);
@@ -744,6 +747,88 @@ static void test_v2(void) {
     service_free(&s);
 }
 
+/* Receives a sealed message and decrypts its 1:1 inner message with
+ * `record`, trusting `trusted` for the sender (NULL: any identity). */
+static hush_result receive_trusting(party *me, const service *s, hush_session_record *record,
+                                    const hush_buffer *sealed, const hush_public_key *trusted, hush_buffer *plaintext) {
+    const hush_public_key *roots[1];
+    hush_verified_content *verified = NULL;
+    hush_consumed_prekeys consumed;
+    hush_result rc;
+    roots[0] = s->root_public;
+    CHECK_RC(hush_sealed_sender_receive(sealed->ptr, sealed->len, me->identity, roots, 1, NOW, me->address, NULL, 0,
+                                        &verified),
+             HUSH_RESULT_OK);
+    rc = hush_verified_content_decrypt(verified, record, me->local, me->address, me->signed_pre_key,
+                                       me->kyber_pre_key, me->one_time, trusted, NULL, plaintext, &consumed);
+    hush_verified_content_free(verified);
+    return rc;
+}
+
+/* Trust on the sealed receive path, decided before anything is committed:
+ * the trusted identity argument refuses (record unchanged, no pre-key
+ * consumed) or accepts; and the state that decrypts must belong to the
+ * sender certificate's identity: Mallory (an old key of Alice's address,
+ * with a session at Bob) cannot have her messages vouched for by Alice's
+ * certificate, whatever the caller trusts. */
+static void test_trust(void) {
+    service s;
+    party alice, mallory, bob;
+    hush_session_record *mallory_record = NULL, *bob_record = NULL;
+    hush_buffer sealed = {0}, forged = {0}, before = {0}, ciphertext = {0};
+    hush_buffer plaintext = SENTINEL_BUFFER, sentinel = SENTINEL_BUFFER;
+    hush_unidentified_content *content = NULL;
+    hush_message_type type = 0;
+
+    service_init(&s);
+    party_init(&alice, &s, ALICE_NAME, 1, 1111, NULL, NULL);
+    party_init(&mallory, &s, ALICE_NAME, 1, 7777, NULL, NULL);
+    party_init(&bob, &s, BOB_NAME, 1, 2222, NULL, NULL);
+    mallory_record = start_session(&mallory, &bob, 2222);
+    CHECK_RC(hush_session_record_new(&bob_record), HUSH_RESULT_OK);
+
+    sealed = seal_v1(&mallory, &bob, mallory_record, "from the old device");
+    before = record_bytes(bob_record);
+    CHECK_RC(receive_trusting(&bob, &s, bob_record, &sealed, alice.identity_public, &plaintext),
+             HUSH_RESULT_UNTRUSTED_IDENTITY);
+    CHECK(untouched(&plaintext) && record_is(bob_record, &before));
+    CHECK_RC(receive_trusting(&bob, &s, bob_record, &sealed, mallory.identity_public, &plaintext), HUSH_RESULT_OK);
+    CHECK(buffer_is_text(&plaintext, "from the old device"));
+    hush_buffer_free(&plaintext);
+
+    /* Alice's certificate, sealed with Alice's key, around a message of
+     * Mallory's session. */
+    CHECK_RC(hush_session_encrypt(mallory_record, (const uint8_t *)"as alice", 8, mallory.address, bob.address, NOW,
+                                  NULL, &type, &ciphertext),
+             HUSH_RESULT_OK);
+    CHECK_RC(hush_unidentified_content_new(type, alice.certificate, ciphertext.ptr, ciphertext.len,
+                                           HUSH_CONTENT_HINT_RESENDABLE, NULL, 0, &content),
+             HUSH_RESULT_OK);
+    CHECK_RC(hush_sealed_sender_seal_v1(bob.identity_public, content, alice.identity, NULL, &forged), HUSH_RESULT_OK);
+    hush_buffer_free(&before);
+    before = record_bytes(bob_record);
+    plaintext = sentinel;
+    CHECK_RC(receive_trusting(&bob, &s, bob_record, &forged, alice.identity_public, &plaintext),
+             HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH);
+    CHECK(untouched(&plaintext) && record_is(bob_record, &before));
+    CHECK_RC(receive_trusting(&bob, &s, bob_record, &forged, NULL, &plaintext),
+             HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH);
+    CHECK(untouched(&plaintext) && record_is(bob_record, &before));
+    CHECK(strcmp(hush_result_str(HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH), "unknown hush_result") != 0);
+
+    hush_unidentified_content_free(content);
+    hush_buffer_free(&ciphertext);
+    hush_buffer_free(&sealed);
+    hush_buffer_free(&forged);
+    hush_buffer_free(&before);
+    hush_session_record_free(mallory_record);
+    hush_session_record_free(bob_record);
+    party_free(&alice);
+    party_free(&mallory);
+    party_free(&bob);
+    service_free(&s);
+}
+
 static void test_null_arguments(void) {
     service s;
     hush_sender_certificate *cert = NULL;
@@ -795,7 +880,7 @@ static void test_null_arguments(void) {
     CHECK_RC(hush_sealed_sender_receive((const uint8_t *)"\x11", 1, keys, NULL, 1, NOW, NULL, NULL, 0, &verified),
              HUSH_RESULT_NULL_ARGUMENT);
     CHECK(verified == NULL);
-    CHECK_RC(hush_verified_content_decrypt(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    CHECK_RC(hush_verified_content_decrypt(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
              HUSH_RESULT_NULL_ARGUMENT);
     CHECK_RC(hush_verified_content_get_sender_address(NULL, NULL), HUSH_RESULT_NULL_ARGUMENT);
 
@@ -818,6 +903,7 @@ int main(void) {
     test_certificates();
     test_v1();
     test_v2();
+    test_trust();
     test_null_arguments();
 
     printf("%d passed, %d failed\n", passed, failed);

@@ -12,8 +12,9 @@
  * out-of-order delivery within a chain and across chains; duplicates,
  * tampered and garbage input are refused with the record byte-identical;
  * records are serialized and reloaded mid-conversation; a third party hits
- * a consumed pre-key; NULL arguments; everything is freed (ASan leak check,
- * Valgrind).
+ * a consumed pre-key; the identity-swap attack on an archived session and
+ * both outcomes of the trusted identity argument; NULL arguments;
+ * everything is freed (ASan leak check, Valgrind).
  *
  * Built and run by ffi/tests/run-c-tests.sh (ASan/UBSan, shared library,
  * Valgrind). The last line printed is "N passed, N failed"; the exit status
@@ -47,7 +48,7 @@ static int buffer_is_text(const hush_buffer *buf, const char *text) {
 }
 
 static int untouched(const hush_buffer *buf) {
-    return buf->ptr == (uint8_t *)SENTINEL && buf->len == 7;
+    return buf->ptr == NULL && buf->len == 7;
 }
 
 static int last_error_contains(const char *needle) {
@@ -246,18 +247,18 @@ static wire send_text(hush_session_record *record, const party *from, const part
 }
 
 /* An application's receive path. The peer's identity key is trusted on
- * first use and stored in `trusted`; a PreKey message from another identity
- * is refused before decrypting, and a SignalMessage is decrypted with the
- * trusted key passed to hush_session_decrypt, which refuses a message from
- * a state of another identity. Pre-keys are looked up by the IDs the
- * message names, and deleted only when reported consumed. Returns the
- * result code; on success the plaintext is in `*out` and what was consumed
- * in `*consumed` (new_session false for a SignalMessage). */
+ * first use and stored in `trusted`; every message is decrypted with the
+ * trusted key passed to hush_session_decrypt or hush_session_decrypt_prekey,
+ * which compare it with the authenticated sender identity before committing
+ * and refuse a message from another identity. Pre-keys are looked up by the
+ * IDs the message names, and deleted only when reported consumed. Returns
+ * the result code; on success the plaintext is in `*out` and what was
+ * consumed in `*consumed` (new_session false for a SignalMessage). */
 static hush_result receive(party *me, hush_session_record *record, const party *from, hush_buffer *trusted,
                            hush_message_type type, const uint8_t *bytes, size_t len, hush_buffer *out,
                            hush_consumed_prekeys *consumed) {
     hush_prekey_message *message = NULL;
-    hush_public_key *identity = NULL;
+    hush_public_key *identity = NULL, *trusted_key = NULL;
     hush_buffer identity_bytes = {0};
     hush_result rc;
     bool has_one_time = false, has_kyber = false, known = false;
@@ -283,9 +284,8 @@ static hush_result receive(party *me, hush_session_record *record, const party *
     }
     CHECK_RC(hush_prekey_message_get_identity_key(message, &identity), HUSH_RESULT_OK);
     identity_bytes = public_key_bytes(identity);
-    if (trusted->len != 0 && !buffers_equal(trusted, &identity_bytes)) {
-        rc = HUSH_RESULT_UNTRUSTED_IDENTITY;
-        goto done;
+    if (trusted->len != 0) {
+        CHECK_RC(hush_public_key_deserialize(trusted->ptr, trusted->len, &trusted_key), HUSH_RESULT_OK);
     }
     CHECK_RC(hush_session_has_session_for(record, message, &known), HUSH_RESULT_OK);
     CHECK_RC(hush_prekey_message_get_pre_key_id(message, &has_one_time, &one_time_id), HUSH_RESULT_OK);
@@ -299,7 +299,7 @@ static hush_result receive(party *me, hush_session_record *record, const party *
     }
     rc = hush_session_decrypt_prekey(record, message, me->local, signed_pre_key, kyber_pre_key,
                                      has_one_time && !known ? find_one_time(me, one_time_id) : NULL, me->address,
-                                     from->address, NULL, out, consumed);
+                                     from->address, trusted_key, NULL, out, consumed);
     if (rc == HUSH_RESULT_OK) {
         CHECK(consumed->new_session == !known);
         if (consumed->new_session && consumed->has_one_time_pre_key) {
@@ -311,9 +311,9 @@ static hush_result receive(party *me, hush_session_record *record, const party *
             identity_bytes.len = 0;
         }
     }
-done:
     hush_buffer_free(&identity_bytes);
     hush_public_key_free(identity);
+    hush_public_key_free(trusted_key);
     hush_prekey_message_free(message);
     return rc;
 }
@@ -399,6 +399,7 @@ static void test_result_codes(void) {
         HUSH_RESULT_STALE_UNACKNOWLEDGED_SESSION,
         HUSH_RESULT_INVALID_SESSION_STATE,
         HUSH_RESULT_UNTRUSTED_IDENTITY,
+        HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY,
         HUSH_RESULT_MESSAGE_TOO_SHORT,
         HUSH_RESULT_MESSAGE_LEGACY_VERSION,
         HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION,
@@ -424,7 +425,8 @@ static void test_result_codes(void) {
     CHECK(HUSH_RESULT_MESSAGE_TOO_SHORT == 600 && HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE == 605);
     CHECK(HUSH_RESULT_STATE_TRUNCATED == 700 && HUSH_RESULT_STATE_INVALID == 703);
     CHECK(HUSH_MESSAGE_TYPE_WHISPER == 2 && HUSH_MESSAGE_TYPE_PREKEY == 3);
-    CHECK(strcmp(hush_result_str(511), unknown) == 0);
+    CHECK(HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY == 511);
+    CHECK(strcmp(hush_result_str(529), unknown) == 0);
     CHECK(strcmp(hush_result_str(606), unknown) == 0);
     CHECK(strcmp(hush_result_str(704), unknown) == 0);
     for (i = 0; i < n; i++) {
@@ -571,7 +573,7 @@ static void test_conversation(void) {
     hush_buffer_free(&expected);
 
     /* The one-call decrypt cannot start a session (it has no pre-keys). */
-    plaintext.ptr = (uint8_t *)SENTINEL;
+    plaintext.ptr = NULL; /* the sentinel: an empty buffer of length 7 */
     plaintext.len = 7;
     CHECK_RC(hush_session_decrypt(bob_record, bob.local, a2.type, a2.bytes.ptr, a2.bytes.len, bob.address,
                                   alice.address, NULL, NULL, &plaintext),
@@ -730,7 +732,7 @@ static void test_conversation(void) {
     CHECK(archived == 1);
     before = record_bytes(alice_record);
     w1.type = 99;
-    w1.bytes.ptr = (uint8_t *)SENTINEL;
+    w1.bytes.ptr = NULL; /* the sentinel: an empty buffer of length 7 */
     w1.bytes.len = 7;
     CHECK_RC(hush_session_encrypt(alice_record, (const uint8_t *)"x", 1, alice.address, bob.address, NOW, NULL,
                                   &w1.type, &w1.bytes),
@@ -1059,7 +1061,7 @@ static void test_random_source(void) {
     before = record_bytes(p.bob_record);
     CHECK_RC(hush_session_decrypt_prekey(p.bob_record, message, p.bob.local, p.bob.signed_pre_key,
                                          p.bob.kyber_pre_key, p.bob.one_time[0], p.bob.address, p.alice.address,
-                                         failing, &plaintext, &consumed),
+                                         NULL, failing, &plaintext, &consumed),
              HUSH_RESULT_RANDOM_SOURCE_FAILURE);
     CHECK(untouched(&plaintext) && memcmp(&consumed, &consumed_before, sizeof consumed) == 0);
     CHECK(record_is(p.bob_record, &before));
@@ -1068,7 +1070,7 @@ static void test_random_source(void) {
     plaintext.len = 0;
     CHECK_RC(hush_session_decrypt_prekey(p.bob_record, message, p.bob.local, p.bob.signed_pre_key,
                                          p.bob.kyber_pre_key, p.bob.one_time[0], p.bob.address, p.alice.address,
-                                         counting1, &plaintext, &consumed),
+                                         NULL, counting1, &plaintext, &consumed),
              HUSH_RESULT_OK);
     CHECK(buffer_is_text(&plaintext, "a1") && consumed.new_session);
     hush_buffer_free(&plaintext);
@@ -1076,7 +1078,7 @@ static void test_random_source(void) {
     /* Alice's decryption of the reply ratchets too. */
     reply = send_text(p.bob_record, &p.bob, &p.alice, "reply", HUSH_MESSAGE_TYPE_WHISPER);
     before = record_bytes(p.alice_record);
-    plaintext.ptr = (uint8_t *)SENTINEL;
+    plaintext.ptr = NULL; /* the sentinel: an empty buffer of length 7 */
     plaintext.len = 7;
     CHECK_RC(hush_session_decrypt(p.alice_record, p.alice.local, reply.type, reply.bytes.ptr, reply.bytes.len,
                                   p.alice.address, p.bob.address, NULL, failing, &plaintext),
@@ -1259,7 +1261,7 @@ static void test_null_arguments(void) {
     before = record_bytes(r);
 #define DECRYPT_PREKEY(rec, msg, local, plain, cons)                                                           \
     hush_session_decrypt_prekey(rec, msg, local, p.bob.signed_pre_key, p.bob.kyber_pre_key, p.bob.one_time[0], \
-                                a, b, NULL, plain, cons)
+                                a, b, NULL, NULL, plain, cons)
     CHECK_RC(DECRYPT_PREKEY(NULL, message, p.bob.local, &out, &consumed), HUSH_RESULT_NULL_ARGUMENT);
     CHECK_RC(DECRYPT_PREKEY(r, NULL, p.bob.local, &out, &consumed), HUSH_RESULT_NULL_ARGUMENT);
     CHECK_RC(DECRYPT_PREKEY(r, message, NULL, &out, &consumed), HUSH_RESULT_NULL_ARGUMENT);
@@ -1268,7 +1270,8 @@ static void test_null_arguments(void) {
     CHECK_RC(DECRYPT_PREKEY(r, message, p.bob.local, &out, NULL), HUSH_RESULT_NULL_ARGUMENT);
     CHECK(last_error_contains("`out_consumed`"));
 #undef DECRYPT_PREKEY
-    CHECK_RC(hush_session_decrypt_prekey(r, message, p.bob.local, NULL, NULL, NULL, NULL, b, NULL, &out, &consumed),
+    CHECK_RC(hush_session_decrypt_prekey(r, message, p.bob.local, NULL, NULL, NULL, NULL, b, NULL, NULL, &out,
+                                         &consumed),
              HUSH_RESULT_NULL_ARGUMENT);
     CHECK(untouched(&out) && memcmp(&consumed, &consumed_before, sizeof consumed) == 0);
     CHECK(record_is(r, &before) && one_time_count(&p.bob) == 3);
@@ -1327,6 +1330,258 @@ static void test_null_arguments(void) {
     pair_free(&p);
 }
 
+/* The identity-swap attack (session-setup.md section 4 step 2): Mallory once
+ * had a session with Bob under Alice's address (an old device, an old key);
+ * Alice has since started a new one, so Mallory's state is archived. Mallory
+ * sends a PreKey message on the old session with Alice's identity key
+ * written in it. It passes a check of the identity it carries, and is still
+ * refused as libsignal 0.103 does, with the record unchanged. Then both
+ * outcomes of the trust argument of hush_session_decrypt_prekey: refused
+ * (record unchanged, nothing consumed) and accepted. */
+static void test_identity_swap(void) {
+    party alice, mallory, bob, carol;
+    hush_session_record *alice_record = NULL, *mallory_record = NULL, *bob_record = NULL, *carol_record = NULL;
+    hush_session_record *bob_carol = NULL;
+    hush_prekey_bundle *bundle = NULL;
+    hush_public_key *alice_key = NULL, *mallory_key = NULL;
+    hush_buffer alice_bytes = {0}, mallory_bytes = {0}, trusted_alice = {0}, trusted_mallory = {0};
+    hush_buffer before = {0}, plaintext = SENTINEL_BUFFER;
+    wire m1, m2, a1, c1;
+    uint8_t *forged;
+    size_t at;
+
+    party_init(&alice, ALICE_NAME, 1, 1111);
+    party_init(&mallory, ALICE_NAME, 1, 7777);
+    party_init(&bob, BOB_NAME, 1, 2222);
+    party_init(&carol, CAROL_NAME, 1, 3333);
+    publish_prekeys(&bob);
+    CHECK_RC(hush_session_record_new(&alice_record), HUSH_RESULT_OK);
+    CHECK_RC(hush_session_record_new(&mallory_record), HUSH_RESULT_OK);
+    CHECK_RC(hush_session_record_new(&bob_record), HUSH_RESULT_OK);
+    CHECK_RC(hush_session_record_new(&carol_record), HUSH_RESULT_OK);
+    CHECK_RC(hush_session_record_new(&bob_carol), HUSH_RESULT_OK);
+    CHECK_RC(hush_identity_key_pair_get_public_key(alice.identity, &alice_key), HUSH_RESULT_OK);
+    CHECK_RC(hush_identity_key_pair_get_public_key(mallory.identity, &mallory_key), HUSH_RESULT_OK);
+    alice_bytes = public_key_bytes(alice_key);
+    mallory_bytes = public_key_bytes(mallory_key);
+
+    bundle = fetch_bundle(&bob, 0, NULL);
+    CHECK_RC(hush_session_initiate(mallory_record, bundle, mallory.local, NOW, NULL), HUSH_RESULT_OK);
+    m1 = send_text(mallory_record, &mallory, &bob, "from the old device", HUSH_MESSAGE_TYPE_PREKEY);
+    CHECK(deliver(&bob, bob_record, &mallory, &trusted_mallory, &m1, "from the old device"));
+    CHECK_RC(hush_session_initiate(alice_record, bundle, alice.local, NOW, NULL), HUSH_RESULT_OK);
+    a1 = send_text(alice_record, &alice, &bob, "from alice", HUSH_MESSAGE_TYPE_PREKEY);
+    CHECK(deliver(&bob, bob_record, &alice, &trusted_alice, &a1, "from alice"));
+    CHECK(buffers_equal(&trusted_alice, &alice_bytes));
+
+    m2 = send_text(mallory_record, &mallory, &bob, "send your replies to me", HUSH_MESSAGE_TYPE_PREKEY);
+    forged = copy_bytes(m2.bytes.ptr, m2.bytes.len);
+    at = find(forged, m2.bytes.len, mallory_bytes.ptr, mallory_bytes.len);
+    CHECK(at < m2.bytes.len);
+    if (at < m2.bytes.len) {
+        memcpy(forged + at, alice_bytes.ptr, alice_bytes.len);
+    }
+    CHECK(refuses(&bob, bob_record, &alice, &trusted_alice, HUSH_MESSAGE_TYPE_PREKEY, forged, m2.bytes.len,
+                  HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY));
+    CHECK(refusal_contains("remote identity key not consistent with previously-established session"));
+    before = record_bytes(bob_record);
+    CHECK_RC(hush_session_decrypt(bob_record, bob.local, HUSH_MESSAGE_TYPE_PREKEY, forged, m2.bytes.len,
+                                  bob.address, alice.address, alice_key, NULL, &plaintext),
+             HUSH_RESULT_INCONSISTENT_REMOTE_IDENTITY);
+    CHECK(untouched(&plaintext) && record_is(bob_record, &before));
+    free(forged);
+
+    /* The honest message, checked against Alice's key: refused by the
+     * trust argument, record unchanged; against Mallory's: accepted. */
+    CHECK(refuses(&bob, bob_record, &alice, &trusted_alice, HUSH_MESSAGE_TYPE_PREKEY, m2.bytes.ptr, m2.bytes.len,
+                  HUSH_RESULT_UNTRUSTED_IDENTITY));
+    CHECK(deliver(&bob, bob_record, &mallory, &trusted_mallory, &m2, "send your replies to me"));
+    CHECK(!record_is(bob_record, &before));
+
+    /* A first message that would create a session, from an untrusted
+     * identity: refused before anything is committed or consumed. */
+    hush_prekey_bundle_free(bundle);
+    bundle = fetch_bundle(&bob, 31, bob.one_time[0]);
+    CHECK_RC(hush_session_initiate(carol_record, bundle, carol.local, NOW, NULL), HUSH_RESULT_OK);
+    c1 = send_text(carol_record, &carol, &bob, "hi, I am carol", HUSH_MESSAGE_TYPE_PREKEY);
+    CHECK(refuses(&bob, bob_carol, &carol, &trusted_alice, HUSH_MESSAGE_TYPE_PREKEY, c1.bytes.ptr, c1.bytes.len,
+                  HUSH_RESULT_UNTRUSTED_IDENTITY));
+    CHECK(one_time_count(&bob) == 3);
+    {
+        hush_buffer trusted_carol = {0};
+        CHECK(deliver(&bob, bob_carol, &carol, &trusted_carol, &c1, "hi, I am carol"));
+        CHECK(one_time_count(&bob) == 2);
+        hush_buffer_free(&trusted_carol);
+    }
+
+    wire_free(&m1);
+    wire_free(&m2);
+    wire_free(&a1);
+    wire_free(&c1);
+    hush_buffer_free(&before);
+    hush_buffer_free(&alice_bytes);
+    hush_buffer_free(&mallory_bytes);
+    hush_buffer_free(&trusted_alice);
+    hush_buffer_free(&trusted_mallory);
+    hush_public_key_free(alice_key);
+    hush_public_key_free(mallory_key);
+    hush_prekey_bundle_free(bundle);
+    hush_session_record_free(alice_record);
+    hush_session_record_free(mallory_record);
+    hush_session_record_free(bob_record);
+    hush_session_record_free(carol_record);
+    hush_session_record_free(bob_carol);
+    party_free(&alice);
+    party_free(&mallory);
+    party_free(&bob);
+    party_free(&carol);
+}
+
+/* An application's record of last-resort Kyber pre-key uses: (Kyber ID,
+ * signed pre-key ID, base key) combinations it has committed. */
+typedef struct {
+    uint32_t kyber_id, signed_id;
+    uint8_t base_key[33];
+} kyber_use;
+
+#define MAX_KYBER_USES 4
+
+typedef struct {
+    kyber_use uses[MAX_KYBER_USES];
+    size_t count;
+} kyber_uses;
+
+/* Receives a first PreKey message as an application does with a
+ * last-resort Kyber pre-key: if the message would create a session
+ * (hush_session_has_session_for is false), the (Kyber ID, signed ID, base
+ * key) it would consume is read from the message and refused if seen
+ * before; otherwise decrypt with the trusted identity and remember what was
+ * consumed. Returns 1 when refused as a replay (nothing called). */
+static int receive_on_last_resort(pair *p, hush_session_record *record, const wire *w, kyber_uses *seen,
+                                  hush_result *rc) {
+    hush_prekey_message *message = NULL;
+    hush_public_key *base_key = NULL, *trusted = NULL;
+    hush_buffer base_bytes = {0}, plaintext = {0};
+    hush_consumed_prekeys consumed;
+    bool known = false, has_kyber = false;
+    uint32_t kyber_id = 0, signed_id = 0;
+    size_t i;
+    int replay = 0;
+
+    CHECK_RC(hush_prekey_message_deserialize(w->bytes.ptr, w->bytes.len, &message), HUSH_RESULT_OK);
+    CHECK_RC(hush_session_has_session_for(record, message, &known), HUSH_RESULT_OK);
+    if (!known) {
+        CHECK_RC(hush_prekey_message_get_kyber_pre_key_id(message, &has_kyber, &kyber_id), HUSH_RESULT_OK);
+        CHECK_RC(hush_prekey_message_get_signed_pre_key_id(message, &signed_id), HUSH_RESULT_OK);
+        CHECK_RC(hush_prekey_message_get_base_key(message, &base_key), HUSH_RESULT_OK);
+        base_bytes = public_key_bytes(base_key);
+        for (i = 0; i < seen->count; i++) {
+            const kyber_use *u = &seen->uses[i];
+            replay |= has_kyber && u->kyber_id == kyber_id && u->signed_id == signed_id &&
+                      buffer_is(&base_bytes, u->base_key, sizeof u->base_key);
+        }
+    }
+    if (!replay) {
+        CHECK_RC(hush_identity_key_pair_get_public_key(p->alice.identity, &trusted), HUSH_RESULT_OK);
+        *rc = hush_session_decrypt_prekey(record, message, p->bob.local, p->bob.signed_pre_key, p->bob.kyber_pre_key,
+                                          NULL, p->bob.address, p->alice.address, trusted, NULL, &plaintext,
+                                          &consumed);
+        if (*rc == HUSH_RESULT_OK && consumed.new_session && seen->count < MAX_KYBER_USES) {
+            kyber_use *u = &seen->uses[seen->count++];
+            u->kyber_id = consumed.kyber_pre_key_id;
+            u->signed_id = consumed.signed_pre_key_id;
+            memcpy(u->base_key, consumed.base_key, sizeof u->base_key);
+        }
+    }
+    hush_buffer_free(&plaintext);
+    hush_buffer_free(&base_bytes);
+    hush_public_key_free(base_key);
+    hush_public_key_free(trusted);
+    hush_prekey_message_free(message);
+    return replay;
+}
+
+/* A first message on a last-resort Kyber pre-key (no one-time pre-key),
+ * replayed once Bob's record no longer has its session, would create the
+ * session again; the caller's check refuses it before any call. */
+static void test_last_resort_replay(void) {
+    pair p;
+    hush_prekey_bundle *bundle;
+    hush_session_record *reset = NULL, *unchecked = NULL;
+    hush_buffer before = {0};
+    kyber_uses seen;
+    hush_result rc = HUSH_RESULT_PANIC;
+    wire first;
+
+    memset(&seen, 0, sizeof seen);
+    pair_init(&p);
+    bundle = fetch_bundle(&p.bob, 0, NULL);
+    CHECK_RC(hush_session_initiate(p.alice_record, bundle, p.alice.local, NOW, NULL), HUSH_RESULT_OK);
+    first = send_text(p.alice_record, &p.alice, &p.bob, "pay 10 to carol", HUSH_MESSAGE_TYPE_PREKEY);
+    CHECK(receive_on_last_resort(&p, p.bob_record, &first, &seen, &rc) == 0);
+    CHECK_RC(rc, HUSH_RESULT_OK);
+    CHECK(seen.count == 1 && seen.uses[0].kyber_id == 21 && seen.uses[0].signed_id == 11);
+    /* Replayed to the same record: a duplicate, nothing new consumed. */
+    CHECK(receive_on_last_resort(&p, p.bob_record, &first, &seen, &rc) == 0);
+    CHECK_RC(rc, HUSH_RESULT_DUPLICATED_MESSAGE);
+    CHECK(seen.count == 1);
+    /* After a reset the library alone would accept it again... */
+    CHECK_RC(hush_session_record_new(&unchecked), HUSH_RESULT_OK);
+    {
+        kyber_uses none;
+        memset(&none, 0, sizeof none);
+        CHECK(receive_on_last_resort(&p, unchecked, &first, &none, &rc) == 0);
+        CHECK_RC(rc, HUSH_RESULT_OK);
+    }
+    /* ...the caller's check refuses it, and nothing is stored. */
+    CHECK_RC(hush_session_record_new(&reset), HUSH_RESULT_OK);
+    before = record_bytes(reset);
+    CHECK(receive_on_last_resort(&p, reset, &first, &seen, &rc) == 1);
+    CHECK(record_is(reset, &before));
+
+    wire_free(&first);
+    hush_buffer_free(&before);
+    hush_prekey_bundle_free(bundle);
+    hush_session_record_free(reset);
+    hush_session_record_free(unchecked);
+    pair_free(&p);
+}
+
+/* Output buffers must be empty: a filled one passed again is refused with
+ * HUSH_RESULT_OUTPUT_NOT_EMPTY before anything is done (its bytes, perhaps
+ * secret, are neither leaked nor overwritten, and the record does not
+ * advance); after hush_buffer_free the same buffer works. */
+static void test_output_buffer_rule(void) {
+    pair p;
+    hush_buffer filled = {0};
+    hush_message_type type = 0;
+    uint8_t *ptr;
+    size_t len;
+
+    pair_init(&p);
+    CHECK_RC(hush_session_initiate(p.alice_record, p.bundle, p.alice.local, NOW, NULL), HUSH_RESULT_OK);
+    CHECK_RC(hush_session_record_serialize(p.alice_record, &filled), HUSH_RESULT_OK);
+    ptr = filled.ptr;
+    len = filled.len;
+    CHECK_RC(hush_session_record_serialize(p.alice_record, &filled), HUSH_RESULT_OUTPUT_NOT_EMPTY);
+    CHECK(filled.ptr == ptr && filled.len == len);
+    CHECK(last_error_contains("not an empty hush_buffer"));
+    CHECK(strcmp(hush_result_str(HUSH_RESULT_OUTPUT_NOT_EMPTY), "unknown hush_result") != 0);
+    /* Encrypting into it: refused, and the session does not advance. */
+    CHECK_RC(hush_session_encrypt(p.alice_record, (const uint8_t *)"x", 1, p.alice.address, p.bob.address, NOW, NULL,
+                                  &type, &filled),
+             HUSH_RESULT_OUTPUT_NOT_EMPTY);
+    CHECK(type == 0 && filled.ptr == ptr && record_is(p.alice_record, &filled));
+    hush_buffer_free(&filled);
+    CHECK(filled.ptr == NULL && filled.len == 0);
+    CHECK_RC(hush_session_encrypt(p.alice_record, (const uint8_t *)"x", 1, p.alice.address, p.bob.address, NOW, NULL,
+                                  &type, &filled),
+             HUSH_RESULT_OK);
+    CHECK(type == HUSH_MESSAGE_TYPE_PREKEY && filled.len > 0);
+    hush_buffer_free(&filled);
+    pair_free(&p);
+}
+
 static void test_free_is_null_safe(void) {
     hush_session_record_free(NULL);
     hush_local_identity_free(NULL);
@@ -1340,6 +1595,9 @@ int main(void) {
     test_addresses_and_identities();
     test_conversation();
     test_prekey_refusals();
+    test_identity_swap();
+    test_output_buffer_rule();
+    test_last_resort_replay();
     test_random_source();
     test_stale_session();
     test_stored_records();

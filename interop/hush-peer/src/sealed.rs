@@ -36,7 +36,8 @@ use crate::message_info::type_name;
 use crate::params::{Params, MAX_SAFE_INTEGER};
 use crate::peer::Peer;
 use crate::sessions::{
-    decrypt_error, encrypt_error, persist, session_not_found, untrusted, wall_clock,
+    check_before_commit, decrypt_error, encrypt_error, persist, session_not_found, untrusted,
+    wall_clock,
 };
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -422,30 +423,42 @@ fn decrypt_session(
         local: &local_address,
         remote: sender,
     };
+    // Two phases: decrypt without committing, check the sender identity
+    // (and a last-resort Kyber pre-key's reuse), then commit.
     let rng = &mut peer.rng;
-    let decryption = match (verified, message) {
-        (Some(v), _) => v
-            .decrypt(&mut record, &local, &local_address, pre_keys, rng)
-            .map_err(|e| receive_error(e, sender))?,
-        (None, CiphertextMessage::Whisper(m)) => {
-            let plaintext = record
-                .decrypt(m, addresses, rng)
-                .map_err(|e| decrypt_error(e, sender))?;
-            PreKeyDecryption {
-                plaintext,
-                consumed: None,
-            }
+    let (remote, decryption) = match (verified, message) {
+        (Some(v), _) => {
+            let pending = v
+                .decrypt_pending(&mut record, &local, &local_address, pre_keys, rng)
+                .map_err(|e| receive_error(e, sender))?;
+            let remote = *pending.remote_identity();
+            check_before_commit(peer, sender, &remote, pending.consumed())?;
+            (remote, pending.commit())
         }
-        (None, CiphertextMessage::PreKey(m)) => record
-            .decrypt_prekey(m, &local, pre_keys, addresses, rng)
-            .map_err(|e| decrypt_error(e, sender))?,
+        (None, CiphertextMessage::Whisper(m)) => {
+            let pending = record
+                .decrypt_pending(m, addresses, rng)
+                .map_err(|e| decrypt_error(e, sender))?;
+            let remote = *pending.remote_identity();
+            check_before_commit(peer, sender, &remote, None)?;
+            let plaintext = pending.commit();
+            (
+                remote,
+                PreKeyDecryption {
+                    plaintext,
+                    consumed: None,
+                },
+            )
+        }
+        (None, CiphertextMessage::PreKey(m)) => {
+            let pending = record
+                .decrypt_prekey_pending(m, &local, pre_keys, addresses, rng)
+                .map_err(|e| decrypt_error(e, sender))?;
+            let remote = *pending.remote_identity();
+            check_before_commit(peer, sender, &remote, pending.consumed())?;
+            (remote, pending.commit())
+        }
     };
-    let remote = *record
-        .remote_identity()
-        .ok_or_else(|| session_not_found(sender))?;
-    if !peer.is_trusted(sender, &remote) {
-        return Err(untrusted(sender));
-    }
     let record = persist(peer, record)?;
     if let Some(consumed) = &decryption.consumed {
         // The only step that can still fail; it changes nothing when it does.

@@ -23,7 +23,9 @@ use hush::keys::{
     IdentityKey, KemPublicKey, KyberPreKeyId, PreKeyBundle, PreKeyId, SignedPreKeyId, Timestamp,
 };
 use hush::messages::{CiphertextMessageType, PreKeySignalMessage, SignalMessage};
-use hush::session::{Addresses, DecryptError, EncryptError, PreKeys, SessionRecord};
+use hush::session::{
+    Addresses, ConsumedPreKeys, DecryptError, EncryptError, PreKeys, SessionRecord,
+};
 use serde_json::{json, Map, Value};
 
 use crate::error::{PeerError, Result};
@@ -172,10 +174,12 @@ fn decrypt_whisper(
     Ok(plaintext)
 }
 
-/// A PreKey message: trust is checked first; pre-keys are looked up by the
-/// IDs the message names and spent only if hush reports them consumed (a
-/// new session was created). A last-resort Kyber key refuses a (Kyber ID,
-/// signed pre-key ID, base key) it has seen, with nothing changed.
+/// A PreKey message: trust is checked first (as libsignal asks its identity
+/// store), then the message is decrypted in two phases: before committing,
+/// the authenticated sender identity is checked again and a new session on
+/// a last-resort Kyber key is refused if its (Kyber ID, signed pre-key ID,
+/// base key) was seen; nothing is changed then. Pre-keys are looked up by
+/// the IDs the message names and spent only if the commit consumed them.
 fn decrypt_prekey(
     peer: &mut Peer,
     address: &ProtocolAddress,
@@ -205,9 +209,11 @@ fn decrypt_prekey(
         local: &local_address,
         remote: address,
     };
-    let decryption = record
-        .decrypt_prekey(message, &local, pre_keys, addresses, &mut peer.rng)
+    let pending = record
+        .decrypt_prekey_pending(message, &local, pre_keys, addresses, &mut peer.rng)
         .map_err(|e| decrypt_error(e, address))?;
+    check_before_commit(peer, address, pending.remote_identity(), pending.consumed())?;
+    let decryption = pending.commit();
     let record = persist(peer, record)?;
     if let Some(consumed) = &decryption.consumed {
         // The only step that can still fail; it changes nothing when it does.
@@ -225,6 +231,41 @@ fn decrypt_prekey(
         .insert(address.clone(), *message.identity_key());
     peer.stores.sessions.insert(address.clone(), record);
     Ok(decryption.plaintext)
+}
+
+/// What an application checks on a pending PreKey decryption before it
+/// commits: that it trusts the authenticated sender identity, and, when the
+/// message would create a session on a last-resort Kyber pre-key, that its
+/// (Kyber ID, signed pre-key ID, base key) was not used before (libsignal's
+/// store: `reused base key`).
+pub(crate) fn check_before_commit(
+    peer: &Peer,
+    address: &ProtocolAddress,
+    identity: &IdentityKey,
+    consumed: Option<&ConsumedPreKeys>,
+) -> Result<()> {
+    if !peer.is_trusted(address, identity) {
+        return Err(untrusted(address));
+    }
+    if let Some(consumed) = consumed {
+        let stores = &peer.stores;
+        let last_resort = stores
+            .kyber_prekeys
+            .get(&consumed.kyber)
+            .is_some_and(|k| k.last_resort);
+        let base_key = consumed.base_key.serialize();
+        let reused = stores.kyber_used.iter().any(|u| {
+            u.kyber_prekey_id == consumed.kyber
+                && u.signed_prekey_id == consumed.signed
+                && u.base_key == base_key
+        });
+        if last_resort && reused {
+            return Err(PeerError::library(
+                "invalid PreKey message: reused base key",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `session_exists`: `{address}` → SessionInfo.

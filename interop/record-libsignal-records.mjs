@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// record-libsignal-records.mjs [VERSION...]   (default: 0.103 0.90)
+// record-libsignal-records.mjs [--hush SPEC] [VERSION...]   (default: 0.103 0.90)
 //
 // Records what libsignal stores and sends, for hush's import/export and
 // retry-receipt tests (test-vectors/README.md gives the schema):
@@ -11,6 +11,10 @@
 //     its pending pre-key), sender-key records (three chains, skipped
 //     iterations) and the messages still in flight when each record was
 //     taken, with their plaintexts.
+//     With --hush SPEC (a hush peer, e.g. "cmd:../target/debug/hush-peer"),
+//     also records made by hush passed through libsignal (deserialize, then
+//     serialize): "hush_through_libsignal", for the hush -> libsignal -> hush
+//     byte-equality test.
 //   test-vectors/retry-receipts/retry-receipts-v<version>.json
 //     DecryptionErrorMessage and PlaintextContent bytes libsignal makes for
 //     SignalMessages, PreKeySignalMessages and SenderKeyMessages, and its
@@ -32,7 +36,11 @@ const PKGS = { '0.103': 'ls0103', '0.90': 'ls090' };
 const NOW_MS = 1_767_225_600_000; // 2026-01-01, passed to every session call
 const require = createRequire(import.meta.url);
 
-const versions = process.argv.slice(2).length ? process.argv.slice(2) : ['0.103', '0.90'];
+const args = process.argv.slice(2);
+let hushSpec = null;
+const hushAt = args.indexOf('--hush');
+if (hushAt >= 0) [, hushSpec] = args.splice(hushAt, 2);
+const versions = args.length ? args : ['0.103', '0.90'];
 
 function check(cond, what) {
   if (!cond) throw new Error(`recorder self-check failed: ${what}`);
@@ -197,6 +205,54 @@ async function recordSenderKeys(SC) {
   return { distribution_id: dist, sender: { name: 'alice', device_id: 1 }, sender_record: senderRecord, receiver_record: receiverRecord, in_flight: messages, delivery_order: [2, 0, 1] };
 }
 
+// Records made by hush (through the peer protocol), then read and
+// re-serialized by libsignal.
+async function recordHushThroughLibsignal(SC) {
+  const A = new Peer(hushSpec, 'hush-A');
+  const B = new Peer(hushSpec, 'hush-B');
+  try {
+    const alice = await party(A, 'alice');
+    const bob = await party(B, 'bob');
+    for (const id of [1, 2, 3]) {
+      await startSession(alice, bob, id);
+      await converse(alice, bob, id === 3 ? 45 : 8);
+    }
+    const session = (await B.must('export_session', { address: alice.addr })).record;
+    const pre = await publish(bob, 9);
+    await A.must('process_bundle', { address: bob.addr, bundle: pre.bundle, now_ms: NOW_MS });
+    await send(alice, bob);
+    const pending = (await A.must('export_session', { address: bob.addr })).record;
+    const dist = crypto.randomUUID();
+    for (let chain = 0; chain < 3; chain++) {
+      if (chain > 0) await A.must('create_identity', { name: alice.addr.name, identity_key_pair: alice.id.identity_key_pair });
+      const { skdm } = await A.must('group_create_distribution', { distribution_id: dist });
+      await B.must('group_process_distribution', { sender: alice.addr, skdm });
+      for (let i = 0; i < 10; i++) {
+        const ct = await A.must('group_encrypt', { distribution_id: dist, plaintext: hex(`g${i}`) });
+        if (i % 4 !== 1) await B.must('group_decrypt', { sender: alice.addr, ciphertext: ct.ciphertext });
+      }
+    }
+    const senderKey = (await B.must('export_sender_key', { sender: alice.addr, distribution_id: dist })).record;
+    const ownSenderKey = (await A.must('export_sender_key', { sender: alice.addr, distribution_id: dist })).record;
+    const H = (b) => Buffer.from(b).toString('hex');
+    const through = (cls, h) => H(cls.deserialize(Buffer.from(h, 'hex')).serialize());
+    const entries = [
+      ['session_record', SC.SessionRecord, session],
+      ['session_record_pending_pre_key', SC.SessionRecord, pending],
+      ['pre_key_record', SC.PreKeyRecord, pre.private.prekey_record],
+      ['signed_pre_key_record', SC.SignedPreKeyRecord, pre.private.signed_prekey_record],
+      ['kyber_pre_key_record', SC.KyberPreKeyRecord, pre.private.kyber_prekey_record],
+      ['sender_key_record', SC.SenderKeyRecord, senderKey],
+      ['sender_key_record_own', SC.SenderKeyRecord, ownSenderKey],
+      ['identity_key_pair', SC.IdentityKeyPair, bob.id.identity_key_pair],
+    ];
+    return entries.map(([kind, cls, h]) => ({ kind, hush: h, libsignal: through(cls, h) }));
+  } finally {
+    await A.close();
+    await B.close();
+  }
+}
+
 function errText(fn) {
   try {
     fn();
@@ -252,7 +308,9 @@ for (const v of versions) {
   const rrDir = path.join(ROOT, 'test-vectors', 'retry-receipts');
   fs.mkdirSync(recDir, { recursive: true });
   fs.mkdirSync(rrDir, { recursive: true });
-  fs.writeFileSync(path.join(recDir, `records-v${full}.json`), JSON.stringify({ libsignal_version: full, source, sessions, sender_keys: group }, null, 1) + '\n');
+  const out = { libsignal_version: full, source, sessions, sender_keys: group };
+  if (hushSpec) out.hush_through_libsignal = await recordHushThroughLibsignal(SC);
+  fs.writeFileSync(path.join(recDir, `records-v${full}.json`), JSON.stringify(out, null, 1) + '\n');
   fs.writeFileSync(path.join(rrDir, `retry-receipts-v${full}.json`), JSON.stringify({ libsignal_version: full, source, ...receipts }, null, 1) + '\n');
   console.log(`libsignal ${full}: wrote records-v${full}.json and retry-receipts-v${full}.json`);
 }

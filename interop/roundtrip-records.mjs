@@ -10,12 +10,18 @@
 //     session (pending pre-key) each way;
 //   * identity key pairs (create_identity with identity_key_pair), both ways;
 //   * one-time, signed and Kyber pre-key records (generate_prekeys with
-//     *_record), both ways.
+//     *_record), both ways;
+//   * sender-key records with three chains and stored message keys, both
+//     ways: libsignal's side runs in-process (public JS API of
+//     @signalapp/libsignal-client), hush's through the hush-peer extensions
+//     export_sender_key / import_sender_key.
 // After each move the importing side must also decrypt the next message of
 // the conversation. Prints one line per check and "N passed, N failed".
 
 import crypto from 'node:crypto';
 import { Peer, hex } from './lib/peer-client.mjs';
+
+const PKGS = { '0.103': 'ls0103', '0.90': 'ls090' };
 
 const [hushSpec, ...rest] = process.argv.slice(2);
 if (!hushSpec) {
@@ -128,6 +134,89 @@ async function prekeyRoundTrip(label, makeFrom, makeTo) {
   }
 }
 
+async function senderKeyRoundTrip(v) {
+  const SC = await import(PKGS[v]);
+  class Store extends SC.SenderKeyStore {
+    constructor() {
+      super();
+      this.map = new Map();
+    }
+    async saveSenderKey(sender, dist, record) {
+      this.map.set(`${dist}::${sender.toString()}`, record.serialize());
+    }
+    async getSenderKey(sender, dist) {
+      const r = this.map.get(`${dist}::${sender.toString()}`);
+      return r ? SC.SenderKeyRecord.deserialize(r) : null;
+    }
+  }
+  const H = (b) => Buffer.from(b).toString('hex');
+  const dist = crypto.randomUUID();
+  const alice = { name: `alice-${crypto.randomUUID()}`, device_id: 1 };
+  const aliceAddr = SC.ProtocolAddress.new(alice.name, 1);
+
+  // libsignal -> hush -> libsignal: Bob's record of Alice's three chains.
+  const bobStore = new Store();
+  let aliceStore;
+  for (let chain = 0; chain < 3; chain++) {
+    aliceStore = new Store();
+    const skdm = await SC.SenderKeyDistributionMessage.create(aliceAddr, dist, aliceStore);
+    await SC.processSenderKeyDistributionMessage(aliceAddr, skdm, bobStore);
+    for (let i = 0; i < 8; i++) {
+      const ct = await SC.groupEncrypt(aliceAddr, dist, aliceStore, Buffer.from(`m${i}`));
+      if (i % 3 !== 1) await SC.groupDecrypt(aliceAddr, bobStore, ct.serialize());
+    }
+  }
+  const key = `${dist}::${aliceAddr.toString()}`;
+  const hushPeer = new Peer(hushSpec, 'hush');
+  try {
+    await hushPeer.must('create_identity', { name: 'bob' });
+    for (const [what, store] of [['receiver', bobStore], ['sender', aliceStore]]) {
+      const lib = H(store.map.get(key));
+      await hushPeer.must('import_sender_key', { sender: alice, distribution_id: dist, record: lib });
+      const back = (await hushPeer.must('export_sender_key', { sender: alice, distribution_id: dist })).record;
+      check(back === lib, `libsignal ${v} -> hush -> libsignal ${v}: ${what}'s sender-key record (${lib.length / 2} bytes) byte for byte`);
+    }
+    // hush (holding Bob's record again) reads Alice's next message.
+    await hushPeer.must('import_sender_key', { sender: alice, distribution_id: dist, record: H(bobStore.map.get(key)) });
+    const next = await SC.groupEncrypt(aliceAddr, dist, aliceStore, Buffer.from('next'));
+    const got = await hushPeer.must('group_decrypt', { sender: alice, ciphertext: H(next.serialize()) });
+    check(got.plaintext === hex('next'), `libsignal ${v} -> hush: the imported sender-key record decrypts the next message`);
+  } finally {
+    await hushPeer.close();
+  }
+
+  // hush -> libsignal -> hush: hush's Alice and Bob; Bob's record goes to libsignal.
+  const A = new Peer(hushSpec, 'hush-A');
+  const B = new Peer(hushSpec, 'hush-B');
+  try {
+    const a = await A.must('create_identity', { name: alice.name });
+    await B.must('create_identity', { name: 'bob' });
+    const dist2 = crypto.randomUUID();
+    for (let chain = 0; chain < 3; chain++) {
+      if (chain > 0) await A.must('create_identity', { name: alice.name, identity_key_pair: a.identity_key_pair }); // new chain
+      const { skdm } = await A.must('group_create_distribution', { distribution_id: dist2 });
+      await B.must('group_process_distribution', { sender: alice, skdm });
+      for (let i = 0; i < 8; i++) {
+        const ct = await A.must('group_encrypt', { distribution_id: dist2, plaintext: hex(`m${i}`) });
+        if (i % 3 !== 1) await B.must('group_decrypt', { sender: alice, ciphertext: ct.ciphertext });
+      }
+    }
+    const ours = (await B.must('export_sender_key', { sender: alice, distribution_id: dist2 })).record;
+    const lib = H(SC.SenderKeyRecord.deserialize(Buffer.from(ours, 'hex')).serialize());
+    check(lib === ours, `hush -> libsignal ${v}: Bob's sender-key record (${ours.length / 2} bytes, 3 chains) byte for byte`);
+    const libStore = new Store();
+    libStore.map.set(`${dist2}::${aliceAddr.toString()}`, Buffer.from(lib, 'hex'));
+    const next = await A.must('group_encrypt', { distribution_id: dist2, plaintext: hex('next') });
+    const pt = await SC.groupDecrypt(aliceAddr, libStore, Buffer.from(next.ciphertext, 'hex'));
+    check(H(pt) === hex('next'), `hush -> libsignal ${v}: libsignal decrypts hush's next group message with the moved record`);
+    const ownSender = (await A.must('export_sender_key', { sender: alice, distribution_id: dist2 })).record;
+    check(H(SC.SenderKeyRecord.deserialize(Buffer.from(ownSender, 'hex')).serialize()) === ownSender,
+      `hush -> libsignal ${v}: Alice's own sender-key record (signing key) byte for byte`);
+  } finally {
+    await Promise.all([A.close(), B.close()]);
+  }
+}
+
 const hush = () => new Peer(hushSpec, 'hush');
 for (const v of versions) {
   const lib = () => new Peer(v, `libsignal-${v}`);
@@ -135,6 +224,7 @@ for (const v of versions) {
   await sessionRoundTrip(`hush -> libsignal ${v} -> hush`, hush, hush, lib);
   await prekeyRoundTrip(`libsignal ${v} -> hush`, lib, hush);
   await prekeyRoundTrip(`hush -> libsignal ${v}`, hush, lib);
+  await senderKeyRoundTrip(v);
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

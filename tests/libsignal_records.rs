@@ -268,11 +268,21 @@ fn refused_records_say_why_and_match_from_state() {
         }
     }
     // A legacy skipped key (cipher key, MAC key, IV; no seed) is refused by name.
-    let legacy = legacy_skipped_key_record();
+    let legacy = handmade_record(true, false);
     assert_eq!(
         SessionRecord::from_libsignal_bytes(&legacy).unwrap_err(),
         StateError::Invalid("skipped key seed")
     );
+    // The same state without the legacy key loads and exports as built; with
+    // the removed field 8 it loads too (ignored, as libsignal does) and
+    // exports without it: the one field that does not survive.
+    let plain = handmade_record(false, false);
+    let record = SessionRecord::from_libsignal_bytes(&plain).unwrap();
+    assert_eq!(*record.to_libsignal_bytes(), plain);
+    let old = handmade_record(false, true);
+    assert_ne!(old, plain);
+    let record = SessionRecord::from_libsignal_bytes(&old).unwrap();
+    assert_eq!(*record.to_libsignal_bytes(), plain);
     // An identity key pair whose halves do not belong together.
     let a = bytes(&r["sessions"]["alice"]["identity_key_pair"]);
     let b = bytes(&r["sessions"]["bob"]["identity_key_pair"]);
@@ -288,9 +298,11 @@ fn refused_records_say_why_and_match_from_state() {
     assert!(fresh.to_libsignal_bytes().is_empty());
 }
 
-/// A minimal current state whose one receiver chain stores a skipped key in
-/// the legacy form (session-record.md §3), built field by field.
-fn legacy_skipped_key_record() -> Vec<u8> {
+/// A minimal current state, built field by field: one receiver chain at
+/// index 5, optionally with a skipped key in the legacy form
+/// (session-record.md §3), optionally with the long-removed field 8
+/// (`pending_key_exchange`, §2).
+fn handmade_record(legacy_skipped_key: bool, field_8: bool) -> Vec<u8> {
     fn field(tag: u8, body: &[u8]) -> Vec<u8> {
         let mut out = vec![tag];
         let mut len = body.len();
@@ -315,19 +327,22 @@ fn legacy_skipped_key_record() -> Vec<u8> {
         field(0x22, &[3; 16]), // IV
     ]
     .concat();
-    let chain = [
-        field(0x0a, &key(9)),
-        field(0x1a, &chain_key),
-        field(0x22, &message_key),
-    ]
-    .concat();
+    let mut chain = [field(0x0a, &key(9)), field(0x1a, &chain_key)].concat();
+    if legacy_skipped_key {
+        chain.extend_from_slice(&field(0x22, &message_key));
+    }
     let state = [
         vec![0x08, 0x04],      // session version 4
         field(0x12, &key(1)),  // local identity
         field(0x1a, &key(2)),  // remote identity
         field(0x22, &[4; 32]), // root key
         field(0x3a, &chain),   // receiver chain
-        field(0x6a, &key(3)),  // alice base key
+        if field_8 {
+            field(0x42, &[0x08, 0x01]) // pending_key_exchange
+        } else {
+            vec![]
+        },
+        field(0x6a, &key(3)), // alice base key
     ]
     .concat();
     field(0x0a, &state)
@@ -450,4 +465,51 @@ fn a_receipt_names_the_senders_current_ratchet_key() {
     let mut archived = bob_record.clone();
     archived.archive_current_state();
     assert!(!archived.current_ratchet_key_matches(key));
+}
+
+#[test]
+fn hush_records_come_back_from_libsignal_unchanged() {
+    // Records hush made, read and re-serialized by libsignal at recording
+    // time: libsignal's bytes must be hush's, and load back to the same bytes.
+    for version in VERSIONS {
+        let r = records(version);
+        let entries = r["hush_through_libsignal"]
+            .as_array()
+            .expect("recorded with --hush");
+        assert_eq!(entries.len(), 8);
+        for e in entries {
+            let (kind, ours, theirs) = (
+                e["kind"].as_str().unwrap(),
+                bytes(&e["hush"]),
+                bytes(&e["libsignal"]),
+            );
+            assert_eq!(ours, theirs, "{version}: libsignal changed hush's {kind}");
+            let back = match kind {
+                "session_record" | "session_record_pending_pre_key" => {
+                    SessionRecord::from_libsignal_bytes(&theirs)
+                        .unwrap()
+                        .to_libsignal_bytes()
+                }
+                "pre_key_record" => PreKeyRecord::from_libsignal_bytes(&theirs)
+                    .unwrap()
+                    .to_libsignal_bytes(),
+                "signed_pre_key_record" => SignedPreKeyRecord::from_libsignal_bytes(&theirs)
+                    .unwrap()
+                    .to_libsignal_bytes(),
+                "kyber_pre_key_record" => KyberPreKeyRecord::from_libsignal_bytes(&theirs)
+                    .unwrap()
+                    .to_libsignal_bytes(),
+                "sender_key_record" | "sender_key_record_own" => {
+                    SenderKeyRecord::from_libsignal_bytes(&theirs)
+                        .unwrap()
+                        .to_libsignal_bytes()
+                }
+                "identity_key_pair" => IdentityKeyPair::from_libsignal_bytes(&theirs)
+                    .unwrap()
+                    .to_libsignal_bytes(),
+                other => panic!("unknown kind {other}"),
+            };
+            assert_eq!(*back, ours, "{version}: {kind}");
+        }
+    }
 }

@@ -59,6 +59,8 @@ pub const COMMANDS: &[(&str, Handler)] = &[
     ("group_encrypt", groups::group_encrypt),
     ("group_decrypt", groups::group_decrypt),
     ("group_forget", groups::group_forget),
+    ("export_sender_key", migrate::export_sender_key),
+    ("import_sender_key", migrate::import_sender_key),
     // Sealed sender.
     ("sealed_create_trust_root", sealed::sealed_create_trust_root),
     (

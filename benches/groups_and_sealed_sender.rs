@@ -2,6 +2,7 @@
 //! `interop/bench-libsignal.mjs` also times on libsignal.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use hush::address::ServiceId;
 use hush::address::{DeviceId, ProtocolAddress};
 use hush::groups::{
     create_distribution_message, group_decrypt, group_encrypt, process_distribution_message,
@@ -10,8 +11,9 @@ use hush::groups::{
 use hush::keys::*;
 use hush::messages::CiphertextMessageType;
 use hush::sealed_sender::{
-    receive, recipients_from_sessions, seal_v1, seal_v2, ContentHint, LocalAccount, Sender,
-    SenderCertificate, SentMessage, ServerCertificate, Signer, UnidentifiedSenderMessageContent,
+    receive, recipients_from_sessions, seal_v1, seal_v2, seal_v2_parallel, ContentHint,
+    LocalAccount, Recipient, RecipientDevice, Sender, SenderCertificate, SentMessage,
+    ServerCertificate, Signer, UnidentifiedSenderMessageContent,
 };
 use hush::session::{Addresses, LocalIdentity, SessionRecord};
 use rand::{rngs::StdRng, SeedableRng};
@@ -185,6 +187,31 @@ fn sealed_sender(c: &mut Criterion) {
     c.bench_function("sealed_sender/v2_seal_10_recipients", |b| {
         b.iter(|| seal_v2(&destinations, &[], &content, &alice.key_pair, &mut rng).unwrap())
     });
+    // Multi-recipient sealing at 1 to 1 000 recipients (one device each),
+    // on one thread and spread over two.
+    for n in [1usize, 10, 100, 1_000] {
+        let many: Vec<Recipient> = (1..=n)
+            .map(|i| Recipient {
+                service_id: ServiceId::parse(address(i).name()).unwrap(),
+                identity_key: *IdentityKeyPair::generate(&mut rng).identity_key(),
+                devices: vec![RecipientDevice {
+                    device_id: DeviceId::new(1).unwrap(),
+                    registration_id: (i % 0x3FFF) as u32 + 1,
+                }],
+            })
+            .collect();
+        let mut group = c.benchmark_group(format!("sealed_sender/v2_seal/{n}"));
+        if n == 1_000 {
+            group.sample_size(10);
+        }
+        group.bench_function("1_thread", |b| {
+            b.iter(|| seal_v2(&many, &[], &content, &alice.key_pair, &mut rng).unwrap())
+        });
+        group.bench_function("2_threads", |b| {
+            b.iter(|| seal_v2_parallel(&many, &[], &content, &alice.key_pair, 2, &mut rng).unwrap())
+        });
+        group.finish();
+    }
     let uploaded = seal_v2(&destinations, &[], &content, &alice.key_pair, &mut rng).unwrap();
     let sent = SentMessage::parse(&uploaded).unwrap();
     let (_, for_bob) = sent

@@ -56,6 +56,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sealed_v1", sealed_v1),
     ("sealed_v2_received", sealed_v2_received),
     ("sealed_v2_sent", sealed_v2_sent),
+    ("retry_receipt", retry_receipt),
 ];
 
 /// A deterministic RNG derived from the input, so a crash reproduces.
@@ -1716,4 +1717,57 @@ pub fn sealed_v2_sent(data: &[u8]) {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Retry receipts (messages.md §5).
+
+/// `DecryptionErrorMessage` and `PlaintextContent` parsing and creation:
+/// never panics; a parsed receipt keeps its bytes and survives wrapping in a
+/// `PlaintextContent` and reading back; a `PlaintextContent` parses exactly
+/// when the first byte is `0xC0`; a receipt for bytes that parse as a
+/// `SignalMessage` names that message's ratchet key.
+pub fn retry_receipt(data: &[u8]) {
+    use hush::messages::{
+        CiphertextMessageType, DecryptionErrorMessage, PlaintextContent, RetryReceiptError,
+    };
+    if let Ok(dem) = DecryptionErrorMessage::deserialize(data) {
+        assert_eq!(dem.serialized(), data);
+        let wrapped = PlaintextContent::from_decryption_error(&dem);
+        let back = PlaintextContent::deserialize(wrapped.serialized())
+            .and_then(|c| c.decryption_error())
+            .expect("a wrapped receipt reads back");
+        assert_eq!(
+            (back.timestamp(), back.device_id(), back.ratchet_key()),
+            (dem.timestamp(), dem.device_id(), dem.ratchet_key())
+        );
+    }
+    match PlaintextContent::deserialize(data) {
+        Ok(content) => {
+            assert_eq!(data[0], 0xC0);
+            assert_eq!(content.body(), &data[1..]);
+            assert_eq!(
+                content.decryption_error(),
+                DecryptionErrorMessage::from_content_body(&data[1..])
+            );
+        }
+        Err(RetryReceiptError::CiphertextMessageTooShort(0)) => assert!(data.is_empty()),
+        Err(RetryReceiptError::UnrecognizedMessageVersion(b)) => assert_eq!(b, data[0]),
+        Err(e) => panic!("unexpected PlaintextContent error {e:?}"),
+    }
+    let _ = DecryptionErrorMessage::from_content_body(data);
+    let whisper = DecryptionErrorMessage::for_original(data, CiphertextMessageType::Whisper, 1, 2);
+    match SignalMessage::deserialize(data) {
+        Ok(m) => assert_eq!(
+            whisper
+                .expect("a parsed message gets a receipt")
+                .ratchet_key(),
+            Some(m.ratchet_key())
+        ),
+        Err(e) => assert_eq!(whisper, Err(RetryReceiptError::OriginalMessage(e))),
+    }
+    let _ = DecryptionErrorMessage::for_original(data, CiphertextMessageType::PreKey, 1, 2);
+    let group = DecryptionErrorMessage::for_original(data, CiphertextMessageType::SenderKey, 3, 4)
+        .expect("sender-key originals are not parsed");
+    assert_eq!(group.ratchet_key(), None);
 }

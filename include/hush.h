@@ -37,6 +37,17 @@
 #define HUSH_VERSION_STRING "0.1.0"
 
 /**
+ * The largest classic device ID (`2^31 − 1`).
+ */
+#define HUSH_CLASSIC_MAX_DEVICE_ID 2147483647
+
+/**
+ * The one-time pre-key ID libsignal-protocol-c and python-axolotl treat as
+ * a last-resort key, never deleted after use (`0xFFFFFF`).
+ */
+#define HUSH_CLASSIC_LAST_RESORT_PRE_KEY_ID 16777215
+
+/**
  * The content hint of a message nobody will resend (the default).
  */
 #define HUSH_CONTENT_HINT_DEFAULT 0
@@ -55,6 +66,30 @@
  * Length of a serialized EC public key (`0x05` and 32 bytes).
  */
 #define HUSH_PUBLIC_KEY_LENGTH 33
+
+/**
+ * A classic pre-key bundle (no Kyber pre-key), not yet verified.
+ */
+typedef struct hush_classic_prekey_bundle hush_classic_prekey_bundle;
+
+/**
+ * A parsed classic PreKeySignalMessage, for the two-step receive path.
+ */
+typedef struct hush_classic_prekey_message hush_classic_prekey_message;
+
+/**
+ * A classic session record with one peer device: the current state and up
+ * to 40 archived ones. Persist it with `hush_classic_session_record_serialize`
+ * after every successful operation.
+ */
+typedef struct hush_classic_session_record hush_classic_session_record;
+
+/**
+ * A retry receipt: the ratchet key of the message that failed (none for
+ * group messages), its timestamp and its sender's device. Public data
+ * only. Immutable once made.
+ */
+typedef struct hush_decryption_error_message hush_decryption_error_message;
 
 /**
  * A safety number between a local and a remote party.
@@ -87,6 +122,11 @@ typedef struct hush_kyber_prekey_record hush_kyber_prekey_record;
  * registration ID. Immutable once made.
  */
 typedef struct hush_local_identity hush_local_identity;
+
+/**
+ * A type-8 message (`0xC0 || Content || 0x80`). Immutable once made.
+ */
+typedef struct hush_plaintext_content hush_plaintext_content;
 
 /**
  * A pre-key bundle as delivered by the server, not yet verified. Immutable
@@ -240,6 +280,44 @@ typedef struct {
 } hush_buffer;
 
 /**
+ * The type of a 1:1 message, as the transport carries it next to the bytes
+ * (`HUSH_MESSAGE_TYPE_WHISPER` or `HUSH_MESSAGE_TYPE_PREKEY`). A plain
+ * 32-bit number, like `hush_result`, so any value a caller passes is
+ * representable; functions reject the ones they do not handle.
+ */
+typedef uint32_t hush_message_type;
+
+/**
+ * The pre-keys a classic PreKey message used up when it created a new
+ * session. When `new_session` is false the message belonged to a session
+ * the record already had, and the other fields are zero. Otherwise delete
+ * the one-time pre-key if `has_one_time_pre_key` (unless its ID is
+ * `HUSH_CLASSIC_LAST_RESORT_PRE_KEY_ID`).
+ */
+typedef struct {
+    /**
+     * Whether the message created a new session (and so consumed pre-keys).
+     */
+    bool new_session;
+    /**
+     * Whether a one-time pre-key was used.
+     */
+    bool has_one_time_pre_key;
+    /**
+     * The one-time pre-key's ID (0 unless `has_one_time_pre_key`).
+     */
+    uint32_t one_time_pre_key_id;
+    /**
+     * The signed pre-key's ID.
+     */
+    uint32_t signed_pre_key_id;
+    /**
+     * The initiator's serialized base key (`0x05` and 32 bytes).
+     */
+    uint8_t base_key[HUSH_PUBLIC_KEY_LENGTH];
+} hush_classic_consumed_prekeys;
+
+/**
  * A distribution ID: the UUID the application picks for a group, as its 16
  * bytes in the order of the text form (`d1d1d1d1-7000-…` is
  * `{0xd1, 0xd1, 0xd1, 0xd1, 0x70, 0x00, …}`). Passed by value.
@@ -250,14 +328,6 @@ typedef struct {
      */
     uint8_t bytes[16];
 } hush_distribution_id;
-
-/**
- * The type of a 1:1 message, as the transport carries it next to the bytes
- * (`HUSH_MESSAGE_TYPE_WHISPER` or `HUSH_MESSAGE_TYPE_PREKEY`). A plain
- * 32-bit number, like `hush_result`, so any value a caller passes is
- * representable; functions reject the ones they do not handle.
- */
-typedef uint32_t hush_message_type;
 
 /**
  * Fills `buf` with `len` cryptographically secure random bytes. Returns 0
@@ -305,6 +375,18 @@ typedef struct {
      */
     uint8_t base_key[HUSH_PUBLIC_KEY_LENGTH];
 } hush_consumed_prekeys;
+
+/**
+ * A classic device ID is outside `1..=HUSH_CLASSIC_MAX_DEVICE_ID`.
+ */
+#define HUSH_RESULT_CLASSIC_INVALID_DEVICE_ID 1200
+
+/**
+ * A classic PreKey message names the base key of a session the record has,
+ * but carries another identity key than that session's: refused without
+ * decrypting (libsignal-protocol-c would try it). Drop it.
+ */
+#define HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH 1201
 
 /**
  * Success.
@@ -603,24 +685,6 @@ typedef struct {
 #define HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED 805
 
 /**
- * A group (sender-key) message: the type to send along with the bytes of
- * `hush_group_encrypt` (libsignal's `SenderKeyMessage`, type 7).
- */
-#define HUSH_MESSAGE_TYPE_SENDER_KEY 7
-
-/**
- * A `SignalMessage`: an ordinary message of an established session
- * (libsignal's "whisper" type, 2).
- */
-#define HUSH_MESSAGE_TYPE_WHISPER 2
-
-/**
- * A `PreKeySignalMessage`: a message of a session the recipient may not
- * have yet, carrying what it needs to create it (type 3).
- */
-#define HUSH_MESSAGE_TYPE_PREKEY 3
-
-/**
  * A sender certificate names a built-in server certificate by an ID hush
  * does not know. Drop the message.
  */
@@ -744,14 +808,48 @@ typedef struct {
  */
 #define HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH 940
 
+/**
+ * A retry receipt was asked for a plaintext (type 8) message: it is not
+ * encrypted, so there is nothing to retry.
+ */
+#define HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED 1100
+
+/**
+ * A `Content` body carries no `DecryptionErrorMessage`.
+ */
+#define HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE 1101
+
+/**
+ * A group (sender-key) message: the type to send along with the bytes of
+ * `hush_group_encrypt` (libsignal's `SenderKeyMessage`, type 7).
+ */
+#define HUSH_MESSAGE_TYPE_SENDER_KEY 7
+
+/**
+ * A `SignalMessage`: an ordinary message of an established session
+ * (libsignal's "whisper" type, 2).
+ */
+#define HUSH_MESSAGE_TYPE_WHISPER 2
+
+/**
+ * A `PreKeySignalMessage`: a message of a session the recipient may not
+ * have yet, carrying what it needs to create it (type 3).
+ */
+#define HUSH_MESSAGE_TYPE_PREKEY 3
+
+/**
+ * A `PlaintextContent` (type 8): unencrypted content, here a retry receipt.
+ */
+#define HUSH_MESSAGE_TYPE_PLAINTEXT 8
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * This library's version, `MAJOR.MINOR.PATCH`, as a static NUL-terminated
- * string equal to `HUSH_VERSION_STRING` of the header it was built with.
- * Never NULL; do not free.
+ * Returns this library's version, `MAJOR.MINOR.PATCH`, as a static
+ * NUL-terminated string equal to `HUSH_VERSION_STRING` of the header it was
+ * built with. Never NULL; do not free.
  */
 const char *hush_version(void);
 
@@ -903,6 +1001,546 @@ hush_result hush_prekey_bundle_get_identity_key(const hush_prekey_bundle *bundle
  * `bundle` is NULL or a live handle, not used afterwards.
  */
 void hush_prekey_bundle_free(hush_prekey_bundle *bundle);
+
+/**
+ * Assembles a classic bundle from the fields the application got from its
+ * server (for OMEMO 0.3: the PEP bundle node). Pass NULL as `pre_key` for a
+ * bundle without a one-time pre-key (`pre_key_id` is then ignored). Key
+ * handles are copied.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_CLASSIC_INVALID_DEVICE_ID` unless `device_id` is in
+ * `1..=HUSH_CLASSIC_MAX_DEVICE_ID`; `HUSH_RESULT_NULL_ARGUMENT` if
+ * `signed_pre_key`, `identity_key` or `out` is NULL, or the signature
+ * pointer is NULL with a non-zero length; `HUSH_RESULT_PANIC`. The
+ * signature is checked by `hush_classic_prekey_bundle_verify` and
+ * `hush_classic_session_initiate`.
+ *
+ * # Safety
+ * Every non-NULL handle is live; `signed_pre_key_signature` is valid for
+ * its length; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_prekey_bundle_new(uint32_t registration_id,
+                                           uint32_t device_id,
+                                           uint32_t pre_key_id,
+                                           const hush_public_key *pre_key,
+                                           uint32_t signed_pre_key_id,
+                                           const hush_public_key *signed_pre_key,
+                                           const uint8_t *signed_pre_key_signature,
+                                           size_t signed_pre_key_signature_len,
+                                           const hush_public_key *identity_key,
+                                           hush_classic_prekey_bundle **out);
+
+/**
+ * Checks the signed pre-key's signature against the bundle's identity key.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_SIGNATURE_VALIDATION_FAILED` (drop
+ * the bundle); `HUSH_RESULT_NULL_ARGUMENT` if `bundle` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `bundle` is a live handle.
+ */
+hush_result hush_classic_prekey_bundle_verify(const hush_classic_prekey_bundle *bundle);
+
+/**
+ * Copies out the bundle's identity key (decide whether to trust it before
+ * `hush_classic_session_initiate`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if an argument is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `bundle` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_prekey_bundle_get_identity_key(const hush_classic_prekey_bundle *bundle,
+                                                        hush_public_key **out);
+
+/**
+ * Frees a bundle; NULL does nothing.
+ *
+ * # Safety
+ * `bundle` is NULL or a live handle, not used afterwards.
+ */
+void hush_classic_prekey_bundle_free(hush_classic_prekey_bundle *bundle);
+
+/**
+ * Makes an empty classic record (no session yet).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `out` is valid for a pointer write.
+ */
+hush_result hush_classic_session_record_new(hush_classic_session_record **out);
+
+/**
+ * Writes the record in hush's versioned storage format to `*out` (secret;
+ * `hush_buffer_free` zeroizes it).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_session_record_serialize(const hush_classic_session_record *record,
+                                                  hush_buffer *out);
+
+/**
+ * Loads a record written by `hush_classic_session_record_serialize`. A
+ * version-4 record is refused (`HUSH_RESULT_STATE_WRONG_KIND`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_TRUNCATED`; `HUSH_RESULT_STATE_UNSUPPORTED_VERSION`;
+ * `HUSH_RESULT_STATE_WRONG_KIND`; `HUSH_RESULT_STATE_INVALID`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_session_record_deserialize(const uint8_t *data,
+                                                    size_t len,
+                                                    hush_classic_session_record **out);
+
+/**
+ * Writes the record as libsignal-protocol-c stores it (`RecordStructure`,
+ * what its session store callbacks receive; libomemo-c and python-axolotl
+ * read it too) to `*out`. Secret; `hush_buffer_free` zeroizes it.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_session_record_to_lspc(const hush_classic_session_record *record,
+                                                hush_buffer *out);
+
+/**
+ * Imports a session record written by libsignal-protocol-c (or
+ * libomemo-c, python-axolotl, hush). libsignal-protocol-c stores no time
+ * for an unacknowledged session: `now_ms` (milliseconds since the Unix
+ * epoch) becomes its pending timestamp. Every key, length and count is
+ * checked.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_INVALID` (the last error message names the part) or
+ * `HUSH_RESULT_STATE_TRUNCATED` for bytes that are not such a record;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_session_record_from_lspc(const uint8_t *data,
+                                                  size_t len,
+                                                  uint64_t now_ms,
+                                                  hush_classic_session_record **out);
+
+/**
+ * Archives the current state (session reset). Writes whether there was one
+ * to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `out` is
+ * valid for a `bool` write.
+ */
+hush_result hush_classic_session_record_archive_current_state(hush_classic_session_record *record,
+                                                              bool *out);
+
+/**
+ * Writes whether the record has a current state (one that can encrypt) to
+ * `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `bool` write.
+ */
+hush_result hush_classic_session_record_has_current_state(const hush_classic_session_record *record,
+                                                          bool *out);
+
+/**
+ * Writes whether the current state is unacknowledged (we started it and
+ * have not heard back yet: encrypt makes PreKey messages) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `bool` write.
+ */
+hush_result hush_classic_session_record_is_unacknowledged(const hush_classic_session_record *record,
+                                                          bool *out);
+
+/**
+ * Writes the number of archived states (at most 40) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `size_t` write.
+ */
+hush_result hush_classic_session_record_get_archived_count(const hush_classic_session_record *record,
+                                                           size_t *out);
+
+/**
+ * Copies out the current state's remote identity key.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_SESSION_NOT_FOUND` without a current state;
+ * `HUSH_RESULT_NULL_ARGUMENT` if an argument is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_session_record_get_remote_identity_key(const hush_classic_session_record *record,
+                                                                hush_public_key **out);
+
+/**
+ * Frees a record; NULL does nothing.
+ *
+ * # Safety
+ * `record` is NULL or a live handle, not used afterwards.
+ */
+void hush_classic_session_record_free(hush_classic_session_record *record);
+
+/**
+ * Starts a classic session (X3DH) with the owner of `bundle`, as initiator:
+ * checks the signed pre-key's signature, then makes the new session the
+ * current state (archiving the old one). Messages encrypted next are
+ * PreKey messages until the peer replies. Decide whether to trust the
+ * bundle's identity before calling. `now_ms` is recorded as the pending
+ * pre-key's time (libsignal's record format wants one; classic sessions do
+ * not expire).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_SIGNATURE_VALIDATION_FAILED` (drop
+ * the bundle); `HUSH_RESULT_INVALID_KEY_AGREEMENT` if a bundle key is
+ * degenerate; `HUSH_RESULT_RANDOM_SOURCE_FAILURE`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `record`, `bundle` or `local` is NULL;
+ * `HUSH_RESULT_PANIC`. On failure the record is unchanged.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `bundle`
+ * and `local` are live handles; `rng` is NULL (OS randomness) or a live
+ * `hush_rng`.
+ */
+hush_result hush_classic_session_initiate(hush_classic_session_record *record,
+                                          const hush_classic_prekey_bundle *bundle,
+                                          const hush_local_identity *local,
+                                          uint64_t now_ms,
+                                          hush_rng *rng);
+
+/**
+ * Encrypts `plaintext` with the current state. Writes the message type to
+ * `*out_type` (`HUSH_MESSAGE_TYPE_PREKEY` while the session is
+ * unacknowledged, else `HUSH_MESSAGE_TYPE_WHISPER`) and the message (version
+ * byte `0x33`) to `*out_ciphertext`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_SESSION_NOT_FOUND` without a
+ * current state; `HUSH_RESULT_INVALID_SESSION_STATE` if the state cannot
+ * send; `HUSH_RESULT_NULL_ARGUMENT` if `record` or an output is NULL, or
+ * `plaintext` is NULL with `plaintext_len > 0`; `HUSH_RESULT_PANIC`. On
+ * failure the record is unchanged and nothing is written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call;
+ * `plaintext` is valid for `plaintext_len` bytes; the outputs are valid for
+ * writes.
+ */
+hush_result hush_classic_session_encrypt(hush_classic_session_record *record,
+                                         const uint8_t *plaintext,
+                                         size_t plaintext_len,
+                                         hush_message_type *out_type,
+                                         hush_buffer *out_ciphertext);
+
+/**
+ * Decrypts a classic message of either type, dispatching on `message_type`
+ * (from the transport; for OMEMO 0.3 the `prekey` attribute; else
+ * `hush_classic_message_detect_type`). Writes the plaintext to
+ * `*out_plaintext`.
+ *
+ * - `HUSH_MESSAGE_TYPE_WHISPER`: a SignalMessage, tried against the current
+ *   state and then the archived ones (one that works becomes current).
+ * - `HUSH_MESSAGE_TYPE_PREKEY`: a PreKey message of a session the record
+ *   already has. One that would create a new session fails with
+ *   `HUSH_RESULT_MISSING_SIGNED_PREKEY`, the record unchanged: use
+ *   `hush_classic_prekey_message_deserialize` and
+ *   `hush_classic_session_decrypt_prekey` with the pre-keys it names.
+ *
+ * `trusted_identity` is the identity key you trust for the sender: the
+ * call fails with `HUSH_RESULT_UNTRUSTED_IDENTITY`, the record unchanged, if
+ * the message comes from another identity (for a SignalMessage, the remote
+ * identity of the state that decrypts it; for a PreKey message, the
+ * identity it carries). NULL accepts any identity.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for any
+ * other type; a parse error (`HUSH_RESULT_MESSAGE_TOO_SHORT`,
+ * `HUSH_RESULT_MESSAGE_LEGACY_VERSION`,
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION` — also for a version-4
+ * message —, `HUSH_RESULT_INVALID_PROTOBUF`, or an EC key error);
+ * `HUSH_RESULT_SESSION_NOT_FOUND`; `HUSH_RESULT_DUPLICATED_MESSAGE` (drop it
+ * silently); `HUSH_RESULT_DECRYPTION_FAILED` (drop it);
+ * `HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH`;
+ * `HUSH_RESULT_MISSING_SIGNED_PREKEY` (see above);
+ * `HUSH_RESULT_UNTRUSTED_IDENTITY`; `HUSH_RESULT_RANDOM_SOURCE_FAILURE`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `record`, `local` or `out_plaintext` is
+ * NULL, or `ciphertext` is NULL with `ciphertext_len > 0`;
+ * `HUSH_RESULT_PANIC`. On failure the record is unchanged and nothing is
+ * written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `local` is
+ * a live handle; `trusted_identity` is NULL or a live handle; `ciphertext`
+ * is valid for `ciphertext_len` bytes; `rng` is NULL or a live `hush_rng`;
+ * `out_plaintext` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_session_decrypt(hush_classic_session_record *record,
+                                         const hush_local_identity *local,
+                                         hush_message_type message_type,
+                                         const uint8_t *ciphertext,
+                                         size_t ciphertext_len,
+                                         const hush_public_key *trusted_identity,
+                                         hush_rng *rng,
+                                         hush_buffer *out_plaintext);
+
+/**
+ * Tells the two classic message types apart from the bytes alone (for a
+ * transport that does not carry the type): writes
+ * `HUSH_MESSAGE_TYPE_PREKEY` if the bytes parse as a classic PreKey message,
+ * else `HUSH_MESSAGE_TYPE_WHISPER`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL,
+ * or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a write.
+ */
+hush_result hush_classic_message_detect_type(const uint8_t *data,
+                                             size_t len,
+                                             hush_message_type *out);
+
+/**
+ * Parses a classic PreKey message (version byte high nibble 3; a version-4
+ * message is refused).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; a parse error
+ * (`HUSH_RESULT_MESSAGE_TOO_SHORT`, `HUSH_RESULT_MESSAGE_LEGACY_VERSION`,
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION`, `HUSH_RESULT_INVALID_PROTOBUF`,
+ * an EC key error); `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data`
+ * is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_prekey_message_deserialize(const uint8_t *data,
+                                                    size_t len,
+                                                    hush_classic_prekey_message **out);
+
+/**
+ * Copies out the sender's identity key (decide whether to trust it before
+ * `hush_classic_session_decrypt_prekey`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if an argument is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_prekey_message_get_identity_key(const hush_classic_prekey_message *message,
+                                                         hush_public_key **out);
+
+/**
+ * Writes whether the message names a one-time pre-key to `*out_has` and its
+ * ID (0 when none) to `*out_id`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; the outputs are valid for writes.
+ */
+hush_result hush_classic_prekey_message_get_pre_key_id(const hush_classic_prekey_message *message,
+                                                       bool *out_has,
+                                                       uint32_t *out_id);
+
+/**
+ * Writes the ID of the signed pre-key the message names to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_classic_prekey_message_get_signed_pre_key_id(const hush_classic_prekey_message *message,
+                                                              uint32_t *out);
+
+/**
+ * Writes the sender's registration ID (0 when absent; OMEMO 0.3 senders
+ * never write one) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_classic_prekey_message_get_registration_id(const hush_classic_prekey_message *message,
+                                                            uint32_t *out);
+
+/**
+ * Frees a parsed PreKey message; NULL does nothing.
+ *
+ * # Safety
+ * `message` is NULL or a live handle, not used afterwards.
+ */
+void hush_classic_prekey_message_free(hush_classic_prekey_message *message);
+
+/**
+ * Writes whether `message` belongs to a state `record` already has (then
+ * decrypting it needs and consumes no pre-keys) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` and `message` are live handles; `out` is valid for a `bool`
+ * write.
+ */
+hush_result hush_classic_session_has_session_for(const hush_classic_session_record *record,
+                                                 const hush_classic_prekey_message *message,
+                                                 bool *out);
+
+/**
+ * Decrypts a parsed classic PreKey message: resumes the state it belongs
+ * to, or runs X3DH as recipient with the pre-keys supplied and makes the
+ * new session current. Writes the plaintext to `*out_plaintext` and what
+ * was consumed to `*out_consumed`.
+ *
+ * Before calling, decide whether to trust
+ * `hush_classic_prekey_message_get_identity_key`, and look the pre-keys up
+ * by the IDs the message names; either may be NULL (an error only if it is
+ * needed). Delete pre-keys only as `*out_consumed` reports.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_MISSING_SIGNED_PREKEY`,
+ * `HUSH_RESULT_MISSING_PREKEY` for a needed pre-key not supplied;
+ * `HUSH_RESULT_INVALID_BASE_KEY`; `HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH`
+ * (the base key of an existing state with another identity key);
+ * `HUSH_RESULT_DUPLICATED_MESSAGE` (drop it silently);
+ * `HUSH_RESULT_DECRYPTION_FAILED` (drop it);
+ * `HUSH_RESULT_INVALID_KEY_AGREEMENT`; `HUSH_RESULT_RANDOM_SOURCE_FAILURE`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `record`, `message`, `local` or an output
+ * is NULL; `HUSH_RESULT_PANIC`. On failure the record is unchanged and
+ * nothing is written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `message`
+ * and `local` are live handles; each pre-key record is NULL or live; `rng`
+ * is NULL or a live `hush_rng`; the outputs are valid for writes.
+ */
+hush_result hush_classic_session_decrypt_prekey(hush_classic_session_record *record,
+                                                const hush_classic_prekey_message *message,
+                                                const hush_local_identity *local,
+                                                const hush_signed_prekey_record *signed_pre_key,
+                                                const hush_prekey_record *one_time_pre_key,
+                                                hush_rng *rng,
+                                                hush_buffer *out_plaintext,
+                                                hush_classic_consumed_prekeys *out_consumed);
+
+/**
+ * Imports a one-time pre-key record written by libsignal-protocol-c
+ * (`PreKeyRecordStructure`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_INVALID` or `HUSH_RESULT_STATE_TRUNCATED` for bytes
+ * that are not such a record; `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL,
+ * or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_prekey_record_from_lspc(const uint8_t *data,
+                                                 size_t len,
+                                                 hush_prekey_record **out);
+
+/**
+ * Writes a one-time pre-key record in libsignal-protocol-c's format to
+ * `*out` (secret; `hush_buffer_free` zeroizes it).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_prekey_record_to_lspc(const hush_prekey_record *record, hush_buffer *out);
+
+/**
+ * Imports a signed pre-key record written by libsignal-protocol-c
+ * (`SignedPreKeyRecordStructure`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_INVALID` or `HUSH_RESULT_STATE_TRUNCATED` for bytes
+ * that are not such a record; `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL,
+ * or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_signed_prekey_record_from_lspc(const uint8_t *data,
+                                                        size_t len,
+                                                        hush_signed_prekey_record **out);
+
+/**
+ * Writes a signed pre-key record in libsignal-protocol-c's format to
+ * `*out` (secret; `hush_buffer_free` zeroizes it).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_signed_prekey_record_to_lspc(const hush_signed_prekey_record *record,
+                                                      hush_buffer *out);
+
+/**
+ * Imports an identity key pair written by libsignal-protocol-c
+ * (`IdentityKeyPairStructure`).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_INVALID` or `HUSH_RESULT_STATE_TRUNCATED` for bytes
+ * that are not such a record; `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL,
+ * or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_identity_key_pair_from_lspc(const uint8_t *data,
+                                                     size_t len,
+                                                     hush_identity_key_pair **out);
+
+/**
+ * Writes an identity key pair in libsignal-protocol-c's format to `*out`
+ * (secret; `hush_buffer_free` zeroizes it).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `pair` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_identity_key_pair_to_lspc(const hush_identity_key_pair *pair,
+                                                   hush_buffer *out);
 
 /**
  * Describes a result code. Any value is accepted; an undefined one gives
@@ -1789,6 +2427,172 @@ hush_result hush_identity_key_pair_sign_alternate_identity(const hush_identity_k
 void hush_identity_key_pair_free(hush_identity_key_pair *pair);
 
 /**
+ * Loads libsignal's serialized `SessionRecord` (what its `SessionRecord::serialize` returns), with the same checks and bounds as loading hush's own
+ * format.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; `HUSH_RESULT_STATE_INVALID` (the last error message names the refused part, for example "too many archived states" or "skipped key seed");
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_session_record_from_libsignal(const uint8_t *data,
+                                               size_t len,
+                                               hush_session_record **out);
+
+/**
+ * Writes the value as libsignal serializes it (its `SessionRecord` bytes; secret
+ * keys inside, `hush_buffer_free` zeroizes) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `value` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `value` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_session_record_to_libsignal(const hush_session_record *value, hush_buffer *out);
+
+/**
+ * Loads libsignal's serialized `PreKeyRecord`, with the same checks and bounds as loading hush's own
+ * format.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; `HUSH_RESULT_INVALID_PROTOBUF`; an EC key error (`HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER`, `HUSH_RESULT_BAD_KEY_TYPE`, `HUSH_RESULT_BAD_KEY_LENGTH`); `HUSH_RESULT_KEY_PAIR_MISMATCH`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_prekey_record_from_libsignal(const uint8_t *data,
+                                              size_t len,
+                                              hush_prekey_record **out);
+
+/**
+ * Writes the value as libsignal serializes it (its `PreKeyRecord` bytes; secret
+ * keys inside, `hush_buffer_free` zeroizes) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `value` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `value` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_prekey_record_to_libsignal(const hush_prekey_record *value, hush_buffer *out);
+
+/**
+ * Loads libsignal's serialized `SignedPreKeyRecord`, with the same checks and bounds as loading hush's own
+ * format.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; `HUSH_RESULT_INVALID_PROTOBUF`; an EC key error (`HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER`, `HUSH_RESULT_BAD_KEY_TYPE`, `HUSH_RESULT_BAD_KEY_LENGTH`); `HUSH_RESULT_KEY_PAIR_MISMATCH`; `HUSH_RESULT_BAD_SIGNATURE_LENGTH`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_signed_prekey_record_from_libsignal(const uint8_t *data,
+                                                     size_t len,
+                                                     hush_signed_prekey_record **out);
+
+/**
+ * Writes the value as libsignal serializes it (its `SignedPreKeyRecord` bytes; secret
+ * keys inside, `hush_buffer_free` zeroizes) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `value` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `value` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_signed_prekey_record_to_libsignal(const hush_signed_prekey_record *value,
+                                                   hush_buffer *out);
+
+/**
+ * Loads libsignal's serialized `KyberPreKeyRecord`, with the same checks and bounds as loading hush's own
+ * format.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; `HUSH_RESULT_INVALID_PROTOBUF`; a KEM key error (`HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER`, `HUSH_RESULT_BAD_KEM_KEY_TYPE`, `HUSH_RESULT_BAD_KEM_KEY_LENGTH`); `HUSH_RESULT_KEY_PAIR_MISMATCH`; `HUSH_RESULT_BAD_SIGNATURE_LENGTH`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_kyber_prekey_record_from_libsignal(const uint8_t *data,
+                                                    size_t len,
+                                                    hush_kyber_prekey_record **out);
+
+/**
+ * Writes the value as libsignal serializes it (its `KyberPreKeyRecord` bytes; secret
+ * keys inside, `hush_buffer_free` zeroizes) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `value` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `value` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_kyber_prekey_record_to_libsignal(const hush_kyber_prekey_record *value,
+                                                  hush_buffer *out);
+
+/**
+ * Loads libsignal's serialized `SenderKeyRecord`, with the same checks and bounds as loading hush's own
+ * format.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; `HUSH_RESULT_STATE_INVALID` (the last error message names the refused part);
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_sender_key_record_from_libsignal(const uint8_t *data,
+                                                  size_t len,
+                                                  hush_sender_key_record **out);
+
+/**
+ * Writes the value as libsignal serializes it (its `SenderKeyRecord` bytes; secret
+ * keys inside, `hush_buffer_free` zeroizes) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `value` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `value` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_sender_key_record_to_libsignal(const hush_sender_key_record *value,
+                                                hush_buffer *out);
+
+/**
+ * Loads libsignal's serialized `IdentityKeyPair`, with the same checks and bounds as loading hush's own
+ * format.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; `HUSH_RESULT_INVALID_PROTOBUF`; an EC key error (`HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER`, `HUSH_RESULT_BAD_KEY_TYPE`, `HUSH_RESULT_BAD_KEY_LENGTH`); `HUSH_RESULT_KEY_PAIR_MISMATCH` (the public key does not belong to the private key);
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_identity_key_pair_from_libsignal(const uint8_t *data,
+                                                  size_t len,
+                                                  hush_identity_key_pair **out);
+
+/**
+ * Writes the value as libsignal serializes it (its `IdentityKeyPair` bytes; secret
+ * keys inside, `hush_buffer_free` zeroizes) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `value` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `value` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_identity_key_pair_to_libsignal(const hush_identity_key_pair *value,
+                                                hush_buffer *out);
+
+/**
  * Tells the two 1:1 message types apart from the bytes alone, for a
  * transport that does not carry the type: writes `HUSH_MESSAGE_TYPE_PREKEY`
  * if `data` parses as a PreKey message, else `HUSH_MESSAGE_TYPE_WHISPER` if
@@ -2293,12 +3097,230 @@ hush_result hush_kyber_prekey_record_get_signature(const hush_kyber_prekey_recor
 void hush_kyber_prekey_record_free(hush_kyber_prekey_record *record);
 
 /**
+ * Makes the retry receipt for a message that could not be decrypted:
+ * `original` is its bytes, `original_type` the type it arrived with
+ * (`HUSH_MESSAGE_TYPE_WHISPER`, `HUSH_MESSAGE_TYPE_PREKEY` or
+ * `HUSH_MESSAGE_TYPE_SENDER_KEY`), `timestamp_ms` its timestamp and
+ * `original_sender_device_id` the device that sent it. Types 2 and 3 are
+ * parsed for their ratchet key; type 7 is not parsed.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; for a type 2
+ * or 3 message that does not parse, its parse error
+ * (`HUSH_RESULT_MESSAGE_TOO_SHORT`, `HUSH_RESULT_MESSAGE_LEGACY_VERSION`,
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION`, `HUSH_RESULT_INVALID_PROTOBUF`,
+ * `HUSH_RESULT_MESSAGE_KYBER_MISSING`,
+ * `HUSH_RESULT_MESSAGE_KYBER_INCONSISTENT` or an EC key error);
+ * `HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED` for type 8;
+ * `HUSH_RESULT_MESSAGE_UNSUPPORTED_TYPE` for any other type;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `original` is NULL with
+ * `original_len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `original` is valid for `original_len` bytes; `out` is valid for a
+ * pointer write.
+ */
+hush_result hush_decryption_error_message_for_original(const uint8_t *original,
+                                                       size_t original_len,
+                                                       hush_message_type original_type,
+                                                       uint64_t timestamp_ms,
+                                                       uint32_t original_sender_device_id,
+                                                       hush_decryption_error_message **out);
+
+/**
+ * Parses a serialized `DecryptionErrorMessage`.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_INVALID_PROTOBUF` (including a missing timestamp); an EC
+ * key error for a malformed ratchet key (`HUSH_RESULT_NO_KEY_TYPE_IDENTIFIER`,
+ * `HUSH_RESULT_BAD_KEY_TYPE`, `HUSH_RESULT_BAD_KEY_LENGTH`);
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL with
+ * `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_decryption_error_message_deserialize(const uint8_t *data,
+                                                      size_t len,
+                                                      hush_decryption_error_message **out);
+
+/**
+ * Reads the receipt out of a type-8 body (a serialized `Content` and the
+ * `0x80` boundary byte, as `hush_plaintext_content_get_body` gives it).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_INVALID_PROTOBUF` (no boundary byte, or the `Content` or
+ * the receipt does not decode); `HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE`;
+ * an EC key error for a malformed ratchet key; `HUSH_RESULT_NULL_ARGUMENT`
+ * if `out` is NULL, or `body` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `body` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_decryption_error_message_from_content_body(const uint8_t *body,
+                                                            size_t len,
+                                                            hush_decryption_error_message **out);
+
+/**
+ * Reads the receipt a type-8 message carries.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`; the errors
+ * of `hush_decryption_error_message_from_content_body`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `content` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `content` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_decryption_error_message_from_plaintext_content(const hush_plaintext_content *content,
+                                                                 hush_decryption_error_message **out);
+
+/**
+ * Writes the serialized receipt to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_decryption_error_message_serialize(const hush_decryption_error_message *message,
+                                                    hush_buffer *out);
+
+/**
+ * Writes the failed message's timestamp (milliseconds since the Unix
+ * epoch) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint64_t` write.
+ */
+hush_result hush_decryption_error_message_get_timestamp(const hush_decryption_error_message *message,
+                                                        uint64_t *out);
+
+/**
+ * Writes the device that sent the failed message (0 if the receipt does
+ * not say) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `message` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a `uint32_t` write.
+ */
+hush_result hush_decryption_error_message_get_device_id(const hush_decryption_error_message *message,
+                                                        uint32_t *out);
+
+/**
+ * Copies out the failed message's ratchet key, or writes NULL to `*out`
+ * when the receipt names none (receipts for group messages).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle or NULL to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `message` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_decryption_error_message_get_ratchet_key(const hush_decryption_error_message *message,
+                                                          hush_public_key **out);
+
+/**
+ * Frees a receipt. NULL does nothing.
+ *
+ * # Safety
+ * `message` is NULL or a live handle, not used afterwards.
+ */
+void hush_decryption_error_message_free(hush_decryption_error_message *message);
+
+/**
+ * Wraps a receipt in a type-8 message.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `message` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `message` is a live handle; `out` is valid for a pointer write.
+ */
+hush_result hush_plaintext_content_from_decryption_error(const hush_decryption_error_message *message,
+                                                         hush_plaintext_content **out);
+
+/**
+ * Parses a type-8 message (only its first byte is checked here).
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_MESSAGE_TOO_SHORT` for empty input;
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION` if the first byte is not
+ * `0xC0`; `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL, or `data` is NULL
+ * with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_plaintext_content_deserialize(const uint8_t *data,
+                                               size_t len,
+                                               hush_plaintext_content **out);
+
+/**
+ * Writes the message as sent on the wire (type 8) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `content` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `content` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_plaintext_content_serialize(const hush_plaintext_content *content,
+                                             hush_buffer *out);
+
+/**
+ * Writes the body (everything after the first byte: what "decrypting" a
+ * type-8 message gives) to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `content` or
+ * `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `content` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_plaintext_content_get_body(const hush_plaintext_content *content,
+                                            hush_buffer *out);
+
+/**
+ * Frees a type-8 message. NULL does nothing.
+ *
+ * # Safety
+ * `content` is NULL or a live handle, not used afterwards.
+ */
+void hush_plaintext_content_free(hush_plaintext_content *content);
+
+/**
+ * Writes to `*out` whether `ratchet_key` (from a receipt) is the current
+ * state's sending ratchet key. If it is, the peer could not decrypt what
+ * this session sends now: archive the state
+ * (`hush_session_record_archive_current_state`) and start a new session
+ * from a fresh bundle. False when there is no current state.
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if `record`,
+ * `ratchet_key` or `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` and `ratchet_key` are live handles; `out` is valid for a
+ * `bool` write.
+ */
+hush_result hush_session_record_current_ratchet_key_matches(const hush_session_record *record,
+                                                            const hush_public_key *ratchet_key,
+                                                            bool *out);
+
+/**
  * Makes a random source from a callback and an opaque context pointer,
  * which hush passes back to the callback unchanged and never frees.
  *
  * Returns `HUSH_RESULT_OK` and writes the handle to `*out` (free it with
- * `hush_rng_free`), or `HUSH_RESULT_NULL_ARGUMENT` if `fill` or `out` is
- * NULL (`ctx` may be NULL).
+ * `hush_rng_free`); `HUSH_RESULT_NULL_ARGUMENT` if `fill` or `out` is
+ * NULL (`ctx` may be NULL); `HUSH_RESULT_PANIC`.
  *
  * # Safety
  * `fill` must be safe to call with `ctx` and a buffer for as long as the

@@ -5,16 +5,26 @@
 #   3. runs foundation.mjs against libsignal 0.103 and 0.90 (live cross-checks),
 #   4. replays the foundation vectors (signatures, fingerprints, primitives),
 #   5. runs selftest.mjs's 1:1 session, group and sealed-sender scenarios (plus
-#      spqr_negotiation and fingerprints_agree) for hush x 0.103, 0.103 x hush,
+#      spqr_negotiation, fingerprints_agree and retry_receipt) for hush x 0.103, 0.103 x hush,
 #      hush x 0.90, 0.90 x hush and hush x hush, saving the tables as
-#      results/selftest-{hush-0.103,0.103-hush,hush-0.90,0.90-hush,hush-hush}.txt,
+#      results/latest/selftest-{hush-0.103,0.103-hush,hush-0.90,0.90-hush,hush-hush}.txt
+#      (git-ignored; with HUSH_INTEROP_RECORD=1 into results/ itself, the
+#      committed tables, to refresh them deliberately),
 #      then once more with HUSH_PEER_ROUNDTRIP_STATE=1 (every record through
 #      to_state/from_state),
-#   6. runs identity-swap.mjs (the identity-swap attack on a resumed session:
-#      libsignal 0.103 and hush must refuse it) and replays the libsignal 0.90
-#      and 0.103 session, group and sealed-sender transcripts,
-#   7. runs differential.mjs (random schedules, hush vs libsignal 0.90) for 5 seeds,
-#   8. runs bench-libsignal.mjs --quick once per version, so the reference
+#   6. runs migrate_session (B's identity and session move to the third peer C
+#      mid-conversation and back) with hush as B and libsignal as C and the
+#      other way round, for 0.103 and 0.90 (A is libsignal), plus hush as A
+#      with libsignal as B, saving results/latest/selftest-migrate-<A>-<B>-<C>.txt,
+#      then roundtrip-records.mjs (libsignal's session, identity and pre-key
+#      record bytes moved libsignal -> hush -> libsignal and hush -> libsignal
+#      -> hush must stay byte for byte identical),
+#   7. runs identity-swap.mjs (the identity-swap attack on a resumed session:
+#      libsignal 0.103 and hush must refuse it),
+#   8. replays the libsignal 0.90 and 0.103 session, group and sealed-sender
+#      transcripts,
+#   9. runs differential.mjs (random schedules, hush vs libsignal 0.90) for 5 seeds,
+#  10. runs bench-libsignal.mjs --quick once per version, so the reference
 #      benchmark keeps working (its figures are printed, never checked).
 # Exits non-zero if any step fails. Usage: interop/run-hush-interop.sh (from anywhere).
 # HUSH_PEER_PROFILE=release builds and uses the release binary (default: debug).
@@ -58,21 +68,23 @@ scenarios=(
   receiver_chain_limit lost_messages skipped_key_limit simultaneous_initiation
   session_reset_new_bundle duplicate_rejected tampered_rejected no_one_time_prekey
   one_time_prekey_reuse kyber_prekey_missing kyber_last_resort_reuse
-  garbage_input_survives spqr_negotiation fingerprints_agree
+  garbage_input_survives spqr_negotiation fingerprints_agree retry_receipt
   group_three_members group_out_of_order
   sealed_sender_v1 sealed_sender_v2
 )
 only=$(IFS=,; echo "${scenarios[*]}")
 # Peers run in interop/, so a relative spec keeps the saved tables free of local paths.
 rel_bin=$(node -e 'console.log(require("path").relative(process.argv[1], process.argv[2]))' "$here" "$bin")
-mkdir -p "$here/results"
+results="$here/results/latest"
+[ "${HUSH_INTEROP_RECORD:-0}" = 1 ] && results="$here/results"
+mkdir -p "$results"
 for pair in "hush 0.103" "0.103 hush" "hush 0.90" "0.90 hush" "hush hush"; do
   read -r a b <<<"$pair"
   echo "== selftest.mjs: A=$a B=$b"
   spec_a=$a spec_b=$b
   [ "$a" = hush ] && spec_a="cmd:'$rel_bin'"
   [ "$b" = hush ] && spec_b="cmd:'$rel_bin'"
-  node "$here/selftest.mjs" "$spec_a" "$spec_b" --only "$only" | tee "$here/results/selftest-$a-$b.txt" || status=1
+  node "$here/selftest.mjs" "$spec_a" "$spec_b" --only "$only" | tee "$results/selftest-$a-$b.txt" || status=1
 done
 roundtrip="cmd:HUSH_PEER_ROUNDTRIP_STATE=1 '$rel_bin'"
 for pair in "$roundtrip|0.103" "0.103|$roundtrip" "$roundtrip|0.90" "0.90|$roundtrip" "$roundtrip|$roundtrip"; do
@@ -80,6 +92,21 @@ for pair in "$roundtrip|0.103" "0.103|$roundtrip" "$roundtrip|0.90" "0.90|$round
   node "$here/selftest.mjs" "${pair%%|*}" "${pair#*|}" --only "$only" | grep -v '  PASS  ' || status=1
 done
 
+# migrate_session needs a third peer (--c): B moves to C and back.
+for triple in "0.103 hush 0.103" "0.103 0.103 hush" "0.90 hush 0.90" "0.90 0.90 hush" "hush 0.103 hush" "hush 0.90 hush"; do
+  read -r a b c <<<"$triple"
+  echo "== selftest.mjs migrate_session: A=$a B=$b C=$c"
+  spec_a=$a spec_b=$b spec_c=$c
+  [ "$a" = hush ] && spec_a="cmd:'$rel_bin'"
+  [ "$b" = hush ] && spec_b="cmd:'$rel_bin'"
+  [ "$c" = hush ] && spec_c="cmd:'$rel_bin'"
+  node "$here/selftest.mjs" "$spec_a" "$spec_b" --c "$spec_c" --only migrate_session |
+    tee "$results/selftest-migrate-$a-$b-$c.txt" || status=1
+done
+echo "== selftest.mjs migrate_session with HUSH_PEER_ROUNDTRIP_STATE=1: A=0.103 B=0.103 C=hush"
+node "$here/selftest.mjs" 0.103 0.103 --c "$roundtrip" --only migrate_session | grep -v '  PASS  ' || status=1
+echo "== roundtrip-records.mjs: libsignal's record bytes through hush and back"
+node "$here/roundtrip-records.mjs" "cmd:'$rel_bin'" 0.103 0.90 || status=1
 echo "== identity-swap.mjs: a PreKey message on an archived session with another identity (0.103 and hush refuse, 0.90 accepts)"
 node "$here/identity-swap.mjs" "$spec" 0.103 0.90 "$spec" || status=1
 node "$here/identity-swap.mjs" 0.103 "$spec" || status=1

@@ -39,6 +39,52 @@ impl fmt::Display for DeviceId {
     }
 }
 
+/// A classic device ID was outside `1..=2^31 − 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("invalid classic device ID {0}: must be in 1..=2147483647")]
+pub struct InvalidClassicDeviceId(pub u32);
+
+/// A device identifier for classic (version 3) sessions, in
+/// `1..=2^31 − 1`: OMEMO device IDs are 31-bit. Version-4 sessions keep
+/// [`DeviceId`] (`1..=127`); this type never converts into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClassicDeviceId(u32);
+
+impl ClassicDeviceId {
+    /// The largest valid classic device ID, `2^31 − 1`.
+    pub const MAX: u32 = 0x7FFF_FFFF;
+
+    /// Checks the range `1..=2^31 − 1`.
+    ///
+    /// # Errors
+    /// [`InvalidClassicDeviceId`] for 0 or anything above `2^31 − 1`.
+    pub fn new(id: u32) -> Result<Self, InvalidClassicDeviceId> {
+        if (1..=Self::MAX).contains(&id) {
+            Ok(Self(id))
+        } else {
+            Err(InvalidClassicDeviceId(id))
+        }
+    }
+
+    /// The numeric value.
+    #[must_use]
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl From<DeviceId> for ClassicDeviceId {
+    fn from(id: DeviceId) -> Self {
+        Self(id.get())
+    }
+}
+
+impl fmt::Display for ClassicDeviceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A remote device: a name (normally a ServiceId string) and a device ID.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ProtocolAddress {
@@ -222,5 +268,25 @@ mod tests {
         assert!(
             DeviceId::new(0).is_err() && DeviceId::new(128).is_err() && DeviceId::new(127).is_ok()
         );
+    }
+
+    #[test]
+    fn classic_device_ids_are_31_bit_and_v4_ids_stay_7_bit() {
+        assert_eq!(ClassicDeviceId::new(0), Err(InvalidClassicDeviceId(0)));
+        assert_eq!(
+            ClassicDeviceId::new(0x7FFF_FFFF).unwrap().get(),
+            0x7FFF_FFFF
+        );
+        assert_eq!(
+            ClassicDeviceId::new(0x8000_0000),
+            Err(InvalidClassicDeviceId(0x8000_0000))
+        );
+        assert_eq!(
+            ClassicDeviceId::new(1_234_567).unwrap().to_string(),
+            "1234567"
+        );
+        assert!(DeviceId::new(128).is_err() && DeviceId::new(1_234_567).is_err());
+        let v4 = DeviceId::new(127).unwrap();
+        assert_eq!(ClassicDeviceId::from(v4).get(), 127);
     }
 }

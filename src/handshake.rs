@@ -9,7 +9,7 @@ use crate::keys::{
     IdentityKey, IdentityKeyPair, KemCiphertext, KemPublicKey, KemSecretKey, KeyError, KeyPair,
     PrivateKey, PublicKey,
 };
-use crate::ratchet::keys::{expand, split32, ChainKey, RootKey};
+use crate::ratchet::keys::{expand, ChainKey, RootKey};
 
 const INFO: &[u8] = b"WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024";
 const DISCONTINUITY: [u8; 32] = [0xff; 32];
@@ -105,8 +105,8 @@ fn derive(
     let mut spqr_auth = Zeroizing::new([0u8; 32]);
     spqr_auth.copy_from_slice(&okm[64..96]);
     PqxdhSecrets {
-        root_key: RootKey::new(*split32(&okm[..], 0)),
-        chain_key: ChainKey::new(*split32(&okm[..], 32), 0),
+        root_key: RootKey::from_okm(&okm[..], 0),
+        chain_key: ChainKey::from_okm(&okm[..], 32),
         spqr_auth,
     }
 }

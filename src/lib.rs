@@ -53,6 +53,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! The [`manual`] covers what an integrator decides: storing state in one
+//! transaction with each result, trust decisions, the pre-key and sender-key
+//! lifecycles, multi-device addressing, and hush's deliberate differences
+//! from libsignal.
+//!
 //! ## Secrets
 //! Private keys live in boxed arrays that zeroize on drop, never appear in
 //! `Debug` output, and serialize into `Zeroizing` buffers. MACs and keys are
@@ -73,16 +78,22 @@
 )]
 
 pub mod address;
+pub mod classic;
 pub mod fingerprint;
 pub mod groups;
 mod handshake;
 pub mod keys;
+pub mod libsignal_records;
+#[doc = include_str!("../docs/manual.md")]
+pub mod manual {}
 pub mod messages;
 pub mod primitives;
 mod proto;
+mod protowire;
 pub mod ratchet;
 pub mod sealed_sender;
 pub mod session;
+mod skipped_keys;
 mod spqr;
 #[doc(hidden)]
 pub use spqr::fuzzing as spqr_fuzzing;

@@ -9,6 +9,8 @@
 //! | 4 signed pre-key | libsignal's `SignedPreKeyRecordStructure` |
 //! | 5 Kyber pre-key | libsignal's `SignedPreKeyRecordStructure` with KEM keys |
 //! | 6 sender-key record | libsignal's `SenderKeyRecordStructure` (sender-keys.md §6.2) |
+//! | 7 classic session record | libsignal-protocol-c's `RecordStructure` (classic-v3.md §7), plus seed-form skipped keys (`MessageKey` field 5) and the pending pre-key timestamp (field 4) |
+//! | 8 classic sender-key record | libsignal-protocol-c's `SenderKeyRecordStructure` (classic-v3.md §10) |
 //!
 //! Format version 1 is the first. Later versions must keep reading every
 //! earlier one; samples of each are committed under `test-vectors/state/`
@@ -35,6 +37,10 @@ pub enum StateKind {
     KyberPreKey = 5,
     /// A [`crate::groups::SenderKeyRecord`].
     SenderKeyRecord = 6,
+    /// A [`crate::classic::ClassicSessionRecord`].
+    ClassicSessionRecord = 7,
+    /// A classic sender-key record (`hush::classic::ClassicSenderKeyRecord`).
+    ClassicSenderKeyRecord = 8,
 }
 
 /// Stored state could not be loaded. The stored bytes are corrupt or from

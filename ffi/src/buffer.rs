@@ -103,8 +103,8 @@ mod tests {
         // SAFETY: `buf` is a live hush_buffer.
         unsafe { write_buffer(&mut buf, b"secret") }.unwrap();
         assert_eq!(buf.len, 6);
-        // SAFETY: the buffer holds 6 initialised bytes.
         assert_eq!(
+            // SAFETY: the buffer holds 6 initialised bytes.
             unsafe { std::slice::from_raw_parts(buf.ptr, buf.len) },
             b"secret"
         );

@@ -326,12 +326,189 @@ const DESCRIPTIONS: &[(hush_result, &str)] = &[
     ),
 ];
 
+// ------------------------------------------------------ sealed sender (900–949)
+
+/// A sender certificate names a built-in server certificate by an ID hush
+/// does not know. Drop the message.
+pub const HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID: hush_result = hush_result(900);
+/// The server certificate's ID is revoked. The sender is not vouched for.
+pub const HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE: hush_result = hush_result(901);
+/// No supplied trust root signed the server certificate. The sender is not
+/// vouched for.
+pub const HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE: hush_result = hush_result(902);
+/// The server certificate's key did not sign the sender certificate.
+pub const HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE: hush_result = hush_result(903);
+/// The sender certificate expired before the time given.
+pub const HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED: hush_result = hush_result(904);
+
+/// A sealed message or SentMessage is empty. Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE: hush_result = hush_result(910);
+/// A sealed message's version is unknown (high nibble not 0, 1 or 2), or a
+/// SentMessage does not start with `0x22`/`0x23`. Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION: hush_result = hush_result(911);
+/// v1: the sender key block did not authenticate (not for us, or
+/// tampered). Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED: hush_result = hush_result(912);
+/// v1: the content did not authenticate. Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED: hush_result = hush_result(913);
+/// v1: the sender key in the message is not the sender certificate's key.
+/// Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_V1_SENDER_KEY_MISMATCH: hush_result = hush_result(914);
+/// v2: the derived ephemeral key does not match the message's (not for us,
+/// or tampered). Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH: hush_result = hush_result(915);
+/// v2: the payload did not authenticate. Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_V2_DECRYPTION_FAILED: hush_result = hush_result(916);
+/// v2: the authentication tag does not bind the sender certificate's key.
+/// Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH: hush_result = hush_result(917);
+
+/// A recipient appears twice in a SentMessage with one occurrence empty
+/// (excluded), or an excluded recipient is also a recipient or excluded
+/// twice.
+pub const HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT: hush_result = hush_result(920);
+/// More than 10 000 recipient entries (recipients plus excluded) in one
+/// multi-recipient message.
+pub const HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS: hush_result = hush_result(921);
+/// A recipient has no devices, or more than 127.
+pub const HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT: hush_result = hush_result(922);
+/// A recipient session's registration ID does not fit in 14 bits.
+pub const HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID: hush_result = hush_result(923);
+/// A recipient name is not a service ID string (`PNI:` and/or a hyphenated
+/// UUID).
+pub const HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID: hush_result = hush_result(924);
+/// The sender identity key pair is not the one the sender certificate names.
+pub const HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH: hush_result = hush_result(925);
+/// The content is too large to seal (over 64 GiB).
+pub const HUSH_RESULT_SEALED_SENDER_CONTENT_TOO_LARGE: hush_result = hush_result(926);
+
+/// The message was sent by this very device. Drop it.
+pub const HUSH_RESULT_SEALED_SENDER_SELF_SEND: hush_result = hush_result(930);
+
+/// The inner 1:1 message decrypted with a session state whose remote
+/// identity is not the sender certificate's identity key: the certificate
+/// does not vouch for whoever holds that session. Drop the message; the
+/// record is unchanged.
+pub const HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH: hush_result = hush_result(940);
+
+/// The descriptions of the sealed-sender codes, for `hush_result_str`.
+pub(crate) const SEALED_SENDER_DESCRIPTIONS: &[(hush_result, &str)] = &[
+    (
+        HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID,
+        "unknown server certificate ID\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE,
+        "server certificate is revoked\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE,
+        "server certificate is not signed by a trust root\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE,
+        "sender certificate signature is invalid\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED,
+        "sender certificate expired\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE,
+        "sealed sender message is empty\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION,
+        "unknown sealed sender message version\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED,
+        "failed to decrypt sealed sender v1 message key\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED,
+        "failed to decrypt sealed sender v1 message contents\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V1_SENDER_KEY_MISMATCH,
+        "sender certificate key does not match message key\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH,
+        "derived ephemeral key did not match key provided in message\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V2_DECRYPTION_FAILED,
+        "failed to decrypt sealed sender v2 message\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH,
+        "sender certificate key does not match authentication tag\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT,
+        "recipient redundantly encoded as empty\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS,
+        "too many recipients\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT,
+        "recipient has no devices or too many\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID,
+        "registration ID does not fit in 14 bits\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID,
+        "not a service ID\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH,
+        "sender identity does not match the sender certificate\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_CONTENT_TOO_LARGE,
+        "content too large to seal\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_SELF_SEND,
+        "sealed sender message from this device\0",
+    ),
+    (
+        HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH,
+        "sender certificate identity does not match the session's remote identity\0",
+    ),
+];
+
+/// A retry receipt was asked for a plaintext (type 8) message: it is not
+/// encrypted, so there is nothing to retry.
+pub const HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED: hush_result = hush_result(1100);
+/// A `Content` body carries no `DecryptionErrorMessage`.
+pub const HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE: hush_result = hush_result(1101);
+
+/// The descriptions of the retry-receipt codes, for `hush_result_str`.
+pub(crate) const RETRY_DESCRIPTIONS: &[(hush_result, &str)] = &[
+    (
+        HUSH_RESULT_PLAINTEXT_NOT_ENCRYPTED,
+        "plaintext content is not encrypted; no retry receipt for it\0",
+    ),
+    (
+        HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE,
+        "content does not contain a DecryptionErrorMessage\0",
+    ),
+];
+
 const UNKNOWN: &str = "unknown hush_result\0";
 
 fn description(result: hush_result) -> &'static str {
     DESCRIPTIONS
         .iter()
-        .chain(crate::sealed_sender::DESCRIPTIONS)
+        .chain(SEALED_SENDER_DESCRIPTIONS)
+        .chain(RETRY_DESCRIPTIONS)
+        .chain(crate::classic::DESCRIPTIONS)
         .find(|(code, _)| *code == result)
         .map_or(UNKNOWN, |(_, text)| text)
 }
@@ -565,8 +742,8 @@ mod tests {
 
     #[test]
     fn result_str_handles_unknown_values() {
-        // SAFETY: hush_result_str always returns a static NUL-terminated string.
         let text = |r| {
+            // SAFETY: hush_result_str always returns a static NUL-terminated string.
             unsafe { CStr::from_ptr(hush_result_str(r)) }
                 .to_str()
                 .unwrap()
@@ -739,19 +916,19 @@ mod tests {
         // SAFETY: `buf` is 8 writable bytes.
         let n = unsafe { hush_last_error_message(buf.as_mut_ptr(), buf.len()) };
         assert_eq!(n, "bad key length <3>".len());
-        // SAFETY: the function NUL-terminated `buf`.
         assert_eq!(
+            // SAFETY: the function NUL-terminated `buf`.
             unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap(),
             "bad key"
         );
-        // SAFETY: NULL with length 0 is allowed and writes nothing.
         assert_eq!(
+            // SAFETY: NULL with length 0 is allowed and writes nothing.
             unsafe { hush_last_error_message(std::ptr::null_mut(), 0) },
             n
         );
         set_last_error("");
-        // SAFETY: as above.
         assert_eq!(
+            // SAFETY: as above.
             unsafe { hush_last_error_message(buf.as_mut_ptr(), buf.len()) },
             0
         );

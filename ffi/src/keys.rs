@@ -490,8 +490,8 @@ mod tests {
 
     fn public(bytes: &[u8]) -> *mut hush_public_key {
         let mut key = null_mut();
-        // SAFETY: `bytes` is a live slice and `key` a writable pointer.
         assert_eq!(
+            // SAFETY: `bytes` is a live slice and `key` a writable pointer.
             unsafe { hush_public_key_deserialize(bytes.as_ptr(), bytes.len(), &mut key) },
             HUSH_RESULT_OK
         );
@@ -501,8 +501,8 @@ mod tests {
     #[test]
     fn agreement_checks_every_pointer_and_writes_only_on_success() {
         let mut private = null_mut();
-        // SAFETY: NULL rng selects the OS; `private` is writable.
         assert_eq!(
+            // SAFETY: NULL rng selects the OS; `private` is writable.
             unsafe { hush_private_key_generate(null_mut(), &mut private) },
             HUSH_RESULT_OK
         );

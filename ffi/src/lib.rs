@@ -1,8 +1,13 @@
 //! # hush-ffi: the C ABI of hush
 //!
 //! The header is `include/hush.h`, generated from this crate by cbindgen
-//! (pinned; `tests/header.rs` keeps it current). Link `libhush.a` or
-//! `libhush.so`. `ffi/tests/run-c-tests.sh` builds and runs the C test
+//! (pinned; `tests/header.rs` keeps it current). The C library is installed
+//! with cargo-c (`cargo cinstall -p hush-ffi --release --prefix=/usr`):
+//! `libhush.so` with the SONAME `libhush.so.0.MINOR` (a new one for every
+//! minor release before 1.0), `libhush.a`, `hush.pc` and `<hush.h>`; C code
+//! builds with `pkg-config --cflags --libs hush`. This crate's Rust library
+//! is named `hush_ffi` so that it does not collide with the core crate.
+//! `ffi/tests/run-c-tests.sh` builds and runs the C test
 //! programs under ASan/UBSan, against the shared library and under Valgrind;
 //! `ffi/tests/c/test_session.c` doubles as an example of a whole
 //! conversation driven from C.
@@ -68,23 +73,26 @@ pub mod address;
 mod args;
 pub mod buffer;
 pub mod bundle;
+pub mod classic;
 pub mod error;
 pub mod fingerprint;
 pub mod groups;
 pub mod kem;
 pub mod keys;
+pub mod libsignal_records;
 pub mod messages;
 mod panic;
 pub mod prekeys;
+pub mod retry;
 pub mod rng;
 pub mod sealed_sender;
 pub mod session;
 
 use std::ffi::c_char;
 
-/// This library's version, `MAJOR.MINOR.PATCH`, as a static NUL-terminated
-/// string equal to `HUSH_VERSION_STRING` of the header it was built with.
-/// Never NULL; do not free.
+/// Returns this library's version, `MAJOR.MINOR.PATCH`, as a static
+/// NUL-terminated string equal to `HUSH_VERSION_STRING` of the header it was
+/// built with. Never NULL; do not free.
 #[no_mangle]
 pub extern "C" fn hush_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()

@@ -37,8 +37,8 @@ pub struct hush_rng {
 /// which hush passes back to the callback unchanged and never frees.
 ///
 /// Returns `HUSH_RESULT_OK` and writes the handle to `*out` (free it with
-/// `hush_rng_free`), or `HUSH_RESULT_NULL_ARGUMENT` if `fill` or `out` is
-/// NULL (`ctx` may be NULL).
+/// `hush_rng_free`); `HUSH_RESULT_NULL_ARGUMENT` if `fill` or `out` is
+/// NULL (`ctx` may be NULL); `HUSH_RESULT_PANIC`.
 ///
 /// # Safety
 /// `fill` must be safe to call with `ctx` and a buffer for as long as the

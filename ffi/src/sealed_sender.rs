@@ -47,160 +47,27 @@ use crate::session::{
 
 // ------------------------------------------------------------ result codes
 
-/// A sender certificate names a built-in server certificate by an ID hush
-/// does not know. Drop the message.
-pub const HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID: hush_result = hush_result(900);
-/// The server certificate's ID is revoked. The sender is not vouched for.
-pub const HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE: hush_result = hush_result(901);
-/// No supplied trust root signed the server certificate. The sender is not
-/// vouched for.
-pub const HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE: hush_result = hush_result(902);
-/// The server certificate's key did not sign the sender certificate.
-pub const HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE: hush_result = hush_result(903);
-/// The sender certificate expired before the time given.
-pub const HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED: hush_result = hush_result(904);
-
-/// A sealed message or SentMessage is empty. Drop it.
-pub const HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE: hush_result = hush_result(910);
-/// A sealed message's version is unknown (high nibble not 0, 1 or 2), or a
-/// SentMessage does not start with `0x22`/`0x23`. Drop it.
-pub const HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION: hush_result = hush_result(911);
-/// v1: the sender key block did not authenticate (not for us, or
-/// tampered). Drop it.
-pub const HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED: hush_result = hush_result(912);
-/// v1: the content did not authenticate. Drop it.
-pub const HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED: hush_result = hush_result(913);
-/// v1: the sender key in the message is not the sender certificate's key.
-/// Drop it.
-pub const HUSH_RESULT_SEALED_SENDER_V1_SENDER_KEY_MISMATCH: hush_result = hush_result(914);
-/// v2: the derived ephemeral key does not match the message's (not for us,
-/// or tampered). Drop it.
-pub const HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH: hush_result = hush_result(915);
-/// v2: the payload did not authenticate. Drop it.
-pub const HUSH_RESULT_SEALED_SENDER_V2_DECRYPTION_FAILED: hush_result = hush_result(916);
-/// v2: the authentication tag does not bind the sender certificate's key.
-/// Drop it.
-pub const HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH: hush_result = hush_result(917);
-
-/// A recipient appears twice in a SentMessage with one occurrence empty
-/// (excluded), or an excluded recipient is also a recipient or excluded
-/// twice.
-pub const HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT: hush_result = hush_result(920);
-/// More than 10 000 recipient entries (recipients plus excluded) in one
-/// multi-recipient message.
-pub const HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS: hush_result = hush_result(921);
-/// A recipient has no devices, or more than 127.
-pub const HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT: hush_result = hush_result(922);
-/// A recipient session's registration ID does not fit in 14 bits.
-pub const HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID: hush_result = hush_result(923);
-/// A recipient name is not a service ID string (`PNI:` and/or a hyphenated
-/// UUID).
-pub const HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID: hush_result = hush_result(924);
-/// The sender identity key pair is not the one the sender certificate names.
-pub const HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH: hush_result = hush_result(925);
-/// The content is too large to seal (over 64 GiB).
-pub const HUSH_RESULT_SEALED_SENDER_CONTENT_TOO_LARGE: hush_result = hush_result(926);
-
-/// The message was sent by this very device. Drop it.
-pub const HUSH_RESULT_SEALED_SENDER_SELF_SEND: hush_result = hush_result(930);
-
-/// The inner 1:1 message decrypted with a session state whose remote
-/// identity is not the sender certificate's identity key: the certificate
-/// does not vouch for whoever holds that session. Drop the message; the
-/// record is unchanged.
-pub const HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH: hush_result = hush_result(940);
-
-/// The descriptions of the codes above, for `hush_result_str`.
-pub(crate) const DESCRIPTIONS: &[(hush_result, &str)] = &[
-    (
-        HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID,
-        "unknown server certificate ID\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE,
-        "server certificate is revoked\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE,
-        "server certificate is not signed by a trust root\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE,
-        "sender certificate signature is invalid\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED,
-        "sender certificate expired\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE,
-        "sealed sender message is empty\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION,
-        "unknown sealed sender message version\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED,
-        "failed to decrypt sealed sender v1 message key\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED,
-        "failed to decrypt sealed sender v1 message contents\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_V1_SENDER_KEY_MISMATCH,
-        "sender certificate key does not match message key\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH,
-        "derived ephemeral key did not match key provided in message\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_V2_DECRYPTION_FAILED,
-        "failed to decrypt sealed sender v2 message\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH,
-        "sender certificate key does not match authentication tag\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT,
-        "recipient redundantly encoded as empty\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS,
-        "too many recipients\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT,
-        "recipient has no devices or too many\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID,
-        "registration ID does not fit in 14 bits\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID,
-        "not a service ID\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH,
-        "sender identity does not match the sender certificate\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_CONTENT_TOO_LARGE,
-        "content too large to seal\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_SELF_SEND,
-        "sealed sender message from this device\0",
-    ),
-    (
-        HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH,
-        "sender certificate identity does not match the session's remote identity\0",
-    ),
-];
+/// The sealed-sender result codes (900–949) live in [`crate::error`].
+pub use crate::error::{
+    HUSH_RESULT_SEALED_SENDER_BAD_DEVICE_COUNT, HUSH_RESULT_SEALED_SENDER_CERTIFICATE_EXPIRED,
+    HUSH_RESULT_SEALED_SENDER_CONTENT_TOO_LARGE, HUSH_RESULT_SEALED_SENDER_EMPTY_MESSAGE,
+    HUSH_RESULT_SEALED_SENDER_INVALID_CERTIFICATE_SIGNATURE,
+    HUSH_RESULT_SEALED_SENDER_INVALID_REGISTRATION_ID,
+    HUSH_RESULT_SEALED_SENDER_INVALID_SERVICE_ID, HUSH_RESULT_SEALED_SENDER_REDUNDANT_RECIPIENT,
+    HUSH_RESULT_SEALED_SENDER_REVOKED_SERVER_CERTIFICATE, HUSH_RESULT_SEALED_SENDER_SELF_SEND,
+    HUSH_RESULT_SEALED_SENDER_SENDER_IDENTITY_MISMATCH,
+    HUSH_RESULT_SEALED_SENDER_SESSION_IDENTITY_MISMATCH,
+    HUSH_RESULT_SEALED_SENDER_TOO_MANY_RECIPIENTS,
+    HUSH_RESULT_SEALED_SENDER_UNKNOWN_SERVER_CERTIFICATE_ID,
+    HUSH_RESULT_SEALED_SENDER_UNKNOWN_VERSION,
+    HUSH_RESULT_SEALED_SENDER_UNTRUSTED_SERVER_CERTIFICATE,
+    HUSH_RESULT_SEALED_SENDER_V1_CONTENTS_DECRYPTION_FAILED,
+    HUSH_RESULT_SEALED_SENDER_V1_KEY_DECRYPTION_FAILED,
+    HUSH_RESULT_SEALED_SENDER_V1_SENDER_KEY_MISMATCH,
+    HUSH_RESULT_SEALED_SENDER_V2_AUTHENTICATION_TAG_MISMATCH,
+    HUSH_RESULT_SEALED_SENDER_V2_DECRYPTION_FAILED,
+    HUSH_RESULT_SEALED_SENDER_V2_EPHEMERAL_KEY_MISMATCH,
+};
 
 impl From<CertificateError> for Failure {
     fn from(error: CertificateError) -> Self {
@@ -1675,7 +1542,9 @@ mod tests {
 
     use super::*;
     use crate::buffer::hush_buffer_free;
-    use crate::error::{hush_result_str, HUSH_RESULT_NULL_ARGUMENT, HUSH_RESULT_OK};
+    use crate::error::{
+        hush_result_str, HUSH_RESULT_NULL_ARGUMENT, HUSH_RESULT_OK, SEALED_SENDER_DESCRIPTIONS,
+    };
     use crate::keys::{
         hush_identity_key_pair_free, hush_identity_key_pair_generate,
         hush_identity_key_pair_get_public_key, hush_private_key_free, hush_private_key_generate,
@@ -1710,10 +1579,12 @@ mod tests {
     /// other table, and `hush_result_str` knows them.
     #[test]
     fn result_codes() {
-        for (i, (code, text)) in DESCRIPTIONS.iter().enumerate() {
+        for (i, (code, text)) in SEALED_SENDER_DESCRIPTIONS.iter().enumerate() {
             assert!((900..950).contains(&code.0), "{code:?}");
             assert!(text.ends_with('\0') && text.find('\0') == Some(text.len() - 1));
-            assert!(DESCRIPTIONS[i + 1..].iter().all(|(other, _)| other != code));
+            assert!(SEALED_SENDER_DESCRIPTIONS[i + 1..]
+                .iter()
+                .all(|(other, _)| other != code));
             // SAFETY: hush_result_str returns a static C string.
             let described = unsafe { std::ffi::CStr::from_ptr(hush_result_str(*code)) }
                 .to_str()

@@ -14,10 +14,11 @@ use super::proto::{
     SenderChainKeyStructure, SenderKeyRecordStructure, SenderKeyStateStructure,
     SenderMessageKeyStructure, SenderSigningKeyStructure,
 };
-use super::state::{SenderKeyState, SkippedSeed};
+use super::state::SenderKeyState;
 use super::{MAX_MESSAGE_KEYS, MAX_SENDER_KEY_STATES};
 use crate::keys::{PrivateKey, PublicKey, EC_PUBLIC_KEY_LEN};
-use crate::ratchet::keys::{ChainKey, MessageKeySeed};
+use crate::ratchet::keys::ChainKey;
+use crate::skipped_keys::SkippedKeyStore;
 use crate::state::{unwrap, wrap, StateError, StateKind};
 
 /// The sender keys of one sender device for one distribution: what
@@ -90,7 +91,7 @@ impl SenderKeyRecord {
             chain_key: new.chain_key,
             signing_public: new.signing_public,
             signing_private: new.signing_private,
-            skipped: VecDeque::new(),
+            skipped: SkippedKeyStore::default(),
         });
         self.states.truncate(MAX_SENDER_KEY_STATES - 1);
         self.states.push_front(state);
@@ -149,9 +150,9 @@ fn encode_state(state: &SenderKeyState) -> SenderKeyStateStructure {
         sender_message_keys: state
             .skipped
             .iter()
-            .map(|k| SenderMessageKeyStructure {
-                iteration: k.iteration,
-                seed: k.seed.0.to_vec(),
+            .map(|(iteration, seed)| SenderMessageKeyStructure {
+                iteration,
+                seed: seed.to_vec(),
             })
             .collect(),
         message_version: state.message_version,
@@ -187,16 +188,13 @@ fn decode_state(s: &mut SenderKeyStateStructure) -> Result<SenderKeyState, State
     if s.sender_message_keys.len() > MAX_MESSAGE_KEYS {
         return Err(StateError::Invalid("too many sender message keys"));
     }
-    let skipped = s
-        .sender_message_keys
-        .iter()
-        .map(|k| {
-            Ok(SkippedSeed {
-                iteration: k.iteration,
-                seed: MessageKeySeed(key32(&k.seed, "sender message key seed")?),
-            })
-        })
-        .collect::<Result<_, StateError>>()?;
+    let mut skipped = SkippedKeyStore::with_capacity(s.sender_message_keys.len());
+    for k in &s.sender_message_keys {
+        let seed: &[u8; 32] = k.seed[..]
+            .try_into()
+            .map_err(|_| StateError::Invalid("sender message key seed"))?;
+        skipped.push(k.iteration, seed);
+    }
     Ok(SenderKeyState {
         message_version: s.message_version,
         chain_id: s.chain_id,
@@ -475,7 +473,7 @@ mod tests {
         let secrets = [
             hex(state.chain_key.as_bytes()),
             hex(&state.signing_private.as_ref().unwrap().serialize()[..]),
-            hex(&record.states[1].skipped[0].seed.0),
+            hex(record.states[1].skipped.get(0).unwrap().1),
             hex(record.states[1].chain_key.as_bytes()),
         ];
         for secret in secrets {

@@ -3,14 +3,14 @@
 //! messages (sender-keys.md §6.1, §7.4).
 
 use core::fmt;
-use std::collections::VecDeque;
 
 use super::{MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, SENDER_KEY_VERSION};
 use crate::keys::{PrivateKey, PublicKey};
 use crate::ratchet::keys::{ChainKey, MessageKeySeed};
+use crate::skipped_keys::SkippedKeyStore;
 
 /// A skipped message's seed, kept until the message arrives or is evicted.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub(crate) struct SkippedSeed {
     pub(crate) iteration: u32,
     pub(crate) seed: MessageKeySeed,
@@ -28,7 +28,8 @@ pub(crate) struct SenderKeyState {
     pub(crate) signing_public: PublicKey,
     /// Only on the sender's own device.
     pub(crate) signing_private: Option<PrivateKey>,
-    pub(crate) skipped: VecDeque<SkippedSeed>,
+    /// The crate's one skipped-key container (iteration, seed records).
+    pub(crate) skipped: SkippedKeyStore,
 }
 
 /// Why an iteration could not be consumed.
@@ -83,10 +84,14 @@ impl SenderKeyState {
     pub(crate) fn consume(&self, iteration: u32) -> Result<Consumed, ConsumeError> {
         let current = self.chain_key.index();
         if iteration < current {
-            return match self.skipped.iter().position(|k| k.iteration == iteration) {
-                Some(position) => Ok(Consumed::Stored {
+            return match self
+                .skipped
+                .position(iteration)
+                .and_then(|position| Some((position, self.skipped.get(position)?)))
+            {
+                Some((position, (_, seed))) => Ok(Consumed::Stored {
                     position,
-                    seed: self.skipped[position].seed.clone(),
+                    seed: MessageKeySeed(*seed),
                 }),
                 None => Err(ConsumeError::Duplicate {
                     current,
@@ -125,9 +130,11 @@ impl SenderKeyState {
             Consumed::Advanced {
                 chain_key, skipped, ..
             } => {
-                self.skipped.extend(skipped);
+                for key in skipped {
+                    self.skipped.push(key.iteration, &key.seed.0);
+                }
                 let excess = self.skipped.len().saturating_sub(MAX_MESSAGE_KEYS);
-                self.skipped.drain(..excess);
+                self.skipped.remove_first(excess);
                 self.chain_key = chain_key;
             }
         }
@@ -149,6 +156,8 @@ impl fmt::Debug for SenderKeyState {
 
 #[cfg(test)]
 mod tests {
+    use subtle::ConstantTimeEq;
+
     use super::*;
 
     fn state(start: u32) -> SenderKeyState {
@@ -158,7 +167,7 @@ mod tests {
             chain_key: ChainKey::new([9u8; 32], start),
             signing_public: PrivateKey::deserialize(&[7u8; 32]).unwrap().public_key(),
             signing_private: None,
-            skipped: VecDeque::new(),
+            skipped: SkippedKeyStore::default(),
         }
     }
 
@@ -174,14 +183,17 @@ mod tests {
     fn receiving_iteration_4_first_stores_0_to_3() {
         let mut s = state(0);
         let consumed = s.consume(4).unwrap();
-        assert!(*consumed.seed() == seed_at(4));
+        assert!(bool::from(consumed.seed().ct_eq(&seed_at(4))));
         s.apply(consumed);
         assert_eq!(s.chain_key.index(), 5);
-        let stored: Vec<u32> = s.skipped.iter().map(|k| k.iteration).collect();
+        let stored: Vec<u32> = s.skipped.indices().collect();
         assert_eq!(stored, [0, 1, 2, 3]);
-        assert!(s.skipped.iter().all(|k| k.seed == seed_at(k.iteration)));
+        assert!(s
+            .skipped
+            .iter()
+            .all(|(iteration, seed)| *seed == seed_at(iteration).0));
         let c = s.consume(2).unwrap();
-        assert!(*c.seed() == seed_at(2));
+        assert!(bool::from(c.seed().ct_eq(&seed_at(2))));
         s.apply(c);
         assert_eq!(
             s.consume(2).err(),
@@ -219,7 +231,7 @@ mod tests {
         s.apply(s.consume(3).unwrap()); // stores 0, 1, 2
         s.apply(s.consume(2003).unwrap()); // stores 4..=2002: 1999 more, evicts 0 and 1
         assert_eq!(s.skipped.len(), MAX_MESSAGE_KEYS);
-        assert_eq!(s.skipped.front().unwrap().iteration, 2);
+        assert_eq!(s.skipped.indices().next().unwrap(), 2);
         assert_eq!(
             s.consume(1).err(),
             Some(ConsumeError::Duplicate {
@@ -230,14 +242,14 @@ mod tests {
         assert!(s.consume(2).is_ok());
         s.apply(s.consume(5000).unwrap());
         assert_eq!(s.skipped.len(), MAX_MESSAGE_KEYS);
-        assert_eq!(s.skipped.front().unwrap().iteration, 3000);
-        assert_eq!(s.skipped.back().unwrap().iteration, 4999);
+        assert_eq!(s.skipped.indices().next().unwrap(), 3000);
+        assert_eq!(s.skipped.indices().next_back().unwrap(), 4999);
         let mut ck = ChainKey::new([9u8; 32], 0);
         let seeds: Vec<MessageKeySeed> = (0..5000).map(|_| (ck.seed(), ck.advance()).0).collect();
         assert!(s
             .skipped
             .iter()
-            .all(|k| k.seed == seeds[k.iteration as usize]));
+            .all(|(iteration, seed)| *seed == seeds[iteration as usize].0));
         assert!(matches!(
             s.consume(2999),
             Err(ConsumeError::Duplicate { .. })

@@ -144,7 +144,9 @@ impl PrivateKey {
         let raw: &[u8; 32] = bytes
             .try_into()
             .map_err(|_| KeyError::BadKeyLength(bytes.len()))?;
-        let mut owned = Box::new(*raw);
+        // Copied straight into the heap, not through a stack temporary.
+        let mut owned = Box::new([0u8; 32]);
+        owned.copy_from_slice(raw);
         clamp(&mut owned);
         Ok(Self(owned))
     }

@@ -2,9 +2,13 @@
 //! nowhere else. Parsing never panics and never trusts a length it has not
 //! checked.
 
+mod decryption_error;
+mod plaintext_content;
 pub(crate) mod prekey_message;
 pub(crate) mod signal_message;
 
+pub use decryption_error::{DecryptionErrorMessage, RetryReceiptError};
+pub use plaintext_content::{PlaintextContent, PLAINTEXT_CONTENT_IDENTIFIER};
 pub use prekey_message::PreKeySignalMessage;
 pub use signal_message::{SignalMessage, MAC_LEN};
 

@@ -72,6 +72,17 @@ impl SignalMessage {
 
     /// Builds and MACs a message.
     pub(crate) fn new(parts: SignalMessageParts<'_>, mac_key: &[u8; 32]) -> Self {
+        let version_byte = version_byte(parts.version);
+        Self::with_version_byte(parts, mac_key, version_byte)
+    }
+
+    /// Builds and MACs a message with an explicit first byte (classic
+    /// sessions write `0x33`, see [`crate::classic`]).
+    pub(crate) fn with_version_byte(
+        parts: SignalMessageParts<'_>,
+        mac_key: &[u8; 32],
+        version_byte: u8,
+    ) -> Self {
         let proto = SignalMessageProto {
             ratchet_key: Some(parts.ratchet_key.serialize().to_vec()),
             counter: Some(parts.counter),
@@ -81,7 +92,7 @@ impl SignalMessage {
             addresses: parts.addresses,
         };
         let mut serialized = Vec::with_capacity(1 + proto.encoded_len() + MAC_LEN);
-        serialized.push(version_byte(parts.version));
+        serialized.push(version_byte);
         // Encoding into a Vec cannot run out of space.
         let _ = proto.encode(&mut serialized);
         let mac = compute_mac(
@@ -107,6 +118,15 @@ impl SignalMessage {
             addresses,
             serialized,
         }
+    }
+
+    /// The same message with fields 5 (`pq_ratchet`) and 6 (`addresses`)
+    /// ignored, as a version-3 reader ignores unknown fields; they stay
+    /// covered by the MAC through the serialized bytes.
+    pub(crate) fn without_extensions(mut self) -> Self {
+        self.pq_ratchet = Vec::new();
+        self.addresses = None;
+        self
     }
 
     /// Checks the truncated MAC in constant time.

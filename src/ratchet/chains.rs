@@ -1,13 +1,12 @@
 //! Sending and receiving chains, and the skipped-key store with libsignal's
 //! limits (double-ratchet.md §5).
 
-use std::collections::VecDeque;
-
 use super::keys::{ChainKey, MessageKeySeed};
 use crate::keys::{KeyPair, PublicKey};
+use crate::skipped_keys::SkippedKeyStore;
 
-/// Largest allowed `counter − next_index` on a receiving chain (not for
-/// self-sessions).
+/// Largest allowed `counter − next_index` on a receiving chain (for
+/// self-sessions, [`MAX_SELF_SESSION_JUMPS`](super::MAX_SELF_SESSION_JUMPS)).
 pub const MAX_FORWARD_JUMPS: u32 = 25_000;
 /// Most skipped message keys kept per receiving chain.
 pub const MAX_MESSAGE_KEYS: usize = 2_000;
@@ -22,20 +21,20 @@ pub(crate) struct SenderChain {
 }
 
 /// A skipped message's key, kept until the message arrives or is trimmed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) struct SkippedKey {
     pub(crate) index: u32,
     pub(crate) seed: MessageKeySeed,
 }
 
 /// A receiving chain: the peer's ratchet key, the chain key for the next
-/// expected counter, and skipped keys **newest first** (so indices strictly
-/// decrease from front to back).
+/// expected counter, and skipped keys **oldest first** (indices strictly
+/// increase; the stored form lists them newest first, as libsignal does).
 #[derive(Clone, Debug)]
 pub(crate) struct ReceiverChain {
     pub(crate) ratchet_key: PublicKey,
     pub(crate) chain_key: ChainKey,
-    pub(crate) skipped: VecDeque<SkippedKey>,
+    pub(crate) skipped: SkippedKeyStore,
 }
 
 /// Why a counter could not be consumed on a chain.
@@ -45,6 +44,8 @@ pub(crate) enum ConsumeError {
     Duplicate { chain_index: u32, counter: u32 },
     /// More than [`MAX_FORWARD_JUMPS`] ahead.
     TooFarInFuture,
+    /// Further ahead than this call's walk budget still allows.
+    OverBudget,
     /// The 32-bit chain counter would overflow.
     ChainExhausted,
 }
@@ -61,6 +62,8 @@ pub(crate) enum Consumed {
     /// and the skipped keys to store (ascending index order, already limited
     /// to the newest [`MAX_MESSAGE_KEYS`]).
     Advanced {
+        /// Steps walked: `counter − next index`.
+        jump: u32,
         seed: MessageKeySeed,
         chain_key: ChainKey,
         skipped: Vec<SkippedKey>,
@@ -72,33 +75,43 @@ impl ReceiverChain {
         Self {
             ratchet_key,
             chain_key,
-            skipped: VecDeque::new(),
+            skipped: SkippedKeyStore::default(),
         }
     }
 
-    /// Works out the seed for `counter` without changing the chain.
+    /// Works out the seed for `counter` without changing the chain, walking
+    /// at most `max_jump` steps (the session's limit) and `max_walk` steps
+    /// (what the call's [`WalkBudget`](super::budget::WalkBudget) allows).
     pub(crate) fn consume(
         &self,
         counter: u32,
-        unlimited_jump: bool,
+        max_jump: u32,
+        max_walk: u32,
     ) -> Result<Consumed, ConsumeError> {
         let next = self.chain_key.index();
         if counter < next {
-            // Indices decrease from front to back.
-            return match self.skipped.binary_search_by(|k| counter.cmp(&k.index)) {
-                Ok(position) => Ok(Consumed::Skipped {
+            // Indices increase from front to back.
+            return match self
+                .skipped
+                .binary_search(counter)
+                .and_then(|position| Some((position, self.skipped.get(position)?)))
+            {
+                Some((position, (_, seed))) => Ok(Consumed::Skipped {
                     position,
-                    seed: self.skipped[position].seed.clone(),
+                    seed: MessageKeySeed(*seed),
                 }),
-                Err(_) => Err(ConsumeError::Duplicate {
+                None => Err(ConsumeError::Duplicate {
                     chain_index: next,
                     counter,
                 }),
             };
         }
         let jump = counter - next;
-        if jump > MAX_FORWARD_JUMPS && !unlimited_jump {
+        if jump > max_jump {
             return Err(ConsumeError::TooFarInFuture);
+        }
+        if jump > max_walk {
+            return Err(ConsumeError::OverBudget);
         }
         let walk = self
             .chain_key
@@ -110,6 +123,7 @@ impl ReceiverChain {
             .map(|(index, seed)| SkippedKey { index, seed })
             .collect();
         Ok(Consumed::Advanced {
+            jump,
             seed: walk.seed,
             chain_key: walk.next,
             skipped,
@@ -126,9 +140,10 @@ impl ReceiverChain {
                 chain_key, skipped, ..
             } => {
                 for key in skipped {
-                    self.skipped.push_front(key);
+                    self.skipped.push(key.index, &key.seed.0);
                 }
-                self.skipped.truncate(MAX_MESSAGE_KEYS);
+                let excess = self.skipped.len().saturating_sub(MAX_MESSAGE_KEYS);
+                self.skipped.remove_first(excess);
                 self.chain_key = chain_key;
             }
         }
@@ -137,6 +152,8 @@ impl ReceiverChain {
 
 #[cfg(test)]
 mod tests {
+    use subtle::ConstantTimeEq;
+
     use super::*;
     use crate::keys::PrivateKey;
 
@@ -156,32 +173,32 @@ mod tests {
     #[test]
     fn skipped_keys_are_kept_newest_first_and_trimmed() {
         let mut c = chain();
-        let consumed = c.consume(2002, false).unwrap();
+        let consumed = c.consume(2002, MAX_FORWARD_JUMPS, u32::MAX).unwrap();
         let Consumed::Advanced { seed, .. } = &consumed else {
             panic!("expected advance")
         };
-        assert_eq!(*seed, seed_at(2002));
+        assert!(bool::from(seed.ct_eq(&seed_at(2002))));
         c.apply(consumed);
         assert_eq!(c.chain_key.index(), 2003);
         assert_eq!(c.skipped.len(), MAX_MESSAGE_KEYS);
-        assert_eq!(c.skipped.front().unwrap().index, 2001);
-        assert_eq!(c.skipped.back().unwrap().index, 2);
+        assert_eq!(c.skipped.indices().next_back(), Some(2001));
+        assert_eq!(c.skipped.indices().next(), Some(2));
         // The two oldest were trimmed: reported as duplicates, as libsignal does.
         assert_eq!(
-            c.consume(1, false).unwrap_err(),
+            c.consume(1, MAX_FORWARD_JUMPS, u32::MAX).unwrap_err(),
             ConsumeError::Duplicate {
                 chain_index: 2003,
                 counter: 1
             }
         );
-        let stored = c.consume(500, false).unwrap();
+        let stored = c.consume(500, MAX_FORWARD_JUMPS, u32::MAX).unwrap();
         let Consumed::Skipped { seed, .. } = &stored else {
             panic!("expected stored key")
         };
-        assert_eq!(*seed, seed_at(500));
+        assert!(bool::from(seed.ct_eq(&seed_at(500))));
         c.apply(stored);
         assert_eq!(
-            c.consume(500, false).unwrap_err(),
+            c.consume(500, MAX_FORWARD_JUMPS, u32::MAX).unwrap_err(),
             ConsumeError::Duplicate {
                 chain_index: 2003,
                 counter: 500
@@ -190,13 +207,25 @@ mod tests {
     }
 
     #[test]
-    fn forward_jump_limit() {
+    fn forward_jump_and_walk_limits() {
         let c = chain();
-        assert!(c.consume(MAX_FORWARD_JUMPS, false).is_ok());
+        assert!(c
+            .consume(MAX_FORWARD_JUMPS, MAX_FORWARD_JUMPS, u32::MAX)
+            .is_ok());
         assert_eq!(
-            c.consume(MAX_FORWARD_JUMPS + 1, false).unwrap_err(),
+            c.consume(MAX_FORWARD_JUMPS + 1, MAX_FORWARD_JUMPS, u32::MAX)
+                .unwrap_err(),
             ConsumeError::TooFarInFuture
         );
-        assert!(c.consume(MAX_FORWARD_JUMPS + 1, true).is_ok());
+        assert!(c.consume(MAX_FORWARD_JUMPS + 1, u32::MAX, u32::MAX).is_ok());
+        assert_eq!(
+            c.consume(101, MAX_FORWARD_JUMPS, 100).unwrap_err(),
+            ConsumeError::OverBudget
+        );
+        let Consumed::Advanced { jump, .. } = c.consume(100, MAX_FORWARD_JUMPS, 100).unwrap()
+        else {
+            panic!("expected advance")
+        };
+        assert_eq!(jump, 100);
     }
 }

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::keys::{KeyError, PrivateKey, PublicKey};
@@ -19,6 +20,12 @@ impl RootKey {
         Self(Box::new(key))
     }
 
+    /// The 32 bytes of `okm` at `at`, copied straight into the key's own
+    /// (zeroized) allocation.
+    pub(crate) fn from_okm(okm: &[u8], at: usize) -> Self {
+        Self(split32(okm, at))
+    }
+
     pub(crate) fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
@@ -33,11 +40,8 @@ impl RootKey {
         let mut okm = Zeroizing::new([0u8; 64]);
         expand(Some(&self.0[..]), &shared[..], ROOT_INFO, &mut okm[..]);
         Ok((
-            RootKey(split32(&okm[..], 0)),
-            ChainKey {
-                key: split32(&okm[..], 32),
-                index: 0,
-            },
+            RootKey::from_okm(&okm[..], 0),
+            ChainKey::from_okm(&okm[..], 32),
         ))
     }
 }
@@ -64,6 +68,15 @@ impl ChainKey {
         }
     }
 
+    /// Index 0 of a chain whose key is the 32 bytes of `okm` at `at`,
+    /// copied straight into the key's own (zeroized) allocation.
+    pub(crate) fn from_okm(okm: &[u8], at: usize) -> Self {
+        Self {
+            key: split32(okm, at),
+            index: 0,
+        }
+    }
+
     pub(crate) fn index(&self) -> u32 {
         self.index
     }
@@ -81,8 +94,11 @@ impl ChainKey {
     /// 32-bit counter is exhausted.
     pub(crate) fn next(&self) -> Option<ChainKey> {
         let index = self.index.checked_add(1)?;
+        #[cfg(test)]
+        super::budget::step_counter::ratchet_step();
+        let next = Zeroizing::new(hmac_sha256(&self.key[..], &[&[0x02]]));
         Some(ChainKey {
-            key: Box::new(hmac_sha256(&self.key[..], &[&[0x02]])),
+            key: split32(&next[..], 0),
             index,
         })
     }
@@ -92,8 +108,10 @@ impl ChainKey {
         let Some(index) = self.index.checked_add(1) else {
             return false;
         };
-        let next = hmac_sha256(&self.key[..], &[&[0x02]]);
-        self.key.copy_from_slice(&next);
+        #[cfg(test)]
+        super::budget::step_counter::ratchet_step();
+        let next = Zeroizing::new(hmac_sha256(&self.key[..], &[&[0x02]]));
+        self.key.copy_from_slice(&next[..]);
         self.index = index;
         true
     }
@@ -152,8 +170,14 @@ impl ChainKey {
 
 /// The 32-byte seed from which a message's keys are derived once the SPQR
 /// salt is known. Skipped keys are stored in this form.
-#[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub(crate) struct MessageKeySeed(pub(crate) [u8; 32]);
+
+impl ConstantTimeEq for MessageKeySeed {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        self.0.ct_eq(&other.0)
+    }
+}
 
 impl fmt::Debug for MessageKeySeed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -199,6 +223,8 @@ pub(crate) fn expand(salt: Option<&[u8]>, ikm: &[u8], info: &[u8], out: &mut [u8
     }
 }
 
+/// The 32 bytes of `okm` at `at` in a new allocation, written in place (no
+/// copy passes through the stack). Wrap the result in a zeroizing owner.
 pub(crate) fn split32(okm: &[u8], at: usize) -> Box<[u8; 32]> {
     let mut out = Box::new([0u8; 32]);
     out.copy_from_slice(&okm[at..at + 32]);

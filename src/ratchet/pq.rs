@@ -16,7 +16,8 @@ pub(crate) use crate::spqr::{Direction, SpqrState};
 use crate::spqr::{Params, Version};
 
 /// The SPQR state of a new session, from the PQXDH `spqr_auth` key. Note-to-
-/// self sessions have no forward-jump limit, as in the Double Ratchet.
+/// self sessions store no forward-jump limit, as libsignal does; hush caps
+/// their walks per call instead ([`crate::ratchet::MAX_SELF_SESSION_JUMPS`]).
 pub(crate) fn initial_state(
     auth_key: &[u8; 32],
     direction: Direction,

@@ -5,14 +5,17 @@
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::chains::{ConsumeError, Consumed, ReceiverChain, SenderChain, MAX_RECEIVER_CHAINS};
+use super::budget::{WalkBudget, MAX_SELF_SESSION_JUMPS};
+use super::chains::{
+    ConsumeError, Consumed, ReceiverChain, SenderChain, MAX_FORWARD_JUMPS, MAX_RECEIVER_CHAINS,
+};
 use super::keys::{MessageKeys, RootKey};
-use super::pq::SpqrState;
+use super::pq::{self, Direction, SpqrState};
 use crate::keys::{
     IdentityKey, KeyError, KeyPair, KyberPreKeyId, PreKeyId, PublicKey, SignedPreKeyId,
 };
 use crate::messages::signal_message::SignalMessageParts;
-use crate::messages::SignalMessage;
+use crate::messages::{SignalMessage, CURRENT_VERSION};
 use crate::primitives::{aes256_cbc_decrypt, aes256_cbc_encrypt};
 use crate::spqr::SpqrUpdate;
 
@@ -59,12 +62,53 @@ pub(crate) struct SessionState {
     pub(crate) pq: SpqrState,
 }
 
+/// What a new session state is made of; the rest starts empty.
+pub(crate) struct NewState<'a> {
+    pub(crate) local_identity: IdentityKey,
+    pub(crate) local_registration_id: u32,
+    pub(crate) remote_identity: IdentityKey,
+    pub(crate) remote_registration_id: u32,
+    pub(crate) alice_base_key: PublicKey,
+    pub(crate) root_key: RootKey,
+    pub(crate) sender_chain: SenderChain,
+    /// PQXDH's SPQR authentication key.
+    pub(crate) spqr_auth: &'a [u8; 32],
+    pub(crate) direction: Direction,
+    pub(crate) self_session: bool,
+}
+
+impl SessionState {
+    /// A version-4 state as PQXDH leaves it: no receiving chain, no pending
+    /// pre-key, SPQR at its initial state.
+    pub(crate) fn new(new: NewState<'_>) -> Self {
+        Self {
+            version: CURRENT_VERSION,
+            local_identity: new.local_identity,
+            remote_identity: new.remote_identity,
+            root_key: new.root_key,
+            previous_counter: 0,
+            sender_chain: Some(new.sender_chain),
+            receiver_chains: Vec::new(),
+            pending_pre_key: None,
+            remote_registration_id: new.remote_registration_id,
+            local_registration_id: new.local_registration_id,
+            alice_base_key: new.alice_base_key,
+            pq: pq::initial_state(new.spqr_auth, new.direction, new.self_session),
+        }
+    }
+}
+
 /// Why one state could not decrypt a message. Folded into "decryption
 /// failed" by the record, except duplicates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StateError {
-    Duplicate { chain_index: u32, counter: u32 },
+pub(crate) enum RatchetError {
+    Duplicate {
+        chain_index: u32,
+        counter: u32,
+    },
     TooFarInFuture,
+    /// The call's walk budget is spent (see [`WalkBudget`]).
+    OverBudget,
     ChainExhausted,
     VersionMismatch,
     MissingSenderChain,
@@ -75,7 +119,7 @@ pub(crate) enum StateError {
     PqRatchet,
 }
 
-impl From<ConsumeError> for StateError {
+impl From<ConsumeError> for RatchetError {
     fn from(e: ConsumeError) -> Self {
         match e {
             ConsumeError::Duplicate {
@@ -86,12 +130,13 @@ impl From<ConsumeError> for StateError {
                 counter,
             },
             ConsumeError::TooFarInFuture => Self::TooFarInFuture,
+            ConsumeError::OverBudget => Self::OverBudget,
             ConsumeError::ChainExhausted => Self::ChainExhausted,
         }
     }
 }
 
-impl From<KeyError> for StateError {
+impl From<KeyError> for RatchetError {
     fn from(_: KeyError) -> Self {
         Self::InvalidKeyAgreement
     }
@@ -100,11 +145,11 @@ impl From<KeyError> for StateError {
 /// A receiving-side change, computed by [`SessionState::decrypt`] and applied
 /// only once the message has authenticated.
 pub(crate) struct DecryptUpdate {
-    chain: ChainUpdate,
+    chain: ReceivingUpdate,
     pq: SpqrUpdate,
 }
 
-enum ChainUpdate {
+enum ReceivingUpdate {
     Existing {
         chain: usize,
         consumed: Consumed,
@@ -123,7 +168,8 @@ pub(crate) struct DecryptContext<'a> {
     /// The expected `addresses` field (sender then recipient), when both
     /// addresses are service IDs.
     pub(crate) expected_addresses: Option<&'a [u8; 36]>,
-    /// Self-sessions have no forward-jump limit.
+    /// Self-sessions have a larger forward-jump limit
+    /// ([`MAX_SELF_SESSION_JUMPS`]).
     pub(crate) self_session: bool,
 }
 
@@ -135,13 +181,16 @@ impl SessionState {
         plaintext: &[u8],
         addresses: Option<Vec<u8>>,
         rng: &mut R,
-    ) -> Result<SignalMessage, StateError> {
+    ) -> Result<SignalMessage, RatchetError> {
         let sender = self
             .sender_chain
             .as_ref()
-            .ok_or(StateError::MissingSenderChain)?;
-        let next_chain_key = sender.chain_key.next().ok_or(StateError::ChainExhausted)?;
-        let pq = self.pq.send(rng).map_err(|_| StateError::PqRatchet)?;
+            .ok_or(RatchetError::MissingSenderChain)?;
+        let next_chain_key = sender
+            .chain_key
+            .next()
+            .ok_or(RatchetError::ChainExhausted)?;
+        let pq = self.pq.send(rng).map_err(|_| RatchetError::PqRatchet)?;
         let pq_key = pq.key.map(Zeroizing::new);
         let keys = MessageKeys::derive(&sender.chain_key.seed(), pq_key.as_deref());
         let ciphertext = aes256_cbc_encrypt(&keys.cipher_key, &keys.iv, plaintext);
@@ -167,16 +216,36 @@ impl SessionState {
     }
 
     /// Decrypts `message` without changing `self`; apply the returned update
-    /// with [`Self::apply`] to commit.
+    /// with [`Self::apply`] to commit. The only state tried: it gets a whole
+    /// [`WalkBudget`].
     pub(crate) fn decrypt<R: CryptoRng + ?Sized>(
         &self,
         message: &SignalMessage,
         context: &DecryptContext<'_>,
         rng: &mut R,
-    ) -> Result<(Vec<u8>, DecryptUpdate), StateError> {
+    ) -> Result<(Vec<u8>, DecryptUpdate), RatchetError> {
+        let mut budget = WalkBudget::new(context.self_session);
+        self.decrypt_within(message, context, &mut budget, rng)
+    }
+
+    /// [`Self::decrypt`], one of several states tried for one message:
+    /// chain walks are limited by, and charged to, the call's `budget`,
+    /// whether or not the message then authenticates.
+    pub(crate) fn decrypt_within<R: CryptoRng + ?Sized>(
+        &self,
+        message: &SignalMessage,
+        context: &DecryptContext<'_>,
+        budget: &mut WalkBudget,
+        rng: &mut R,
+    ) -> Result<(Vec<u8>, DecryptUpdate), RatchetError> {
         if message.message_version() != self.version {
-            return Err(StateError::VersionMismatch);
+            return Err(RatchetError::VersionMismatch);
         }
+        let max_jump = if context.self_session {
+            MAX_SELF_SESSION_JUMPS
+        } else {
+            MAX_FORWARD_JUMPS
+        };
         let their_ratchet = message.ratchet_key();
         let (chain, seed) = match self
             .receiver_chains
@@ -184,11 +253,15 @@ impl SessionState {
             .position(|c| c.ratchet_key == *their_ratchet)
         {
             Some(index) => {
-                let consumed =
-                    self.receiver_chains[index].consume(message.counter(), context.self_session)?;
+                let consumed = self.receiver_chains[index].consume(
+                    message.counter(),
+                    max_jump,
+                    budget.ratchet_limit(),
+                )?;
+                budget.spend_ratchet(consumed_jump(&consumed));
                 let seed = consumed_seed(&consumed);
                 (
-                    ChainUpdate::Existing {
+                    ReceivingUpdate::Existing {
                         chain: index,
                         consumed,
                     },
@@ -199,7 +272,7 @@ impl SessionState {
                 let sender = self
                     .sender_chain
                     .as_ref()
-                    .ok_or(StateError::MissingSenderChain)?;
+                    .ok_or(RatchetError::MissingSenderChain)?;
                 let (root_key, receive_key) = self
                     .root_key
                     .create_chain(their_ratchet, &sender.ratchet_key.private_key)?;
@@ -207,7 +280,9 @@ impl SessionState {
                 let (root_key, send_key) =
                     root_key.create_chain(their_ratchet, &new_ratchet.private_key)?;
                 let receiver = ReceiverChain::new(*their_ratchet, receive_key);
-                let consumed = receiver.consume(message.counter(), context.self_session)?;
+                let consumed =
+                    receiver.consume(message.counter(), max_jump, budget.ratchet_limit())?;
+                budget.spend_ratchet(consumed_jump(&consumed));
                 let seed = consumed_seed(&consumed);
                 let previous_counter = sender.chain_key.index().saturating_sub(1);
                 let sender = SenderChain {
@@ -215,7 +290,7 @@ impl SessionState {
                     chain_key: send_key,
                 };
                 (
-                    ChainUpdate::Ratchet {
+                    ReceivingUpdate::Ratchet {
                         root_key,
                         receiver,
                         consumed,
@@ -228,12 +303,13 @@ impl SessionState {
         };
         let pq = self
             .pq
-            .recv(message.pq_ratchet())
-            .map_err(|_| StateError::PqRatchet)?;
+            .recv_limited(message.pq_ratchet(), budget.spqr_limit().min(max_jump))
+            .map_err(|_| RatchetError::PqRatchet)?;
+        budget.spend_spqr(pq.walked);
         let pq_key = pq.key.map(Zeroizing::new);
         let keys = MessageKeys::derive(&seed, pq_key.as_deref());
         if !message.verify_mac(&keys.mac_key, &self.remote_identity, &self.local_identity) {
-            return Err(StateError::MacMismatch);
+            return Err(RatchetError::MacMismatch);
         }
         if let Some(addresses) = message.addresses() {
             // A message that binds addresses must name exactly these two.
@@ -241,11 +317,11 @@ impl SessionState {
                 .expected_addresses
                 .is_some_and(|expected| addresses == expected.as_slice());
             if !matches {
-                return Err(StateError::AddressMismatch);
+                return Err(RatchetError::AddressMismatch);
             }
         }
         let plaintext = aes256_cbc_decrypt(&keys.cipher_key, &keys.iv, message.body())
-            .map_err(|_| StateError::BadCiphertext)?;
+            .map_err(|_| RatchetError::BadCiphertext)?;
         Ok((
             plaintext,
             DecryptUpdate {
@@ -258,12 +334,12 @@ impl SessionState {
     /// Commits a successful decryption; the session is now acknowledged.
     pub(crate) fn apply(&mut self, update: DecryptUpdate) {
         match update.chain {
-            ChainUpdate::Existing { chain, consumed } => {
+            ReceivingUpdate::Existing { chain, consumed } => {
                 if let Some(receiver) = self.receiver_chains.get_mut(chain) {
                     receiver.apply(consumed);
                 }
             }
-            ChainUpdate::Ratchet {
+            ReceivingUpdate::Ratchet {
                 root_key,
                 mut receiver,
                 consumed,
@@ -283,6 +359,13 @@ impl SessionState {
         }
         self.pq.apply(update.pq);
         self.pending_pre_key = None;
+    }
+}
+
+fn consumed_jump(consumed: &Consumed) -> u32 {
+    match consumed {
+        Consumed::Skipped { .. } => 0,
+        Consumed::Advanced { jump, .. } => *jump,
     }
 }
 

@@ -3,6 +3,8 @@
 //! message as opaque bytes with its type; the sealed-sender layer never
 //! parses it.
 
+use core::fmt;
+
 use prost::Message;
 
 use super::errors::CertificateError;
@@ -73,7 +75,7 @@ fn message_type_from_wire(value: i32) -> Option<CiphertextMessageType> {
 /// The content of a sealed message: the sender certificate, the inner
 /// message (opaque bytes and their type), a content hint and an optional
 /// group ID. Not yet validated: see [`super::VerifiedContent`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct UnidentifiedSenderMessageContent {
     serialized: Vec<u8>,
     message_type: CiphertextMessageType,
@@ -81,6 +83,23 @@ pub struct UnidentifiedSenderMessageContent {
     contents: Vec<u8>,
     content_hint: ContentHint,
     group_id: Option<Vec<u8>>,
+}
+
+/// Shows the sender, the type and sizes; not the inner message (for a
+/// plaintext-content message it is the plaintext).
+impl fmt::Debug for UnidentifiedSenderMessageContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnidentifiedSenderMessageContent")
+            .field("message_type", &self.message_type)
+            .field("sender", &self.sender)
+            .field(
+                "contents",
+                &format_args!("<{} bytes, redacted>", self.contents.len()),
+            )
+            .field("content_hint", &self.content_hint)
+            .field("group_id_len", &self.group_id.as_ref().map(Vec::len))
+            .finish_non_exhaustive()
+    }
 }
 
 impl UnidentifiedSenderMessageContent {

@@ -284,7 +284,7 @@ fn spec_v2() {
             },
         ],
     }];
-    let sent = v2::seal_v2_with_secret(&recipients, &[excluded], &content(), &s, &m).unwrap();
+    let sent = v2::seal_v2_with_secret(&recipients, &[excluded], &content(), &s, &m, 1).unwrap();
     let expected = [hex(V2_SENT_HEADER), hex(V2_RECEIVED)[81..].to_vec()].concat();
     assert_eq!(sent, expected);
 
@@ -490,7 +490,7 @@ fn v2_seal_checks() {
         }]
     };
     let seal = |recipients: &[Recipient], excluded: &[ServiceId]| {
-        v2::seal_v2_with_secret(recipients, excluded, &content(), &s, &m)
+        v2::seal_v2_with_secret(recipients, excluded, &content(), &s, &m, 1)
     };
     assert!(seal(&one(vec![device(1, 0x3FFF)]), &[]).is_ok());
     assert_eq!(
@@ -554,7 +554,7 @@ fn v2_seal_checks() {
     );
     let impostor: IdentityKeyPair = key(0x55).into();
     assert_eq!(
-        v2::seal_v2_with_secret(&one(vec![device(1, 1)]), &[], &content(), &impostor, &m),
+        v2::seal_v2_with_secret(&one(vec![device(1, 1)]), &[], &content(), &impostor, &m, 1),
         Err(SealError::SenderIdentityMismatch)
     );
     let low_order = IdentityKey::new(PublicKey::from_raw(&[0; 32]).unwrap());
@@ -599,7 +599,7 @@ fn v2_split_recipient_merges() {
             devices: vec![device(7, 3)],
         },
     ];
-    let sent = v2::seal_v2_with_secret(&recipients, &[], &content(), &s, &m).unwrap();
+    let sent = v2::seal_v2_with_secret(&recipients, &[], &content(), &s, &m, 1).unwrap();
     assert_eq!(sent[1], 3);
     let parsed = SentMessage::parse(&sent).unwrap();
     let ids: Vec<_> = parsed
@@ -623,4 +623,70 @@ fn v2_split_recipient_merges() {
             CiphertextMessageType::Plaintext
         );
     }
+}
+
+/// Spreading v2 sealing over threads changes nothing in the output, for any
+/// thread count, and each recipient still unseals its copy.
+#[test]
+fn v2_parallel_output_is_identical() {
+    use rand::{rngs::StdRng, SeedableRng};
+    let s = sender();
+    let keys: Vec<IdentityKeyPair> = (0..70u8).map(|i| key(0x50 + i).into()).collect();
+    let recipients: Vec<Recipient> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| Recipient {
+            service_id: ServiceId::parse(&format!("{i:08x}-0000-4000-8000-{i:012x}")).unwrap(),
+            identity_key: *k.identity_key(),
+            devices: vec![RecipientDevice {
+                device_id: DeviceId::new(1).unwrap(),
+                registration_id: i as u32 + 1,
+            }],
+        })
+        .collect();
+    let single = seal_v2(
+        &recipients,
+        &[],
+        &content(),
+        &s,
+        &mut StdRng::seed_from_u64(5),
+    )
+    .unwrap();
+    for threads in [0, 1, 2, 3, 4, 64] {
+        let parallel = seal_v2_parallel(
+            &recipients,
+            &[],
+            &content(),
+            &s,
+            threads,
+            &mut StdRng::seed_from_u64(5),
+        )
+        .unwrap();
+        assert_eq!(parallel, single, "{threads} threads");
+    }
+    let parsed = SentMessage::parse(&single).unwrap();
+    for (who, k) in [(0, &keys[0]), (69, &keys[69])] {
+        let bytes = parsed.received_message(&parsed.recipients()[who]);
+        assert_eq!(
+            unseal(&bytes, k).unwrap().message_type(),
+            CiphertextMessageType::Plaintext
+        );
+    }
+    // A degenerate recipient key fails the same way on any thread.
+    let mut bad = recipients.clone();
+    bad[50].identity_key = IdentityKey::new(PublicKey::from_raw(&[0; 32]).unwrap());
+    let errors: Vec<_> = [1, 4]
+        .map(|threads| {
+            seal_v2_parallel(
+                &bad,
+                &[],
+                &content(),
+                &s,
+                threads,
+                &mut StdRng::seed_from_u64(5),
+            )
+            .unwrap_err()
+        })
+        .into();
+    assert_eq!(errors[0], errors[1]);
 }

@@ -134,8 +134,8 @@ pub use server_certificate::{
 };
 pub use v1::{seal_v1, V1_VERSION_BYTE};
 pub use v2::{
-    recipients_from_sessions, seal_v2, seal_v2_single, Recipient, RecipientDevice,
-    MAX_REGISTRATION_ID, V2_RECEIVED_VERSION_BYTE, V2_SENT_LEGACY_VERSION_BYTE,
+    recipients_from_sessions, seal_v2, seal_v2_parallel, seal_v2_single, Recipient,
+    RecipientDevice, MAX_REGISTRATION_ID, V2_RECEIVED_VERSION_BYTE, V2_SENT_LEGACY_VERSION_BYTE,
     V2_SENT_VERSION_BYTE,
 };
 

@@ -51,6 +51,10 @@
 
 mod codec;
 mod errors;
+mod retry;
+
+#[cfg(test)]
+mod budget_tests;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -69,13 +73,13 @@ use crate::keys::{
 };
 use crate::messages::prekey_message::PreKeyParts;
 use crate::messages::{
-    CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, CURRENT_VERSION,
-    X3DH_VERSION,
+    CiphertextMessage, CiphertextMessageType, PreKeySignalMessage, SignalMessage, X3DH_VERSION,
 };
+use crate::ratchet::budget::WalkBudget;
 use crate::ratchet::chains::{ReceiverChain, SenderChain};
-use crate::ratchet::pq::{self, Direction};
+use crate::ratchet::pq::Direction;
 use crate::ratchet::state::{
-    DecryptContext, DecryptUpdate, PendingPreKey, SessionState, StateError,
+    DecryptContext, DecryptUpdate, NewState, PendingPreKey, RatchetError, SessionState,
 };
 
 /// Most archived states a record keeps.
@@ -166,13 +170,26 @@ impl ConsumedPreKeys {
 }
 
 /// The result of decrypting a PreKey message.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PreKeyDecryption {
     /// The plaintext.
     pub plaintext: Vec<u8>,
     /// Set when a new session was created: the pre-keys now used up. `None`
     /// when the message belonged to a session the record already had.
     pub consumed: Option<ConsumedPreKeys>,
+}
+
+/// Shows the plaintext's length only.
+impl fmt::Debug for PreKeyDecryption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreKeyDecryption")
+            .field(
+                "plaintext",
+                &format_args!("<{} bytes, redacted>", self.plaintext.len()),
+            )
+            .field("consumed", &self.consumed)
+            .finish()
+    }
 }
 
 /// A `SignalMessage` that decrypted and authenticated but is not yet applied
@@ -395,33 +412,33 @@ impl SessionRecord {
         // recognized by the identity key alone here (as libsignal did before
         // 0.92.2); `decrypt_prekey` also compares the service IDs.
         let self_session = local.key_pair.identity_key() == &bundle.identity_key;
-        let state = SessionState {
-            version: CURRENT_VERSION,
+        let mut state = SessionState::new(NewState {
             local_identity: *local.key_pair.identity_key(),
+            local_registration_id: local.registration_id,
             remote_identity: bundle.identity_key,
+            remote_registration_id: bundle.registration_id,
+            alice_base_key: base_key.public_key,
             root_key,
-            previous_counter: 0,
-            sender_chain: Some(SenderChain {
+            sender_chain: SenderChain {
                 ratchet_key: sending,
                 chain_key: sending_chain,
-            }),
-            receiver_chains: vec![ReceiverChain::new(
-                bundle.signed_pre_key_public,
-                secrets.chain_key,
-            )],
-            pending_pre_key: Some(PendingPreKey {
-                pre_key_id: bundle.pre_key.as_ref().map(|(id, _)| *id),
-                signed_pre_key_id: bundle.signed_pre_key_id,
-                base_key: base_key.public_key,
-                timestamp_seconds: now.as_millis() / 1000,
-                kyber_pre_key_id: bundle.kyber_pre_key_id,
-                kyber_ciphertext: kyber_ciphertext.serialize(),
-            }),
-            remote_registration_id: bundle.registration_id,
-            local_registration_id: local.registration_id,
-            alice_base_key: base_key.public_key,
-            pq: pq::initial_state(&secrets.spqr_auth, Direction::A2B, self_session),
-        };
+            },
+            spqr_auth: &secrets.spqr_auth,
+            direction: Direction::A2B,
+            self_session,
+        });
+        state.receiver_chains.push(ReceiverChain::new(
+            bundle.signed_pre_key_public,
+            secrets.chain_key,
+        ));
+        state.pending_pre_key = Some(PendingPreKey {
+            pre_key_id: bundle.pre_key.as_ref().map(|(id, _)| *id),
+            signed_pre_key_id: bundle.signed_pre_key_id,
+            base_key: base_key.public_key,
+            timestamp_seconds: now.as_millis() / 1000,
+            kyber_pre_key_id: bundle.kyber_pre_key_id,
+            kyber_ciphertext: kyber_ciphertext.serialize(),
+        });
         self.install(state);
         Ok(())
     }
@@ -445,11 +462,7 @@ impl SessionRecord {
                 .map_err(state_encrypt_error)?;
             return Ok(CiphertextMessage::Whisper(message));
         };
-        let age_limit_ms = (pending
-            .timestamp_seconds
-            .saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS))
-        .saturating_mul(1000);
-        if age_limit_ms < now.as_millis() {
+        if is_stale(&pending, now) {
             return Err(EncryptError::StaleUnacknowledgedSession);
         }
         let binding = Addresses::binding(addresses.local, addresses.remote).map(|b| b.to_vec());
@@ -542,6 +555,10 @@ impl SessionRecord {
             return Err(DecryptError::SessionNotFound);
         }
         let expected = Addresses::binding(addresses.remote, addresses.local);
+        // One walk budget for every state tried: a message that fails to
+        // authenticate costs at most about one maximum jump, whatever the
+        // record holds (see `ratchet::budget`).
+        let mut budget = WalkBudget::new(addresses.same_service_id());
         let mut first_reason = None;
         let slots = self
             .current
@@ -556,7 +573,7 @@ impl SessionRecord {
                 expected_addresses: expected.as_ref(),
                 self_session: is_self_session(state, &addresses),
             };
-            match state.decrypt(message, &context, rng) {
+            match state.decrypt_within(message, &context, &mut budget, rng) {
                 Ok((plaintext, update)) => {
                     let remote_identity = state.remote_identity;
                     return Ok(PendingDecryption {
@@ -567,7 +584,7 @@ impl SessionRecord {
                         plaintext: Zeroizing::new(plaintext),
                     });
                 }
-                Err(StateError::Duplicate {
+                Err(RatchetError::Duplicate {
                     chain_index,
                     counter,
                 }) => {
@@ -753,23 +770,21 @@ impl SessionRecord {
         )?;
         let self_session =
             local.key_pair.identity_key() == message.identity_key() && addresses.same_service_id();
-        let mut state = SessionState {
-            version: CURRENT_VERSION,
+        let mut state = SessionState::new(NewState {
             local_identity: *local.key_pair.identity_key(),
+            local_registration_id: local.registration_id,
             remote_identity: *message.identity_key(),
+            remote_registration_id: message.registration_id(),
+            alice_base_key: *message.base_key(),
             root_key: secrets.root_key,
-            previous_counter: 0,
-            sender_chain: Some(SenderChain {
+            sender_chain: SenderChain {
                 ratchet_key: signed.key_pair().clone(),
                 chain_key: secrets.chain_key,
-            }),
-            receiver_chains: Vec::new(),
-            pending_pre_key: None,
-            remote_registration_id: message.registration_id(),
-            local_registration_id: local.registration_id,
-            alice_base_key: *message.base_key(),
-            pq: pq::initial_state(&secrets.spqr_auth, Direction::B2A, self_session),
-        };
+            },
+            spqr_auth: &secrets.spqr_auth,
+            direction: Direction::B2A,
+            self_session,
+        });
         let context = DecryptContext {
             expected_addresses: expected.as_ref(),
             self_session: is_self_session(&state, &addresses),
@@ -810,18 +825,19 @@ impl SessionRecord {
         self.current.is_some()
     }
 
-    /// Whether the current state can encrypt at `now`: it exists, has a
-    /// sending chain, and is not a stale unacknowledged session.
+    /// Whether the current state is usable at `now` (double-ratchet.md §7):
+    /// it exists, has a sending chain, is not a stale unacknowledged
+    /// session, is session version 4 or later, and has a non-empty SPQR
+    /// state. States stored without SPQR (such as format version 1 samples)
+    /// still encrypt and decrypt, as libsignal's do, but are not usable:
+    /// start a new session.
     #[must_use]
     pub fn is_usable(&self, now: Timestamp) -> bool {
         self.current.as_ref().is_some_and(|s| {
             s.sender_chain.is_some()
-                && s.pending_pre_key.as_ref().is_none_or(|p| {
-                    p.timestamp_seconds
-                        .saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS)
-                        .saturating_mul(1000)
-                        >= now.as_millis()
-                })
+                && s.version > 3
+                && !s.pq.is_empty()
+                && s.pending_pre_key.as_ref().is_none_or(|p| !is_stale(p, now))
         })
     }
 
@@ -914,31 +930,44 @@ impl SessionRecord {
     }
 }
 
+/// Whether an unacknowledged session created at `pending.timestamp_seconds`
+/// is too old to encrypt at `now`.
+fn is_stale(pending: &PendingPreKey, now: Timestamp) -> bool {
+    let age_limit_ms = pending
+        .timestamp_seconds
+        .saturating_add(MAX_UNACKNOWLEDGED_SESSION_AGE_SECS)
+        .saturating_mul(1000);
+    age_limit_ms < now.as_millis()
+}
+
 /// Same identity key and the same service ID on both ends (device IDs are
 /// ignored): note-to-self and our own other devices.
 fn is_self_session(state: &SessionState, addresses: &Addresses<'_>) -> bool {
     state.local_identity == state.remote_identity && addresses.same_service_id()
 }
 
-fn reason(error: StateError) -> FailureReason {
+pub(crate) fn reason(error: RatchetError) -> FailureReason {
     match error {
-        StateError::VersionMismatch => FailureReason::VersionMismatch,
-        StateError::MacMismatch => FailureReason::MacMismatch,
-        StateError::AddressMismatch => FailureReason::AddressMismatch,
-        StateError::TooFarInFuture => FailureReason::TooFarInFuture,
-        StateError::ChainExhausted => FailureReason::ChainExhausted,
-        StateError::BadCiphertext => FailureReason::BadCiphertext,
-        StateError::InvalidKeyAgreement => FailureReason::InvalidKeyAgreement,
-        StateError::MissingSenderChain => FailureReason::MissingSenderChain,
-        StateError::PqRatchet => FailureReason::PqRatchet,
+        RatchetError::VersionMismatch => FailureReason::VersionMismatch,
+        RatchetError::MacMismatch => FailureReason::MacMismatch,
+        RatchetError::AddressMismatch => FailureReason::AddressMismatch,
+        RatchetError::TooFarInFuture => FailureReason::TooFarInFuture,
+        // A refusal to walk further than the call's budget allows looks the
+        // same to the caller as a jump over the limit.
+        RatchetError::OverBudget => FailureReason::TooFarInFuture,
+        RatchetError::ChainExhausted => FailureReason::ChainExhausted,
+        RatchetError::BadCiphertext => FailureReason::BadCiphertext,
+        RatchetError::InvalidKeyAgreement => FailureReason::InvalidKeyAgreement,
+        RatchetError::MissingSenderChain => FailureReason::MissingSenderChain,
+        RatchetError::PqRatchet => FailureReason::PqRatchet,
         // Duplicates are reported before folding; keep a total mapping.
-        StateError::Duplicate { .. } => FailureReason::NoState,
+        RatchetError::Duplicate { .. } => FailureReason::NoState,
     }
 }
 
-fn prekey_failure(error: StateError) -> DecryptError {
+fn prekey_failure(error: RatchetError) -> DecryptError {
     match error {
-        StateError::Duplicate {
+        RatchetError::Duplicate {
             chain_index,
             counter,
         } => DecryptError::DuplicatedMessage {
@@ -952,10 +981,12 @@ fn prekey_failure(error: StateError) -> DecryptError {
     }
 }
 
-fn state_encrypt_error(error: StateError) -> EncryptError {
+fn state_encrypt_error(error: RatchetError) -> EncryptError {
     match error {
-        StateError::ChainExhausted => EncryptError::InvalidSessionState("sending chain exhausted"),
-        StateError::PqRatchet => {
+        RatchetError::ChainExhausted => {
+            EncryptError::InvalidSessionState("sending chain exhausted")
+        }
+        RatchetError::PqRatchet => {
             EncryptError::InvalidSessionState("post-quantum ratchet send error")
         }
         _ => EncryptError::InvalidSessionState("missing sender chain"),

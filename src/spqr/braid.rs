@@ -570,12 +570,10 @@ impl Braid {
         }
     }
 
-    /// Commits an update planned on this state; an update planned on another
-    /// epoch or phase is ignored.
+    /// Commits an update planned on this state. [`SpqrState::apply`](super::SpqrState::apply) checks
+    /// [`BraidUpdate::fits`] before calling, so a misfit here is a bug.
     pub(super) fn apply(&mut self, update: BraidUpdate) {
-        if !update.fits(self) {
-            return;
-        }
+        debug_assert!(update.fits(self), "braid update planned on another state");
         match update.change {
             Change::None => {}
             Change::EncoderNext(step) => {

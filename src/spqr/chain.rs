@@ -10,11 +10,10 @@
 use core::fmt;
 use std::collections::VecDeque;
 
-use zeroize::{Zeroize, Zeroizing};
-
 use super::kdf;
 use super::secret::Secret;
 use super::{Direction, SpqrError};
+use crate::skipped_keys::SkippedKeyStore;
 
 /// Default forward-jump limit per chain epoch and direction.
 pub(super) const DEFAULT_MAX_JUMP: u32 = 25_000;
@@ -88,83 +87,59 @@ impl fmt::Debug for EpochSecret {
 // Skipped keys
 
 /// Bytes per stored key: `BE32(index) ‖ key`.
-pub(super) const SKIPPED_RECORD: usize = 36;
+pub(super) const SKIPPED_RECORD: usize = crate::skipped_keys::RECORD_LEN;
 
-/// The out-of-order store of one direction chain, kept in its stored form
-/// (consecutive 36-byte records) in a buffer that is zeroized on drop and
-/// whenever it moves.
+/// The out-of-order store of one direction chain: the crate's one
+/// skipped-key container ([`SkippedKeyStore`]), whose buffer is SPQR's
+/// stored form (consecutive 36-byte records) and is zeroized on drop and
+/// whenever records move.
 #[derive(Clone, Default)]
-pub(super) struct SkippedKeys(Zeroizing<Vec<u8>>);
+pub(super) struct SkippedKeys(SkippedKeyStore);
 
 impl SkippedKeys {
     /// From the stored form; `None` unless whole records.
     pub(super) fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        (bytes.len() % SKIPPED_RECORD == 0).then(|| Self(Zeroizing::new(bytes.to_vec())))
+        SkippedKeyStore::from_bytes(bytes).map(Self)
     }
 
     pub(super) fn as_bytes(&self) -> &[u8] {
-        &self.0
+        self.0.as_bytes()
     }
 
     pub(super) fn len(&self) -> usize {
-        self.0.len() / SKIPPED_RECORD
+        self.0.len()
     }
 
     pub(super) fn indices(&self) -> impl Iterator<Item = u32> + '_ {
-        self.0
-            .chunks_exact(SKIPPED_RECORD)
-            .map(|r| u32::from_be_bytes([r[0], r[1], r[2], r[3]]))
+        self.0.indices()
     }
 
     fn position(&self, index: u32) -> Option<usize> {
-        self.indices().position(|i| i == index)
+        self.0.position(index)
     }
 
     fn key_at(&self, position: usize) -> Option<Secret<32>> {
-        Secret::from_part(&self.0, position * SKIPPED_RECORD + 4)
-    }
-
-    /// Grows capacity by copying into a fresh buffer, so that the old
-    /// allocation is zeroized rather than freed with keys in it.
-    fn reserve(&mut self, additional: usize) {
-        let needed = self.0.len() + additional;
-        if needed > self.0.capacity() {
-            let mut grown = Vec::with_capacity(needed.max(2 * self.0.capacity()));
-            grown.extend_from_slice(&self.0);
-            // The old buffer is zeroized when the `Zeroizing` wrapper drops.
-            self.0 = Zeroizing::new(grown);
-        }
+        self.0
+            .get(position)
+            .and_then(|(_, key)| Secret::from_slice(key))
     }
 
     fn push(&mut self, index: u32, key: &[u8; 32]) {
-        self.reserve(SKIPPED_RECORD);
-        self.0.extend_from_slice(&index.to_be_bytes());
-        self.0.extend_from_slice(key);
+        self.0.push(index, key);
     }
 
     fn append(&mut self, other: &SkippedKeys) {
-        self.reserve(other.0.len());
-        self.0.extend_from_slice(&other.0);
+        self.0.append(&other.0);
     }
 
     /// Removes the record at `position` by moving the last record into the
     /// hole (the reference's order).
     fn swap_remove(&mut self, position: usize) {
-        let len = self.len();
-        if position >= len {
-            return;
-        }
-        let last = (len - 1) * SKIPPED_RECORD;
-        if position != len - 1 {
-            self.0
-                .copy_within(last..last + SKIPPED_RECORD, position * SKIPPED_RECORD);
-        }
-        self.0[last..].zeroize();
-        self.0.truncate(last);
+        self.0.swap_remove(position);
     }
 
     fn clear(&mut self) {
-        self.0.zeroize();
+        self.0.clear();
     }
 
     /// Lazy garbage collection: once the store holds `trim_size` records,
@@ -256,8 +231,13 @@ pub(super) enum KeyRequest {
     Nothing,
     /// The next send key of chain epoch `epoch`.
     Send { epoch: u64 },
-    /// The receive key `index` of chain epoch `epoch`.
-    Recv { epoch: u64, index: u32 },
+    /// The receive key `index` of chain epoch `epoch`, walking the chain
+    /// forward at most `max_walk` steps (on top of the session's `max_jump`).
+    Recv {
+        epoch: u64,
+        index: u32,
+        max_walk: u32,
+    },
 }
 
 /// A new chain epoch, ready to append.
@@ -300,6 +280,14 @@ pub(super) struct ChainUpdate {
 }
 
 impl ChainUpdate {
+    /// How many steps the receiving chain walked forward to plan this update.
+    pub(super) fn walked(&self) -> u32 {
+        match &self.op {
+            ChainOp::Advance { from_ctr, ctr, .. } => ctr.saturating_sub(*from_ctr),
+            _ => 0,
+        }
+    }
+
     /// Whether this update was planned on `chain` as it is now.
     pub(super) fn fits(&self, chain: &Chain) -> bool {
         if self.base != (chain.current_epoch, chain.send_epoch, chain.links.len()) {
@@ -384,6 +372,8 @@ impl View<'_> {
 
 /// One KDF step from counter `ctr`: (new counter, new chain key, message key).
 fn step(next: &Secret<32>, ctr: u32) -> Result<(u32, Secret<32>, Secret<32>), SpqrError> {
+    #[cfg(test)]
+    crate::ratchet::budget::step_counter::spqr_step();
     let ctr = ctr
         .checked_add(1)
         .ok_or(SpqrError::CorruptState("chain counter exhausted"))?;
@@ -437,8 +427,12 @@ impl Chain {
                 let (op, index, key) = self.plan_send(&view, epoch)?;
                 (op, Some((index, key)))
             }
-            KeyRequest::Recv { epoch, index } => {
-                let (op, key) = self.plan_recv(&view, epoch, index)?;
+            KeyRequest::Recv {
+                epoch,
+                index,
+                max_walk,
+            } => {
+                let (op, key) = self.plan_recv(&view, epoch, index, max_walk)?;
                 (op, Some((index, key)))
             }
         };
@@ -493,6 +487,7 @@ impl Chain {
         view: &View<'_>,
         epoch: u64,
         at: u32,
+        max_walk: u32,
     ) -> Result<(ChainOp, Secret<32>), SpqrError> {
         let link = view.link_index(epoch)?;
         let dir = &view
@@ -506,6 +501,12 @@ impl Chain {
                     from: dir.ctr,
                     to: at,
                     max_jump: self.params.max_jump,
+                });
+            }
+            if at - dir.ctr > max_walk {
+                return Err(SpqrError::WalkLimit {
+                    steps: at - dir.ctr,
+                    limit: max_walk,
                 });
             }
             let clear = u64::from(at) > u64::from(dir.ctr) + max_ooo;
@@ -547,12 +548,10 @@ impl Chain {
         Err(SpqrError::KeyAlreadyRequested { index: at })
     }
 
-    /// Commits an update planned on this chain. An update planned on a
-    /// different chain state is ignored as a whole.
+    /// Commits an update planned on this chain. [`SpqrState::apply`](super::SpqrState::apply) checks
+    /// [`ChainUpdate::fits`] before calling, so a misfit here is a bug.
     pub(super) fn apply(&mut self, update: ChainUpdate) {
-        if !update.fits(self) {
-            return;
-        }
+        debug_assert!(update.fits(self), "chain update planned on another state");
         let ChainUpdate { added, op, .. } = update;
         if let Some(added) = added {
             self.current_epoch = added.epoch;
@@ -671,7 +670,12 @@ mod tests {
         epoch: u64,
         index: u32,
     ) -> Result<[u8; 32], SpqrError> {
-        let (update, key) = chain.plan(add, KeyRequest::Recv { epoch, index })?;
+        let request = KeyRequest::Recv {
+            epoch,
+            index,
+            max_walk: u32::MAX,
+        };
+        let (update, key) = chain.plan(add, request)?;
         chain.apply(update);
         Ok(*key.expect("a receive key").1.as_bytes())
     }
@@ -920,12 +924,13 @@ mod tests {
     }
 
     #[test]
-    fn a_stale_update_is_ignored() {
+    fn a_stale_update_no_longer_fits() {
         let (mut a, _) = pair(default_params());
         let (first, _) = a.plan(None, KeyRequest::Send { epoch: 0 }).expect("plan");
         let (second, _) = a.plan(None, KeyRequest::Send { epoch: 0 }).expect("plan");
+        assert!(first.fits(&a) && second.fits(&a));
         a.apply(first);
-        a.apply(second); // planned on the old counter
+        assert!(!second.fits(&a)); // planned on the old counter
         assert_eq!(a.links[0].send.ctr, 1);
     }
 

@@ -67,6 +67,8 @@ fn recv(state: &mut SpqrState, message: &[u8]) -> Result<Option<[u8; 32]>, SpqrE
 
 fn reload(state: &mut SpqrState) {
     let bytes = state.serialize();
+    // The hand-written codec writes exactly what the prost layout writes.
+    assert_eq!(bytes, state.serialize_with_prost());
     *state = SpqrState::deserialize(&bytes).expect("own state loads");
     assert_eq!(state.serialize(), bytes);
 }

@@ -165,7 +165,9 @@ pub(super) struct EncoderStep {
 }
 
 /// The stored form of an encoder: counter and sixteen big-endian lists,
-/// either points or coefficients.
+/// either points or coefficients (tests; the codec writes and reads the
+/// lists in place, see [`Encoder::write_stored`]).
+#[cfg(test)]
 pub(super) struct EncoderParts {
     pub(super) next: u32,
     pub(super) pts: Vec<Vec<u8>>,
@@ -237,6 +239,7 @@ impl Encoder {
     }
 
     /// The stored form.
+    #[cfg(test)]
     pub(super) fn to_parts(&self) -> EncoderParts {
         let symbols = self.symbols();
         match &self.form {
@@ -271,42 +274,80 @@ impl Encoder {
     /// Rebuilds an encoder over a blob of `blob_len` bytes from its stored
     /// form; `None` unless exactly one of the two lists is used, with 16
     /// entries of the sizes this blob length implies.
+    #[cfg(test)]
     pub(super) fn from_parts(parts: &EncoderParts, blob_len: usize) -> Option<Self> {
+        Self::from_lists(parts.next, &parts.pts, &parts.polys, blob_len)
+    }
+
+    /// As [`Encoder::from_parts`], from the stored lists as slices.
+    pub(super) fn from_lists<T: AsRef<[u8]>>(
+        next: u32,
+        pts: &[T],
+        polys: &[T],
+        blob_len: usize,
+    ) -> Option<Self> {
         let symbols = blob_len / 2;
-        let sized = |entries: &[Vec<u8>]| {
+        let sized = |entries: &[T]| {
             entries.len() == POLYS
                 && entries
                     .iter()
                     .enumerate()
-                    .all(|(p, e)| e.len() == 2 * points_in(symbols, p))
+                    .all(|(p, e)| e.as_ref().len() == 2 * points_in(symbols, p))
         };
-        let form = match (parts.pts.is_empty(), parts.polys.is_empty()) {
-            (false, true) if sized(&parts.pts) => {
+        let form = match (pts.is_empty(), polys.is_empty()) {
+            (false, true) if sized(pts) => {
                 let mut blob = vec![0u8; 2 * symbols];
-                for (p, entry) in parts.pts.iter().enumerate() {
-                    for (x, pair) in entry.chunks_exact(2).enumerate() {
+                for (p, entry) in pts.iter().enumerate() {
+                    for (x, pair) in entry.as_ref().chunks_exact(2).enumerate() {
                         let k = POLYS * x + p;
                         blob[2 * k..2 * k + 2].copy_from_slice(pair);
                     }
                 }
                 EncoderForm::Points(blob)
             }
-            (true, false) if sized(&parts.polys) => {
-                let mut polys: Polys = Box::new(core::array::from_fn(|_| Vec::new()));
-                for (poly, entry) in polys.iter_mut().zip(&parts.polys) {
+            (true, false) if sized(polys) => {
+                let mut decoded: Polys = Box::new(core::array::from_fn(|_| Vec::new()));
+                for (poly, entry) in decoded.iter_mut().zip(polys) {
                     *poly = entry
+                        .as_ref()
                         .chunks_exact(2)
                         .map(|b| Gf16(u16::from_be_bytes([b[0], b[1]])))
                         .collect();
                 }
-                EncoderForm::Polys(polys)
+                EncoderForm::Polys(decoded)
             }
             _ => return None,
         };
-        Some(Self {
-            next: parts.next,
-            form,
-        })
+        Some(Self { next, form })
+    }
+
+    /// Passes the sixteen stored lists to `put`, with whether they are the
+    /// coefficient form (`polys`, else `pts`); the bytes [`Encoder::to_parts`]
+    /// returns, without allocating a list each.
+    pub(super) fn write_stored(&self, mut put: impl FnMut(bool, &[u8])) {
+        let symbols = self.symbols();
+        let mut scratch = Vec::with_capacity(2 * symbols.div_ceil(POLYS));
+        match &self.form {
+            EncoderForm::Points(blob) => {
+                for p in 0..POLYS {
+                    scratch.clear();
+                    for x in 0..points_in(symbols, p) {
+                        let k = POLYS * x + p;
+                        scratch.extend_from_slice(&blob[2 * k..2 * k + 2]);
+                    }
+                    put(false, &scratch);
+                }
+            }
+            EncoderForm::Polys(polys) => {
+                for coefficients in polys.iter() {
+                    scratch.clear();
+                    for c in coefficients {
+                        scratch.extend_from_slice(&c.0.to_be_bytes());
+                    }
+                    put(true, &scratch);
+                }
+            }
+        }
     }
 }
 
@@ -400,6 +441,7 @@ impl Decoder {
 
     /// The stored form: `pts_needed` and, per polynomial, its points as
     /// `BE16(x) ‖ BE16(y)` records.
+    #[cfg(test)]
     pub(super) fn to_parts(&self) -> (u32, Vec<Vec<u8>>) {
         let pts = self
             .points
@@ -414,14 +456,33 @@ impl Decoder {
         (u32::try_from(self.symbols).unwrap_or(u32::MAX), pts)
     }
 
+    /// The stored `pts_needed` (symbols in the blob).
+    pub(super) fn pts_needed(&self) -> u32 {
+        u32::try_from(self.symbols).unwrap_or(u32::MAX)
+    }
+
+    /// Passes each polynomial's stored points (`BE16(x) ‖ BE16(y)` records)
+    /// to `put`, without allocating a list each.
+    pub(super) fn write_stored(&self, mut put: impl FnMut(&[u8])) {
+        let mut scratch = Vec::new();
+        for list in self.points.iter() {
+            scratch.clear();
+            for &(x, y) in list {
+                scratch.extend_from_slice(&x.to_be_bytes());
+                scratch.extend_from_slice(&y.to_be_bytes());
+            }
+            put(&scratch);
+        }
+    }
+
     /// Rebuilds a decoder for a blob of `blob_len` bytes; `None` if
     /// `pts_needed` does not match, there are not 16 lists, a list is not
     /// whole 4-byte records, its x values are not strictly increasing, or it
     /// holds more points than the storing rule allows (2·n_p).
-    pub(super) fn from_parts(
+    pub(super) fn from_parts<T: AsRef<[u8]>>(
         pts_needed: u32,
         polys: u32,
-        pts: &[Vec<u8>],
+        pts: &[T],
         blob_len: usize,
     ) -> Option<Self> {
         let symbols = blob_len / 2;
@@ -434,6 +495,7 @@ impl Decoder {
         let mut points: Box<[Vec<(u16, u16)>; POLYS]> =
             Box::new(core::array::from_fn(|_| Vec::new()));
         for (p, (list, entry)) in points.iter_mut().zip(pts).enumerate() {
+            let entry = entry.as_ref();
             if entry.len() % 4 != 0 || entry.len() / 4 > 2 * points_in(symbols, p) {
                 return None;
             }

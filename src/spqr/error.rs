@@ -49,6 +49,15 @@ pub(crate) enum SpqrError {
         /// The session's limit.
         max_jump: u32,
     },
+    /// The message's key index is further ahead than this decryption call
+    /// may still walk (its share of the per-call work budget).
+    #[error("SPQR key walk of {steps} steps exceeds the remaining budget of {limit}")]
+    WalkLimit {
+        /// Steps the message would need.
+        steps: u32,
+        /// Steps left for this state.
+        limit: u32,
+    },
     /// The message's key is older than the kept out-of-order keys.
     #[error("SPQR key {index} was trimmed (chain at {ctr})")]
     KeyTrimmed {

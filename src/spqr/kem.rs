@@ -47,7 +47,7 @@ const _: () = assert!(
 );
 
 /// A fresh key pair split for the Braid.
-pub(super) struct KeyPair {
+pub(super) struct SplitKemKeyPair {
     pub(super) hdr: [u8; HDR_LEN],
     pub(super) ek: Box<[u8; EK_LEN]>,
     pub(super) dk: Secret<DK_LEN>,
@@ -61,14 +61,14 @@ pub(super) struct Encapsulated1 {
 }
 
 /// KeyGen from 64 random bytes d ‖ z.
-pub(super) fn generate(seed: &Secret<64>) -> KeyPair {
+pub(super) fn generate(seed: &Secret<64>) -> SplitKemKeyPair {
     let pair = incr::KeyPairCompressedBytes::from_seed(*seed.as_bytes());
     let hdr = *pair.pk1();
     let ek = Box::new(*pair.pk2());
     let mut dk = Secret::zero();
     dk.as_mut().copy_from_slice(pair.sk());
     pair.to_bytes().zeroize();
-    KeyPair { hdr, ek, dk }
+    SplitKemKeyPair { hdr, ek, dk }
 }
 
 /// Encaps1(hdr, m).

@@ -48,8 +48,9 @@
 //! # Limits
 //! Every count, length, index and epoch from the wire or from a stored state
 //! is bounded: chunk indices ≤ 65535, key indices fit u32 and may jump at most
-//! `max_jump` ahead (25 000 by default, u32::MAX for note-to-self sessions),
-//! at most `max_ooo_keys` (2 000) skipped keys are kept per chain epoch and
+//! `max_jump` ahead (25 000 by default, u32::MAX for note-to-self sessions;
+//! a receive may also be given a smaller walk limit, which the session layer
+//! uses to bound the work one message can cause), at most `max_ooo_keys` (2 000) skipped keys are kept per chain epoch and
 //! direction, and messages of epochs the state cannot reach are errors.
 
 mod authenticator;
@@ -160,6 +161,8 @@ pub(crate) struct SpqrSend {
 pub(crate) struct SpqrRecv {
     /// The message-key salt, if any.
     pub(crate) key: Option<[u8; 32]>,
+    /// Steps the receiving chain walked forward to find the key.
+    pub(crate) walked: u32,
     /// What to apply once the message has decrypted.
     pub(crate) update: SpqrUpdate,
 }
@@ -268,7 +271,20 @@ impl SpqrState {
     /// # Errors
     /// Any [`SpqrError`] except `StateDecode`: the message must be rejected.
     pub(crate) fn recv(&self, message: &[u8]) -> Result<SpqrRecv, SpqrError> {
-        negotiation::recv(self.0.as_deref(), message)
+        self.recv_limited(message, u32::MAX)
+    }
+
+    /// [`SpqrState::recv`], walking the receiving chain at most `max_walk`
+    /// steps forward (besides the session's own `max_jump`).
+    ///
+    /// # Errors
+    /// As [`SpqrState::recv`], and [`SpqrError::WalkLimit`].
+    pub(crate) fn recv_limited(
+        &self,
+        message: &[u8],
+        max_walk: u32,
+    ) -> Result<SpqrRecv, SpqrError> {
+        negotiation::recv(self.0.as_deref(), message, max_walk)
     }
 
     /// Commits an update returned by [`SpqrState::send`] or
@@ -294,6 +310,31 @@ impl SpqrState {
     /// or nothing for the empty state. The bytes contain the state's secrets.
     pub(crate) fn serialize(&self) -> Vec<u8> {
         state_codec::serialize(self)
+    }
+
+    /// Writes the stored form's fields into `w` (nothing for the empty
+    /// state): what [`SpqrState::serialize`] returns, without a buffer of
+    /// its own.
+    pub(crate) fn write_to(&self, w: &mut crate::protowire::Writer) {
+        state_codec::write(self, w);
+    }
+
+    /// The stored form as the `prost` layout writes it (the reference the
+    /// hand-written codec is checked against).
+    #[cfg(test)]
+    pub(crate) fn serialize_with_prost(&self) -> Vec<u8> {
+        state_codec::prost_reference::serialize(self)
+    }
+
+    /// Roughly the size of the stored form, to size buffers.
+    pub(crate) fn size_hint(&self) -> usize {
+        state_codec::size_hint(self)
+    }
+
+    /// The largest chain limits `(max_jump, max_ooo_keys)` the state holds
+    /// (chain and negotiation record); `None` for the empty state.
+    pub(crate) fn limits(&self) -> Option<(u32, u32)> {
+        state_codec::limits(self)
     }
 
     /// Reads a stored state; empty bytes are the empty state.

@@ -54,6 +54,7 @@ fn unchanged_send() -> SpqrSend {
 fn recv_without_key(kind: UpdateKind) -> SpqrRecv {
     SpqrRecv {
         key: None,
+        walked: 0,
         update: SpqrUpdate(kind),
     }
 }
@@ -106,7 +107,12 @@ pub(super) fn send<R: CryptoRng + ?Sized>(
 }
 
 /// `recv(state, msg)` of spqr.md §6.
-pub(super) fn recv(state: Option<&Active>, bytes: &[u8]) -> Result<SpqrRecv, SpqrError> {
+/// The chain walks at most `max_walk` steps forward.
+pub(super) fn recv(
+    state: Option<&Active>,
+    bytes: &[u8],
+    max_walk: u32,
+) -> Result<SpqrRecv, SpqrError> {
     match message_version(bytes) {
         // A future version: ignored entirely.
         MessageVersion::Newer => Ok(recv_without_key(UpdateKind::Unchanged)),
@@ -141,9 +147,11 @@ pub(super) fn recv(state: Option<&Active>, bytes: &[u8]) -> Result<SpqrRecv, Spq
                 KeyRequest::Recv {
                     epoch: message.epoch - 1,
                     index: message.index,
+                    max_walk,
                 }
             };
             let (chain_update, key) = chain.plan(received.secret.as_ref(), request)?;
+            let walked = chain_update.walked();
             let update = ActiveUpdate {
                 end_negotiation: true,
                 new_chain: created,
@@ -152,6 +160,7 @@ pub(super) fn recv(state: Option<&Active>, bytes: &[u8]) -> Result<SpqrRecv, Spq
             };
             Ok(SpqrRecv {
                 key: key.map(|(_, k)| *k.as_bytes()),
+                walked,
                 update: SpqrUpdate(UpdateKind::Active(Box::new(update))),
             })
         }

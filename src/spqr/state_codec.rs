@@ -1,24 +1,31 @@
 //! The stored SPQR state: the `PqRatchetState` protobuf of spqr-internals §9
-//! (package `signal.proto.pq_ratchet`, proto3), as hand-written `prost`
-//! derives, and the checks applied on load (§9.4 plus range checks).
+//! (package `signal.proto.pq_ratchet`, proto3), written straight from the
+//! live state and read straight from the stored bytes with
+//! [`crate::protowire`] (no intermediate messages, no per-field
+//! allocation), and the checks applied on load (§9.4 plus range checks and
+//! bounded limits).
 //!
-//! Enums are declared as `int32` fields: the wire encoding is identical and
-//! the values are checked when loading.
+//! The layout, as `prost` derives, is kept for the tests (module `pb`): they
+//! edit states through it, and check that the hand-written writer produces
+//! exactly the bytes `prost` produces. Enums are `int32` fields: the wire
+//! encoding is identical and the values are checked when loading.
 
 use std::collections::VecDeque;
 
-use prost::Message as _;
-
 use super::authenticator::Authenticator;
 use super::braid::{Braid, Phase, CT2_BLOB_LEN, HDR_BLOB_LEN};
-use super::chain::{Chain, ChainParams, DirChain, EpochLink, SkippedKeys};
-use super::erasure::{Decoder, Encoder, EncoderParts, POLYS};
+use super::chain::{
+    Chain, ChainParams, DirChain, EpochLink, SkippedKeys, DEFAULT_MAX_OOO_KEYS, SKIPPED_RECORD,
+};
+use super::erasure::{Decoder, Encoder, POLYS};
 use super::kem::{self, CT1_LEN, DK_LEN, EK_LEN, ES_LEN, HDR_LEN};
 use super::negotiation::Negotiation;
 use super::secret::Secret;
 use super::{Active, Direction, SpqrError, SpqrState, Version};
+use crate::protowire::{Malformed, Reader, Value, Writer};
 
 /// Protobuf messages (field numbers and types are what matter).
+#[cfg(test)]
 mod pb {
     #[derive(Clone, PartialEq, prost::Message)]
     pub(super) struct PqRatchetState {
@@ -301,248 +308,249 @@ mod pb {
 }
 
 // ---------------------------------------------------------------------------
-// Serialize
+// Serialize: straight from the live state into the caller's buffer.
 
-fn direction_to_pb(direction: Direction) -> i32 {
+fn direction_value(direction: Direction) -> i32 {
     match direction {
         Direction::A2B => 0,
         Direction::B2A => 1,
     }
 }
 
-fn version_to_pb(version: Version) -> i32 {
+fn version_value(version: Version) -> i32 {
     match version {
         Version::V0 => 0,
         Version::V1 => 1,
     }
 }
 
-fn params_to_pb(params: &ChainParams) -> pb::ChainParams {
+fn write_params(w: &mut Writer, params: &ChainParams) {
     let (max_jump, max_ooo_keys) = params.stored();
-    pb::ChainParams {
-        max_jump,
-        max_ooo_keys,
+    w.uint(1, u64::from(max_jump));
+    w.uint(2, u64::from(max_ooo_keys));
+}
+
+fn write_auth(w: &mut Writer, auth: &Authenticator) {
+    w.message(2, |w| {
+        w.bytes(1, auth.root_key());
+        w.bytes(2, auth.mac_key());
+    });
+}
+
+fn write_encoder(w: &mut Writer, field: u32, encoder: &Encoder) {
+    w.message(field, |w| {
+        w.uint(1, u64::from(encoder.next_counter()));
+        encoder.write_stored(|polys, list| w.bytes_always(if polys { 3 } else { 2 }, list));
+    });
+}
+
+fn write_decoder(w: &mut Writer, field: u32, decoder: &Decoder) {
+    w.message(field, |w| {
+        w.uint(1, decoder.pts_needed().into());
+        w.uint(2, POLYS as u64);
+        decoder.write_stored(|list| w.bytes_always(3, list));
+    });
+}
+
+fn write_dir_chain(w: &mut Writer, field: u32, dir: &DirChain) {
+    w.message(field, |w| {
+        w.uint(1, u64::from(dir.ctr));
+        if let Some(next) = &dir.next {
+            w.bytes(2, next.as_bytes());
+        }
+        w.bytes(3, dir.skipped.as_bytes());
+    });
+}
+
+fn write_chain(w: &mut Writer, chain: &Chain) {
+    w.int32(1, direction_value(chain.direction));
+    w.uint(2, chain.current_epoch);
+    for link in &chain.links {
+        w.message(3, |w| {
+            write_dir_chain(w, 1, &link.send);
+            write_dir_chain(w, 2, &link.recv);
+        });
     }
+    w.bytes(4, chain.next_root.as_bytes());
+    w.uint(5, chain.send_epoch);
+    w.message(6, |w| write_params(w, &chain.params));
 }
 
-fn auth_to_pb(auth: &Authenticator) -> Option<pb::Authenticator> {
-    Some(pb::Authenticator {
-        root_key: auth.root_key().to_vec(),
-        mac_key: auth.mac_key().to_vec(),
-    })
-}
-
-fn encoder_to_pb(encoder: &Encoder) -> Option<pb::PolynomialEncoder> {
-    let EncoderParts { next, pts, polys } = encoder.to_parts();
-    Some(pb::PolynomialEncoder {
-        idx: next,
-        pts,
-        polys,
-    })
-}
-
-fn decoder_to_pb(decoder: &Decoder) -> Option<pb::PolynomialDecoder> {
-    let (pts_needed, pts) = decoder.to_parts();
-    Some(pb::PolynomialDecoder {
-        pts_needed,
-        polys: POLYS as u32,
-        pts,
-        is_complete: false,
-    })
-}
-
-fn dir_chain_to_pb(dir: &DirChain) -> Option<pb::EpochDirection> {
-    Some(pb::EpochDirection {
-        ctr: dir.ctr,
-        next: dir
-            .next
-            .as_ref()
-            .map(|n| n.as_bytes().to_vec())
-            .unwrap_or_default(),
-        prev: dir.skipped.as_bytes().to_vec(),
-    })
-}
-
-fn chain_to_pb(chain: &Chain) -> pb::Chain {
-    pb::Chain {
-        direction: direction_to_pb(chain.direction),
-        current_epoch: chain.current_epoch,
-        links: chain
-            .links
-            .iter()
-            .map(|l| pb::Epoch {
-                send: dir_chain_to_pb(&l.send),
-                recv: dir_chain_to_pb(&l.recv),
-            })
-            .collect(),
-        next_root: chain.next_root.as_bytes().to_vec(),
-        send_epoch: chain.send_epoch,
-        params: Some(params_to_pb(&chain.params)),
-    }
-}
-
-fn braid_to_pb(braid: &Braid) -> pb::V1State {
-    use pb::InnerState as S;
-    let epoch = braid.epoch;
-    let auth = || auth_to_pb(&braid.auth);
-    let bare = || {
-        Some(pb::UEpoch {
-            epoch,
-            auth: auth(),
-        })
-    };
-    let inner = match &braid.phase {
-        Phase::KeysUnsampled => S::KeysUnsampled(pb::Uc { uc: bare() }),
+/// The `V1State` member of `braid`: its tag, the core record's fields after
+/// epoch and authenticator, then the coders with their field numbers.
+fn write_braid(w: &mut Writer, braid: &Braid) {
+    // (oneof tag, core fields 3.., encoder (field, coder), decoder (field, coder))
+    let (tag, core, encoder, decoder): (u32, [&[u8]; 3], _, _) = match &braid.phase {
+        Phase::KeysUnsampled => (1, [&[], &[], &[]], None, None),
         Phase::KeysSampled {
             ek,
             dk,
             sending_hdr,
-        } => S::KeysSampled(pb::UcEnc {
-            uc: Some(pb::UHeaderSent {
-                epoch,
-                auth: auth(),
-                ek: ek.to_vec(),
-                dk: dk.as_bytes().to_vec(),
-            }),
-            encoder: encoder_to_pb(sending_hdr),
-        }),
+        } => (2, [&ek[..], dk.as_bytes(), &[]], Some(sending_hdr), None),
         Phase::HeaderSent {
             dk,
             sending_ek,
             receiving_ct1,
-        } => S::HeaderSent(pb::UcEncDec {
-            uc: Some(pb::UEkSent {
-                epoch,
-                auth: auth(),
-                dk: dk.as_bytes().to_vec(),
-            }),
-            encoder: encoder_to_pb(sending_ek),
-            decoder: decoder_to_pb(receiving_ct1),
-        }),
+        } => (
+            3,
+            [dk.as_bytes(), &[], &[]],
+            Some(sending_ek),
+            Some((3, receiving_ct1)),
+        ),
         Phase::Ct1Received {
             dk,
             ct1,
             sending_ek,
-        } => S::Ct1Received(pb::UcEnc {
-            uc: Some(pb::UEkSentCt1Received {
-                epoch,
-                auth: auth(),
-                dk: dk.as_bytes().to_vec(),
-                ct1: ct1.to_vec(),
-            }),
-            encoder: encoder_to_pb(sending_ek),
-        }),
+        } => (4, [dk.as_bytes(), &ct1[..], &[]], Some(sending_ek), None),
         Phase::EkSentCt1Received {
             dk,
             ct1,
             receiving_ct2,
-        } => S::EkSentCt1Received(pb::UcDec3 {
-            uc: Some(pb::UEkSentCt1Received {
-                epoch,
-                auth: auth(),
-                dk: dk.as_bytes().to_vec(),
-                ct1: ct1.to_vec(),
-            }),
-            decoder: decoder_to_pb(receiving_ct2),
-        }),
-        Phase::NoHeaderReceived { receiving_hdr } => S::NoHeaderReceived(pb::UcDec {
-            uc: bare(),
-            decoder: decoder_to_pb(receiving_hdr),
-        }),
-        Phase::HeaderReceived { hdr, receiving_ek } => S::HeaderReceived(pb::UcDec {
-            uc: Some(pb::UHeaderReceived {
-                epoch,
-                auth: auth(),
-                hdr: hdr.to_vec(),
-            }),
-            decoder: decoder_to_pb(receiving_ek),
-        }),
+        } => (
+            5,
+            [dk.as_bytes(), &ct1[..], &[]],
+            None,
+            Some((3, receiving_ct2)),
+        ),
+        Phase::NoHeaderReceived { receiving_hdr } => {
+            (6, [&[], &[], &[]], None, Some((2, receiving_hdr)))
+        }
+        Phase::HeaderReceived { hdr, receiving_ek } => {
+            (7, [&hdr[..], &[], &[]], None, Some((2, receiving_ek)))
+        }
         Phase::Ct1Sampled {
             hdr,
             es,
             ct1,
             sending_ct1,
             receiving_ek,
-        } => S::Ct1Sampled(pb::UcEncDec {
-            uc: Some(pb::UCt1Sent {
-                epoch,
-                auth: auth(),
-                hdr: hdr.to_vec(),
-                es: es.as_bytes().to_vec(),
-                ct1: ct1.to_vec(),
-            }),
-            encoder: encoder_to_pb(sending_ct1),
-            decoder: decoder_to_pb(receiving_ek),
-        }),
+        } => (
+            8,
+            [&hdr[..], es.as_bytes(), &ct1[..]],
+            Some(sending_ct1),
+            Some((3, receiving_ek)),
+        ),
         Phase::EkReceivedCt1Sampled {
             es,
             ek,
             ct1,
             sending_ct1,
-        } => S::EkReceivedCt1Sampled(pb::UcEnc {
-            uc: Some(pb::UCt1SentEkReceived {
-                epoch,
-                auth: auth(),
-                es: es.as_bytes().to_vec(),
-                ek: ek.to_vec(),
-                ct1: ct1.to_vec(),
-            }),
-            encoder: encoder_to_pb(sending_ct1),
-        }),
+        } => (
+            9,
+            [es.as_bytes(), &ek[..], &ct1[..]],
+            Some(sending_ct1),
+            None,
+        ),
         Phase::Ct1Acknowledged {
             hdr,
             es,
             ct1,
             receiving_ek,
-        } => S::Ct1Acknowledged(pb::UcDec {
-            uc: Some(pb::UCt1Sent {
-                epoch,
-                auth: auth(),
-                hdr: hdr.to_vec(),
-                es: es.as_bytes().to_vec(),
-                ct1: ct1.to_vec(),
-            }),
-            decoder: decoder_to_pb(receiving_ek),
-        }),
-        Phase::Ct2Sampled { sending_ct2 } => S::Ct2Sampled(pb::UcEnc {
-            uc: bare(),
-            encoder: encoder_to_pb(sending_ct2),
-        }),
+        } => (
+            10,
+            [&hdr[..], es.as_bytes(), &ct1[..]],
+            None,
+            Some((2, receiving_ek)),
+        ),
+        Phase::Ct2Sampled { sending_ct2 } => (11, [&[], &[], &[]], Some(sending_ct2), None),
     };
-    pb::V1State {
-        inner_state: Some(inner),
+    w.message(tag, |w| {
+        w.message(1, |w| {
+            w.uint(1, braid.epoch);
+            write_auth(w, &braid.auth);
+            for (field, bytes) in (3..).zip(core) {
+                w.bytes(field, bytes);
+            }
+        });
+        if let Some(encoder) = encoder {
+            write_encoder(w, 2, encoder);
+        }
+        if let Some((field, decoder)) = decoder {
+            write_decoder(w, field, decoder);
+        }
+    });
+}
+
+/// Writes the `PqRatchetState` fields of a non-empty state (nothing for the
+/// empty state).
+pub(super) fn write(state: &SpqrState, w: &mut Writer) {
+    let Some(active) = state.0.as_deref() else {
+        return;
+    };
+    if let Some(vn) = &active.negotiation {
+        w.message(1, |w| {
+            w.bytes(1, vn.auth_key.as_bytes());
+            w.int32(2, direction_value(vn.direction));
+            w.int32(3, version_value(vn.min_version));
+            w.message(4, |w| write_params(w, &vn.params));
+        });
     }
+    if let Some(chain) = &active.chain {
+        w.message(2, |w| write_chain(w, chain));
+    }
+    w.message(3, |w| write_braid(w, &active.braid));
 }
 
 /// The stored form of `state` (empty for V0).
 pub(super) fn serialize(state: &SpqrState) -> Vec<u8> {
+    let mut w = Writer::with_prefix(&[], size_hint(state));
+    write(state, &mut w);
+    w.finish().to_vec()
+}
+
+/// Roughly the stored size, so the buffer seldom grows.
+pub(super) fn size_hint(state: &SpqrState) -> usize {
     let Some(active) = state.0.as_deref() else {
-        return Vec::new();
+        return 0;
     };
-    let message = pb::PqRatchetState {
-        version_negotiation: active
-            .negotiation
-            .as_ref()
-            .map(|vn| pb::VersionNegotiation {
-                auth_key: vn.auth_key.as_bytes().to_vec(),
-                direction: direction_to_pb(vn.direction),
-                min_version: version_to_pb(vn.min_version),
-                chain_params: Some(params_to_pb(&vn.params)),
-            }),
-        chain: active.chain.as_ref().map(chain_to_pb),
-        v1: Some(braid_to_pb(&active.braid)),
-    };
-    message.encode_to_vec()
+    let chain = active.chain.as_ref().map_or(0, |c| {
+        c.links
+            .iter()
+            .map(|l| 90 + l.send.skipped.as_bytes().len() + l.recv.skipped.as_bytes().len())
+            .sum::<usize>()
+            + 64
+    });
+    // The largest phase holds dk, ek or ct1 and two coders.
+    4 * EK_LEN + DK_LEN + chain
+}
+
+/// The largest `(max_jump, max_ooo_keys)` of the chain and the negotiation
+/// record (which creates the chain later); `None` for the empty state.
+pub(super) fn limits(state: &SpqrState) -> Option<(u32, u32)> {
+    let active = state.0.as_deref()?;
+    let chain = active.chain.as_ref().map(|c| c.params);
+    let negotiation = active.negotiation.as_ref().map(|n| n.params);
+    chain
+        .into_iter()
+        .chain(negotiation)
+        .map(|p| (p.max_jump, p.max_ooo_keys))
+        .reduce(|a, b| (a.0.max(b.0), a.1.max(b.1)))
 }
 
 // ---------------------------------------------------------------------------
-// Deserialize
+// Deserialize: straight from the stored bytes, no intermediate messages.
 
 fn bad(what: &'static str) -> SpqrError {
     SpqrError::StateDecode(what)
 }
 
-fn direction_from_pb(value: i32) -> Result<Direction, SpqrError> {
+fn malformed(_: Malformed) -> SpqrError {
+    bad("not a PqRatchetState protobuf")
+}
+
+/// Calls `each` with every field of the message `bytes`.
+fn fields<'a>(
+    bytes: &'a [u8],
+    mut each: impl FnMut(u32, Value<'a>) -> Result<(), SpqrError>,
+) -> Result<(), SpqrError> {
+    let mut r = Reader::new(bytes);
+    while let Some((field, value)) = r.next_field().map_err(malformed)? {
+        each(field, value)?;
+    }
+    Ok(())
+}
+
+fn direction_from(value: i32) -> Result<Direction, SpqrError> {
     match value {
         0 => Ok(Direction::A2B),
         1 => Ok(Direction::B2A),
@@ -550,7 +558,7 @@ fn direction_from_pb(value: i32) -> Result<Direction, SpqrError> {
     }
 }
 
-fn version_from_pb(value: i32) -> Result<Version, SpqrError> {
+fn version_from(value: i32) -> Result<Version, SpqrError> {
     match value {
         0 => Ok(Version::V0),
         1 => Ok(Version::V1),
@@ -558,8 +566,25 @@ fn version_from_pb(value: i32) -> Result<Version, SpqrError> {
     }
 }
 
-fn params_from_pb(params: &pb::ChainParams) -> ChainParams {
-    ChainParams::new(params.max_jump, params.max_ooo_keys)
+/// Chain limits; `max_ooo_keys` may not exceed the default (2 000), which is
+/// all hush and libsignal write, so a stored state cannot make the store
+/// grow without bound. `max_jump` is checked by the session layer, which
+/// knows whether the session is a note-to-self.
+fn params_from(bytes: &[u8]) -> Result<ChainParams, SpqrError> {
+    let (mut max_jump, mut max_ooo_keys) = (0, 0);
+    fields(bytes, |field, v| {
+        match field {
+            1 => max_jump = v.uint32().map_err(malformed)?,
+            2 => max_ooo_keys = v.uint32().map_err(malformed)?,
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let params = ChainParams::new(max_jump, max_ooo_keys);
+    if params.max_ooo_keys > DEFAULT_MAX_OOO_KEYS {
+        return Err(bad("max_ooo_keys above the limit"));
+    }
+    Ok(params)
 }
 
 fn fixed<const N: usize>(bytes: &[u8], what: &'static str) -> Result<Box<[u8; N]>, SpqrError> {
@@ -571,7 +596,7 @@ fn secret<const N: usize>(bytes: &[u8], what: &'static str) -> Result<Secret<N>,
     Secret::from_slice(bytes).ok_or(bad(what))
 }
 
-fn dk_from_pb(bytes: &[u8]) -> Result<Secret<DK_LEN>, SpqrError> {
+fn dk_from(bytes: &[u8]) -> Result<Secret<DK_LEN>, SpqrError> {
     let dk = secret::<DK_LEN>(bytes, "decapsulation key length")?;
     if !kem::dk_is_well_formed(dk.as_bytes()) {
         return Err(bad("decapsulation key out of range"));
@@ -579,205 +604,296 @@ fn dk_from_pb(bytes: &[u8]) -> Result<Secret<DK_LEN>, SpqrError> {
     Ok(dk)
 }
 
-fn auth_from_pb(auth: Option<&pb::Authenticator>) -> Result<Authenticator, SpqrError> {
-    let auth = auth.ok_or(bad("missing authenticator"))?;
+fn auth_from(bytes: Option<&[u8]>) -> Result<Authenticator, SpqrError> {
+    let bytes = bytes.ok_or(bad("missing authenticator"))?;
+    let (mut root_key, mut mac_key) = (&[][..], &[][..]);
+    fields(bytes, |field, v| {
+        match field {
+            1 => root_key = v.bytes().map_err(malformed)?,
+            2 => mac_key = v.bytes().map_err(malformed)?,
+            _ => {}
+        }
+        Ok(())
+    })?;
     Ok(Authenticator::from_keys(
-        secret(&auth.root_key, "authenticator root key length")?,
-        secret(&auth.mac_key, "authenticator MAC key length")?,
+        secret(root_key, "authenticator root key length")?,
+        secret(mac_key, "authenticator MAC key length")?,
     ))
 }
 
-fn encoder_from_pb(
-    encoder: Option<&pb::PolynomialEncoder>,
-    blob_len: usize,
-) -> Result<Encoder, SpqrError> {
-    let e = encoder.ok_or(bad("missing encoder"))?;
-    let parts = EncoderParts {
-        next: e.idx,
-        pts: e.pts.clone(),
-        polys: e.polys.clone(),
+/// Up to sixteen entries of a repeated `bytes` field (one per polynomial);
+/// a seventeenth makes the coder malformed.
+#[derive(Default)]
+struct Lists<'a> {
+    entries: [&'a [u8]; POLYS],
+    len: usize,
+    overflow: bool,
+}
+
+impl<'a> Lists<'a> {
+    fn push(&mut self, entry: &'a [u8]) {
+        match self.entries.get_mut(self.len) {
+            Some(slot) => {
+                *slot = entry;
+                self.len += 1;
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    fn get(&self) -> Option<&[&'a [u8]]> {
+        (!self.overflow).then(|| &self.entries[..self.len])
+    }
+}
+
+fn encoder_from(bytes: Option<&[u8]>, blob_len: usize) -> Result<Encoder, SpqrError> {
+    let bytes = bytes.ok_or(bad("missing encoder"))?;
+    let (mut next, mut pts, mut polys) = (0, Lists::default(), Lists::default());
+    fields(bytes, |field, v| {
+        match field {
+            1 => next = v.uint32().map_err(malformed)?,
+            2 => pts.push(v.bytes().map_err(malformed)?),
+            3 => polys.push(v.bytes().map_err(malformed)?),
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let (Some(pts), Some(polys)) = (pts.get(), polys.get()) else {
+        return Err(bad("malformed encoder"));
     };
-    Encoder::from_parts(&parts, blob_len).ok_or(bad("malformed encoder"))
+    Encoder::from_lists(next, pts, polys, blob_len).ok_or(bad("malformed encoder"))
 }
 
-fn decoder_from_pb(
-    decoder: Option<&pb::PolynomialDecoder>,
-    blob_len: usize,
-) -> Result<Decoder, SpqrError> {
-    let d = decoder.ok_or(bad("missing decoder"))?;
-    Decoder::from_parts(d.pts_needed, d.polys, &d.pts, blob_len).ok_or(bad("malformed decoder"))
+fn decoder_from(bytes: Option<&[u8]>, blob_len: usize) -> Result<Decoder, SpqrError> {
+    let bytes = bytes.ok_or(bad("missing decoder"))?;
+    let (mut pts_needed, mut polys, mut pts) = (0, 0, Lists::default());
+    fields(bytes, |field, v| {
+        match field {
+            1 => pts_needed = v.uint32().map_err(malformed)?,
+            2 => polys = v.uint32().map_err(malformed)?,
+            3 => pts.push(v.bytes().map_err(malformed)?),
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let pts = pts.get().ok_or(bad("malformed decoder"))?;
+    Decoder::from_parts(pts_needed, polys, pts, blob_len).ok_or(bad("malformed decoder"))
 }
 
-/// `(epoch, auth)` of a core record; the epoch must be at least 1.
-fn core(epoch: u64, auth: Option<&pb::Authenticator>) -> Result<(u64, Authenticator), SpqrError> {
-    if epoch == 0 {
+/// A core record: epoch, authenticator and the bytes of fields 3, 4, 5.
+struct CoreRecord<'a> {
+    epoch: u64,
+    auth: Option<&'a [u8]>,
+    data: [&'a [u8]; 3],
+}
+
+fn core_from(bytes: Option<&[u8]>) -> Result<(CoreRecord<'_>, (u64, Authenticator)), SpqrError> {
+    let bytes = bytes.ok_or(bad("missing core record"))?;
+    let mut core = CoreRecord {
+        epoch: 0,
+        auth: None,
+        data: [&[]; 3],
+    };
+    fields(bytes, |field, v| {
+        match field {
+            1 => core.epoch = v.varint().map_err(malformed)?,
+            2 => core.auth = Some(v.bytes().map_err(malformed)?),
+            3..=5 => core.data[field as usize - 3] = v.bytes().map_err(malformed)?,
+            _ => {}
+        }
+        Ok(())
+    })?;
+    if core.epoch == 0 {
         return Err(bad("epoch 0"));
     }
-    Ok((epoch, auth_from_pb(auth)?))
+    let auth = auth_from(core.auth)?;
+    let epoch = core.epoch;
+    Ok((core, (epoch, auth)))
 }
 
-fn braid_from_pb(v1: &pb::V1State) -> Result<Braid, SpqrError> {
-    use pb::InnerState as S;
-    let missing = || bad("missing core record");
-    let inner = v1
-        .inner_state
-        .as_ref()
-        .ok_or(bad("V1 state without a member"))?;
-    let ((epoch, auth), phase) = match inner {
-        S::KeysUnsampled(r) => {
-            let uc = r.uc.as_ref().ok_or_else(missing)?;
-            (core(uc.epoch, uc.auth.as_ref())?, Phase::KeysUnsampled)
+fn braid_from(v1: &[u8]) -> Result<Braid, SpqrError> {
+    // The oneof member: the last one present wins, as in protobuf.
+    let mut member: Option<(u32, &[u8])> = None;
+    fields(v1, |field, v| {
+        if (1..=11).contains(&field) {
+            member = Some((field, v.bytes().map_err(malformed)?));
         }
-        S::KeysSampled(r) => {
-            let uc = r.uc.as_ref().ok_or_else(missing)?;
-            let phase = Phase::KeysSampled {
-                ek: fixed(&uc.ek, "ek length")?,
-                dk: dk_from_pb(&uc.dk)?,
-                sending_hdr: encoder_from_pb(r.encoder.as_ref(), HDR_BLOB_LEN)?,
-            };
-            (core(uc.epoch, uc.auth.as_ref())?, phase)
+        Ok(())
+    })?;
+    let (tag, record) = member.ok_or(bad("V1 state without a member"))?;
+    let mut chunked: [Option<&[u8]>; 3] = [None; 3];
+    fields(record, |field, v| {
+        if let Some(slot) = chunked.get_mut((field as usize).wrapping_sub(1)) {
+            *slot = Some(v.bytes().map_err(malformed)?);
         }
-        S::HeaderSent(r) => {
-            let uc = r.uc.as_ref().ok_or_else(missing)?;
-            let phase = Phase::HeaderSent {
-                dk: dk_from_pb(&uc.dk)?,
-                sending_ek: encoder_from_pb(r.encoder.as_ref(), EK_LEN)?,
-                receiving_ct1: decoder_from_pb(r.decoder.as_ref(), CT1_LEN)?,
-            };
-            (core(uc.epoch, uc.auth.as_ref())?, phase)
-        }
-        S::Ct1Received(r) => {
-            let uc = r.uc.as_ref().ok_or_else(missing)?;
-            let phase = Phase::Ct1Received {
-                dk: dk_from_pb(&uc.dk)?,
-                ct1: fixed(&uc.ct1, "ct1 length")?,
-                sending_ek: encoder_from_pb(r.encoder.as_ref(), EK_LEN)?,
-            };
-            (core(uc.epoch, uc.auth.as_ref())?, phase)
-        }
-        S::EkSentCt1Received(r) => {
-            let uc = r.uc.as_ref().ok_or_else(missing)?;
-            let phase = Phase::EkSentCt1Received {
-                dk: dk_from_pb(&uc.dk)?,
-                ct1: fixed(&uc.ct1, "ct1 length")?,
-                receiving_ct2: decoder_from_pb(r.decoder.as_ref(), CT2_BLOB_LEN)?,
-            };
-            (core(uc.epoch, uc.auth.as_ref())?, phase)
-        }
-        S::NoHeaderReceived(r) => {
-            let uc = r.uc.as_ref().ok_or_else(missing)?;
-            let phase = Phase::NoHeaderReceived {
-                receiving_hdr: decoder_from_pb(r.decoder.as_ref(), HDR_BLOB_LEN)?,
-            };
-            (core(uc.epoch, uc.auth.as_ref())?, phase)
-        }
-        S::HeaderReceived(r) => {
-            let uc = r.uc.as_ref().ok_or_else(missing)?;
-            let phase = Phase::HeaderReceived {
-                hdr: fixed::<HDR_LEN>(&uc.hdr, "hdr length")?,
-                receiving_ek: decoder_from_pb(r.decoder.as_ref(), EK_LEN)?,
-            };
-            (core(uc.epoch, uc.auth.as_ref())?, phase)
-        }
-        S::Ct1Sampled(r) => {
-            let uc = r.uc.as_ref().ok_or_else(missing)?;
-            let phase = Phase::Ct1Sampled {
-                hdr: fixed::<HDR_LEN>(&uc.hdr, "hdr length")?,
-                es: secret::<ES_LEN>(&uc.es, "encapsulation state length")?,
-                ct1: fixed(&uc.ct1, "ct1 length")?,
-                sending_ct1: encoder_from_pb(r.encoder.as_ref(), CT1_LEN)?,
-                receiving_ek: decoder_from_pb(r.decoder.as_ref(), EK_LEN)?,
-            };
-            (core(uc.epoch, uc.auth.as_ref())?, phase)
-        }
-        S::EkReceivedCt1Sampled(r) => {
-            let uc = r.uc.as_ref().ok_or_else(missing)?;
-            let ek = fixed::<EK_LEN>(&uc.ek, "ek length")?;
+        Ok(())
+    })?;
+    let [uc, second, third] = chunked;
+    let (core, (epoch, auth)) = core_from(uc)?;
+    let [f3, f4, f5] = core.data;
+    let phase = match tag {
+        1 => Phase::KeysUnsampled,
+        2 => Phase::KeysSampled {
+            ek: fixed(f3, "ek length")?,
+            dk: dk_from(f4)?,
+            sending_hdr: encoder_from(second, HDR_BLOB_LEN)?,
+        },
+        3 => Phase::HeaderSent {
+            dk: dk_from(f3)?,
+            sending_ek: encoder_from(second, EK_LEN)?,
+            receiving_ct1: decoder_from(third, CT1_LEN)?,
+        },
+        4 => Phase::Ct1Received {
+            dk: dk_from(f3)?,
+            ct1: fixed(f4, "ct1 length")?,
+            sending_ek: encoder_from(second, EK_LEN)?,
+        },
+        5 => Phase::EkSentCt1Received {
+            dk: dk_from(f3)?,
+            ct1: fixed(f4, "ct1 length")?,
+            receiving_ct2: decoder_from(third, CT2_BLOB_LEN)?,
+        },
+        6 => Phase::NoHeaderReceived {
+            receiving_hdr: decoder_from(second, HDR_BLOB_LEN)?,
+        },
+        7 => Phase::HeaderReceived {
+            hdr: fixed::<HDR_LEN>(f3, "hdr length")?,
+            receiving_ek: decoder_from(second, EK_LEN)?,
+        },
+        8 => Phase::Ct1Sampled {
+            hdr: fixed::<HDR_LEN>(f3, "hdr length")?,
+            es: secret::<ES_LEN>(f4, "encapsulation state length")?,
+            ct1: fixed(f5, "ct1 length")?,
+            sending_ct1: encoder_from(second, CT1_LEN)?,
+            receiving_ek: decoder_from(third, EK_LEN)?,
+        },
+        9 => {
+            let ek = fixed::<EK_LEN>(f4, "ek length")?;
             if !kem::ek_is_well_formed(&ek) {
                 return Err(bad("ek out of range"));
             }
-            let phase = Phase::EkReceivedCt1Sampled {
-                es: secret::<ES_LEN>(&uc.es, "encapsulation state length")?,
+            Phase::EkReceivedCt1Sampled {
+                es: secret::<ES_LEN>(f3, "encapsulation state length")?,
                 ek,
-                ct1: fixed(&uc.ct1, "ct1 length")?,
-                sending_ct1: encoder_from_pb(r.encoder.as_ref(), CT1_LEN)?,
-            };
-            (core(uc.epoch, uc.auth.as_ref())?, phase)
+                ct1: fixed(f5, "ct1 length")?,
+                sending_ct1: encoder_from(second, CT1_LEN)?,
+            }
         }
-        S::Ct1Acknowledged(r) => {
-            let uc = r.uc.as_ref().ok_or_else(missing)?;
-            let phase = Phase::Ct1Acknowledged {
-                hdr: fixed::<HDR_LEN>(&uc.hdr, "hdr length")?,
-                es: secret::<ES_LEN>(&uc.es, "encapsulation state length")?,
-                ct1: fixed(&uc.ct1, "ct1 length")?,
-                receiving_ek: decoder_from_pb(r.decoder.as_ref(), EK_LEN)?,
-            };
-            (core(uc.epoch, uc.auth.as_ref())?, phase)
-        }
-        S::Ct2Sampled(r) => {
-            let uc = r.uc.as_ref().ok_or_else(missing)?;
-            let phase = Phase::Ct2Sampled {
-                sending_ct2: encoder_from_pb(r.encoder.as_ref(), CT2_BLOB_LEN)?,
-            };
-            (core(uc.epoch, uc.auth.as_ref())?, phase)
-        }
+        10 => Phase::Ct1Acknowledged {
+            hdr: fixed::<HDR_LEN>(f3, "hdr length")?,
+            es: secret::<ES_LEN>(f4, "encapsulation state length")?,
+            ct1: fixed(f5, "ct1 length")?,
+            receiving_ek: decoder_from(second, EK_LEN)?,
+        },
+        _ => Phase::Ct2Sampled {
+            sending_ct2: encoder_from(second, CT2_BLOB_LEN)?,
+        },
     };
     Ok(Braid { epoch, auth, phase })
 }
 
-fn dir_chain_from_pb(
-    dir: Option<&pb::EpochDirection>,
-    params: &ChainParams,
-) -> Result<DirChain, SpqrError> {
-    let dir = dir.ok_or(bad("link without send or recv"))?;
-    let next = match dir.next.len() {
+fn dir_chain_from(bytes: Option<&[u8]>, params: &ChainParams) -> Result<DirChain, SpqrError> {
+    let bytes = bytes.ok_or(bad("link without send or recv"))?;
+    let (mut ctr, mut next, mut prev) = (0u32, &[][..], &[][..]);
+    fields(bytes, |field, v| {
+        match field {
+            1 => ctr = v.uint32().map_err(malformed)?,
+            2 => next = v.bytes().map_err(malformed)?,
+            3 => prev = v.bytes().map_err(malformed)?,
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let next = match next.len() {
         0 => None,
-        _ => Some(secret::<32>(&dir.next, "chain key length")?),
+        _ => Some(secret::<32>(next, "chain key length")?),
     };
-    let skipped =
-        SkippedKeys::from_bytes(&dir.prev).ok_or(bad("skipped keys not whole records"))?;
-    if (skipped.len() as u64) >= params.trim_size() {
+    if prev.len() % SKIPPED_RECORD != 0 {
+        return Err(bad("skipped keys not whole records"));
+    }
+    if (prev.len() / SKIPPED_RECORD) as u64 >= params.trim_size() {
         return Err(bad("too many skipped keys"));
     }
-    if skipped.indices().any(|i| i >= dir.ctr) {
+    let skipped = SkippedKeys::from_bytes(prev).ok_or(bad("skipped keys not whole records"))?;
+    if skipped.indices().any(|i| i >= ctr) {
         return Err(bad("skipped key not behind the chain"));
     }
-    Ok(DirChain {
-        ctr: dir.ctr,
-        next,
-        skipped,
-    })
+    Ok(DirChain { ctr, next, skipped })
 }
 
-fn chain_from_pb(chain: &pb::Chain) -> Result<Chain, SpqrError> {
-    let params = params_from_pb(chain.params.as_ref().ok_or(bad("chain without params"))?);
-    if chain.links.is_empty() {
+fn chain_from(bytes: &[u8]) -> Result<Chain, SpqrError> {
+    let (mut direction, mut current_epoch, mut send_epoch) = (0i32, 0u64, 0u64);
+    let (mut next_root, mut params, mut links) = (&[][..], None, 0u64);
+    fields(bytes, |field, v| {
+        match field {
+            1 => direction = v.int32().map_err(malformed)?,
+            2 => current_epoch = v.varint().map_err(malformed)?,
+            3 => {
+                v.bytes().map_err(malformed)?;
+                links += 1;
+            }
+            4 => next_root = v.bytes().map_err(malformed)?,
+            5 => send_epoch = v.varint().map_err(malformed)?,
+            6 => params = Some(v.bytes().map_err(malformed)?),
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let params = params_from(params.ok_or(bad("chain without params"))?)?;
+    if links == 0 {
         return Err(bad("chain without links"));
     }
     // The first link is epoch current − (len − 1) ≥ 0.
-    if chain.links.len() as u64 > chain.current_epoch.saturating_add(1) {
+    if links > current_epoch.saturating_add(1) {
         return Err(bad("more links than epochs"));
     }
-    if chain.send_epoch > chain.current_epoch {
+    if send_epoch > current_epoch {
         return Err(bad("send epoch ahead of the chain"));
     }
-    let links = chain
-        .links
-        .iter()
-        .map(|l| {
-            Ok(EpochLink {
-                send: dir_chain_from_pb(l.send.as_ref(), &params)?,
-                recv: dir_chain_from_pb(l.recv.as_ref(), &params)?,
-            })
-        })
-        .collect::<Result<VecDeque<_>, SpqrError>>()?;
+    let mut decoded = VecDeque::with_capacity(links as usize);
+    fields(bytes, |field, v| {
+        if field == 3 {
+            let mut directions: [Option<&[u8]>; 2] = [None; 2];
+            fields(v.bytes().map_err(malformed)?, |field, v| {
+                if let Some(slot) = directions.get_mut((field as usize).wrapping_sub(1)) {
+                    *slot = Some(v.bytes().map_err(malformed)?);
+                }
+                Ok(())
+            })?;
+            decoded.push_back(EpochLink {
+                send: dir_chain_from(directions[0], &params)?,
+                recv: dir_chain_from(directions[1], &params)?,
+            });
+        }
+        Ok(())
+    })?;
     Ok(Chain {
-        direction: direction_from_pb(chain.direction)?,
-        current_epoch: chain.current_epoch,
-        send_epoch: chain.send_epoch,
-        links,
-        next_root: secret(&chain.next_root, "next root length")?,
+        direction: direction_from(direction)?,
+        current_epoch,
+        send_epoch,
+        links: decoded,
+        next_root: secret(next_root, "next root length")?,
         params,
+    })
+}
+
+fn negotiation_from(bytes: &[u8]) -> Result<Negotiation, SpqrError> {
+    let (mut auth_key, mut direction, mut min_version, mut params) = (&[][..], 0, 0, None);
+    fields(bytes, |field, v| {
+        match field {
+            1 => auth_key = v.bytes().map_err(malformed)?,
+            2 => direction = v.int32().map_err(malformed)?,
+            3 => min_version = v.int32().map_err(malformed)?,
+            4 => params = Some(v.bytes().map_err(malformed)?),
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok(Negotiation {
+        auth_key: secret(auth_key, "auth key length")?,
+        direction: direction_from(direction)?,
+        min_version: version_from(min_version)?,
+        params: params.map_or(Ok(ChainParams::new(0, 0)), params_from)?,
     })
 }
 
@@ -787,37 +903,276 @@ pub(super) fn deserialize(bytes: &[u8]) -> Result<SpqrState, SpqrError> {
     if bytes.is_empty() {
         return Ok(SpqrState::empty());
     }
-    let mut message =
-        pb::PqRatchetState::decode(bytes).map_err(|_| bad("not a PqRatchetState protobuf"))?;
-    let Some(v1) = message.v1.take() else {
+    let (mut negotiation, mut chain, mut v1) = (None, None, None);
+    fields(bytes, |field, v| {
+        match field {
+            1 => negotiation = Some(v.bytes().map_err(malformed)?),
+            2 => chain = Some(v.bytes().map_err(malformed)?),
+            3 => v1 = Some(v.bytes().map_err(malformed)?),
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let Some(v1) = v1 else {
         return Ok(SpqrState::empty());
     };
-    let negotiation = message
-        .version_negotiation
-        .as_ref()
-        .map(|vn| {
-            Ok::<_, SpqrError>(Negotiation {
-                auth_key: secret(&vn.auth_key, "auth key length")?,
-                direction: direction_from_pb(vn.direction)?,
-                min_version: version_from_pb(vn.min_version)?,
-                params: vn
-                    .chain_params
-                    .as_ref()
-                    .map_or(ChainParams::new(0, 0), params_from_pb),
-            })
-        })
-        .transpose()?;
-    let chain = message.chain.as_ref().map(chain_from_pb).transpose()?;
-    let braid = braid_from_pb(&v1)?;
     Ok(SpqrState(Some(Box::new(Active {
-        negotiation,
-        chain,
-        braid,
+        negotiation: negotiation.map(negotiation_from).transpose()?,
+        chain: chain.map(chain_from).transpose()?,
+        braid: braid_from(v1)?,
     }))))
+}
+
+/// The `prost` serializer this module used before the hand-written one; the
+/// tests check that both produce the same bytes.
+#[cfg(test)]
+pub(super) mod prost_reference {
+    use prost::Message as _;
+
+    use super::super::authenticator::Authenticator;
+    use super::super::braid::{Braid, Phase};
+    use super::super::chain::{Chain, ChainParams, DirChain};
+    use super::super::erasure::{Decoder, Encoder, EncoderParts, POLYS};
+    use super::super::{Direction, SpqrState, Version};
+    use super::pb;
+
+    fn direction_to_pb(direction: Direction) -> i32 {
+        match direction {
+            Direction::A2B => 0,
+            Direction::B2A => 1,
+        }
+    }
+
+    fn version_to_pb(version: Version) -> i32 {
+        match version {
+            Version::V0 => 0,
+            Version::V1 => 1,
+        }
+    }
+
+    fn params_to_pb(params: &ChainParams) -> pb::ChainParams {
+        let (max_jump, max_ooo_keys) = params.stored();
+        pb::ChainParams {
+            max_jump,
+            max_ooo_keys,
+        }
+    }
+
+    fn auth_to_pb(auth: &Authenticator) -> Option<pb::Authenticator> {
+        Some(pb::Authenticator {
+            root_key: auth.root_key().to_vec(),
+            mac_key: auth.mac_key().to_vec(),
+        })
+    }
+
+    fn encoder_to_pb(encoder: &Encoder) -> Option<pb::PolynomialEncoder> {
+        let EncoderParts { next, pts, polys } = encoder.to_parts();
+        Some(pb::PolynomialEncoder {
+            idx: next,
+            pts,
+            polys,
+        })
+    }
+
+    fn decoder_to_pb(decoder: &Decoder) -> Option<pb::PolynomialDecoder> {
+        let (pts_needed, pts) = decoder.to_parts();
+        Some(pb::PolynomialDecoder {
+            pts_needed,
+            polys: POLYS as u32,
+            pts,
+            is_complete: false,
+        })
+    }
+
+    fn dir_chain_to_pb(dir: &DirChain) -> Option<pb::EpochDirection> {
+        Some(pb::EpochDirection {
+            ctr: dir.ctr,
+            next: dir
+                .next
+                .as_ref()
+                .map(|n| n.as_bytes().to_vec())
+                .unwrap_or_default(),
+            prev: dir.skipped.as_bytes().to_vec(),
+        })
+    }
+
+    fn chain_to_pb(chain: &Chain) -> pb::Chain {
+        pb::Chain {
+            direction: direction_to_pb(chain.direction),
+            current_epoch: chain.current_epoch,
+            links: chain
+                .links
+                .iter()
+                .map(|l| pb::Epoch {
+                    send: dir_chain_to_pb(&l.send),
+                    recv: dir_chain_to_pb(&l.recv),
+                })
+                .collect(),
+            next_root: chain.next_root.as_bytes().to_vec(),
+            send_epoch: chain.send_epoch,
+            params: Some(params_to_pb(&chain.params)),
+        }
+    }
+
+    fn braid_to_pb(braid: &Braid) -> pb::V1State {
+        use pb::InnerState as S;
+        let epoch = braid.epoch;
+        let auth = || auth_to_pb(&braid.auth);
+        let bare = || {
+            Some(pb::UEpoch {
+                epoch,
+                auth: auth(),
+            })
+        };
+        let inner = match &braid.phase {
+            Phase::KeysUnsampled => S::KeysUnsampled(pb::Uc { uc: bare() }),
+            Phase::KeysSampled {
+                ek,
+                dk,
+                sending_hdr,
+            } => S::KeysSampled(pb::UcEnc {
+                uc: Some(pb::UHeaderSent {
+                    epoch,
+                    auth: auth(),
+                    ek: ek.to_vec(),
+                    dk: dk.as_bytes().to_vec(),
+                }),
+                encoder: encoder_to_pb(sending_hdr),
+            }),
+            Phase::HeaderSent {
+                dk,
+                sending_ek,
+                receiving_ct1,
+            } => S::HeaderSent(pb::UcEncDec {
+                uc: Some(pb::UEkSent {
+                    epoch,
+                    auth: auth(),
+                    dk: dk.as_bytes().to_vec(),
+                }),
+                encoder: encoder_to_pb(sending_ek),
+                decoder: decoder_to_pb(receiving_ct1),
+            }),
+            Phase::Ct1Received {
+                dk,
+                ct1,
+                sending_ek,
+            } => S::Ct1Received(pb::UcEnc {
+                uc: Some(pb::UEkSentCt1Received {
+                    epoch,
+                    auth: auth(),
+                    dk: dk.as_bytes().to_vec(),
+                    ct1: ct1.to_vec(),
+                }),
+                encoder: encoder_to_pb(sending_ek),
+            }),
+            Phase::EkSentCt1Received {
+                dk,
+                ct1,
+                receiving_ct2,
+            } => S::EkSentCt1Received(pb::UcDec3 {
+                uc: Some(pb::UEkSentCt1Received {
+                    epoch,
+                    auth: auth(),
+                    dk: dk.as_bytes().to_vec(),
+                    ct1: ct1.to_vec(),
+                }),
+                decoder: decoder_to_pb(receiving_ct2),
+            }),
+            Phase::NoHeaderReceived { receiving_hdr } => S::NoHeaderReceived(pb::UcDec {
+                uc: bare(),
+                decoder: decoder_to_pb(receiving_hdr),
+            }),
+            Phase::HeaderReceived { hdr, receiving_ek } => S::HeaderReceived(pb::UcDec {
+                uc: Some(pb::UHeaderReceived {
+                    epoch,
+                    auth: auth(),
+                    hdr: hdr.to_vec(),
+                }),
+                decoder: decoder_to_pb(receiving_ek),
+            }),
+            Phase::Ct1Sampled {
+                hdr,
+                es,
+                ct1,
+                sending_ct1,
+                receiving_ek,
+            } => S::Ct1Sampled(pb::UcEncDec {
+                uc: Some(pb::UCt1Sent {
+                    epoch,
+                    auth: auth(),
+                    hdr: hdr.to_vec(),
+                    es: es.as_bytes().to_vec(),
+                    ct1: ct1.to_vec(),
+                }),
+                encoder: encoder_to_pb(sending_ct1),
+                decoder: decoder_to_pb(receiving_ek),
+            }),
+            Phase::EkReceivedCt1Sampled {
+                es,
+                ek,
+                ct1,
+                sending_ct1,
+            } => S::EkReceivedCt1Sampled(pb::UcEnc {
+                uc: Some(pb::UCt1SentEkReceived {
+                    epoch,
+                    auth: auth(),
+                    es: es.as_bytes().to_vec(),
+                    ek: ek.to_vec(),
+                    ct1: ct1.to_vec(),
+                }),
+                encoder: encoder_to_pb(sending_ct1),
+            }),
+            Phase::Ct1Acknowledged {
+                hdr,
+                es,
+                ct1,
+                receiving_ek,
+            } => S::Ct1Acknowledged(pb::UcDec {
+                uc: Some(pb::UCt1Sent {
+                    epoch,
+                    auth: auth(),
+                    hdr: hdr.to_vec(),
+                    es: es.as_bytes().to_vec(),
+                    ct1: ct1.to_vec(),
+                }),
+                decoder: decoder_to_pb(receiving_ek),
+            }),
+            Phase::Ct2Sampled { sending_ct2 } => S::Ct2Sampled(pb::UcEnc {
+                uc: bare(),
+                encoder: encoder_to_pb(sending_ct2),
+            }),
+        };
+        pb::V1State {
+            inner_state: Some(inner),
+        }
+    }
+
+    /// The stored form of `state` (empty for V0).
+    pub(in crate::spqr) fn serialize(state: &SpqrState) -> Vec<u8> {
+        let Some(active) = state.0.as_deref() else {
+            return Vec::new();
+        };
+        let message = pb::PqRatchetState {
+            version_negotiation: active
+                .negotiation
+                .as_ref()
+                .map(|vn| pb::VersionNegotiation {
+                    auth_key: vn.auth_key.as_bytes().to_vec(),
+                    direction: direction_to_pb(vn.direction),
+                    min_version: version_to_pb(vn.min_version),
+                    chain_params: Some(params_to_pb(&vn.params)),
+                }),
+            chain: active.chain.as_ref().map(chain_to_pb),
+            v1: Some(braid_to_pb(&active.braid)),
+        };
+        message.encode_to_vec()
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use prost::Message as _;
+
     use super::*;
     use crate::spqr::Params;
 

@@ -1,9 +1,7 @@
 //! The dispatch table: every command the peer answers, by family.
 //!
 //! A command missing here gets `UnknownCommand`: every command family of
-//! interop/PROTOCOL.md has a module and is listed below, except
-//! `export_session`/`import_session`, which move libsignal's own record
-//! encoding and stay unknown.
+//! interop/PROTOCOL.md has a module and is listed below.
 
 use serde_json::Value;
 
@@ -11,8 +9,8 @@ use crate::error::Result;
 use crate::params::Params;
 use crate::peer::Peer;
 use crate::{
-    fingerprint, groups, housekeeping, identities, identity_prekeys, message_info, primitives,
-    sealed, sessions,
+    fingerprint, groups, housekeeping, identities, identity_prekeys, message_info, migrate,
+    primitives, retry, sealed, sessions,
 };
 
 /// A command handler: the result members of a successful response (an
@@ -35,11 +33,20 @@ pub const COMMANDS: &[(&str, Handler)] = &[
     // 1:1 sessions.
     ("process_bundle", sessions::process_bundle),
     ("encrypt", sessions::encrypt),
-    ("decrypt", sessions::decrypt),
+    ("decrypt", retry::decrypt),
     ("inspect", message_info::inspect),
     ("session_exists", sessions::session_exists),
     ("archive_session", sessions::archive_session),
     ("delete_session", sessions::delete_session),
+    ("export_session", migrate::export_session),
+    ("import_session", migrate::import_session),
+    // Retry receipts.
+    ("decryption_error_create", retry::decryption_error_create),
+    ("decryption_error_parse", retry::decryption_error_parse),
+    (
+        "session_ratchet_key_matches",
+        retry::session_ratchet_key_matches,
+    ),
     // Groups (sender keys).
     (
         "group_create_distribution",
@@ -52,6 +59,8 @@ pub const COMMANDS: &[(&str, Handler)] = &[
     ("group_encrypt", groups::group_encrypt),
     ("group_decrypt", groups::group_decrypt),
     ("group_forget", groups::group_forget),
+    ("export_sender_key", migrate::export_sender_key),
+    ("import_sender_key", migrate::import_sender_key),
     // Sealed sender.
     ("sealed_create_trust_root", sealed::sealed_create_trust_root),
     (

@@ -35,7 +35,7 @@ pub fn create_identity(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
         None => peer.rng.random_range(1..=MAX_REGISTRATION_ID),
     };
     let key_pair = if let Some(serialized) = p.hex_opt("identity_key_pair")? {
-        IdentityKeyPair::deserialize(&serialized)?
+        IdentityKeyPair::from_libsignal_bytes(&serialized)?
     } else if let Some(private) = p.hex_exact::<32>("identity_private")? {
         IdentityKeyPair::from(PrivateKey::deserialize(&private)?)
     } else {
@@ -48,7 +48,7 @@ pub fn create_identity(peer: &mut Peer, p: &Params<'_>) -> Result<Value> {
         "registration_id": registration_id,
         "identity_public": hex::encode(key_pair.identity_key().serialize()),
         "identity_private": hex::encode(*key_pair.private_key().serialize()),
-        "identity_key_pair": hex::encode(&*key_pair.serialize()),
+        "identity_key_pair": hex::encode(&*key_pair.to_libsignal_bytes()),
     });
     peer.stores = Stores::default();
     peer.identity = Some(LocalIdentity {

@@ -10,12 +10,19 @@
 //! The peer uses only hush's public API. It is an application, not the core,
 //! so it reads the clock (default timestamps) and the OS random source itself.
 //!
+//! `hush-peer --classic` speaks the version-3 (classic Signal) variant of the
+//! protocol instead (interop-v3/README.md), through `hush::classic`; see
+//! `classic.rs`.
+//!
 //! `HUSH_PEER_ROUNDTRIP_STATE=1` sends every session record a command
 //! changes through `to_state`/`from_state` before keeping it (persistence
 //! under test, as an application storing records between messages would).
 
 #![forbid(unsafe_code)]
 
+mod classic;
+mod classic_keys;
+mod classic_sessions;
 mod commands;
 mod error;
 mod fingerprint;
@@ -24,9 +31,11 @@ mod housekeeping;
 mod identities;
 mod identity_prekeys;
 mod message_info;
+mod migrate;
 mod params;
 mod peer;
 mod primitives;
+mod retry;
 mod sealed;
 mod sessions;
 
@@ -50,8 +59,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let roundtrip_state = std::env::var_os("HUSH_PEER_ROUNDTRIP_STATE").is_some_and(|v| v == "1");
+    if std::env::args().skip(1).any(|a| a == "--classic") {
+        let mut peer = classic::ClassicPeer::new(rng);
+        peer.roundtrip_state = roundtrip_state;
+        return serve(|line| classic::handle_line(&mut peer, line).map(|r| (r, peer.quit)));
+    }
     let mut peer = Peer::new(rng);
-    peer.roundtrip_state = std::env::var_os("HUSH_PEER_ROUNDTRIP_STATE").is_some_and(|v| v == "1");
+    peer.roundtrip_state = roundtrip_state;
+    serve(|line| handle_line(&mut peer, line).map(|r| (r, peer.quit)))
+}
+
+/// The request loop: one response line per request line, until end of
+/// input, a write failure or `quit`. `respond` gives the response to a line
+/// (`None` for a blank one) and whether the peer is to quit.
+fn serve(mut respond: impl FnMut(&str) -> Option<(Value, bool)>) -> ExitCode {
     let stdin = io::stdin().lock();
     let mut stdout = io::stdout().lock();
     for line in stdin.split(b'\n') {
@@ -64,14 +86,14 @@ fn main() -> ExitCode {
         };
         // Invalid UTF-8 is replaced, and then fails as invalid JSON.
         let line = String::from_utf8_lossy(&line);
-        let Some(response) = handle_line(&mut peer, &line) else {
+        let Some((response, quit)) = respond(&line) else {
             continue;
         };
         let written = writeln!(stdout, "{response}").and_then(|()| stdout.flush());
         if written.is_err() {
             break; // the driver went away
         }
-        if peer.quit {
+        if quit {
             break;
         }
     }
@@ -80,6 +102,18 @@ fn main() -> ExitCode {
 
 /// Answers one input line; `None` for a blank line (no response).
 fn handle_line(peer: &mut Peer, line: &str) -> Option<Value> {
+    handle_line_with(peer, line, commands::find)
+}
+
+/// A command handler of a peer of type `P`.
+pub(crate) type HandlerOf<P> = fn(&mut P, &Params<'_>) -> error::Result<Value>;
+
+/// Answers one input line with the handler `find` returns for its `cmd`.
+pub(crate) fn handle_line_with<P>(
+    peer: &mut P,
+    line: &str,
+    find: fn(&str) -> Option<HandlerOf<P>>,
+) -> Option<Value> {
     let line = line.trim();
     if line.is_empty() {
         return None;
@@ -101,7 +135,7 @@ fn handle_line(peer: &mut Peer, line: &str) -> Option<Value> {
     };
     let id = request.get("id").cloned().unwrap_or(Value::Null);
     let handler = match request.get("cmd") {
-        Some(Value::String(cmd)) => commands::find(cmd),
+        Some(Value::String(cmd)) => find(cmd),
         _ => None,
     };
     let Some(handler) = handler else {
@@ -167,9 +201,9 @@ mod tests {
             .unwrap()
             .starts_with("BadRequest: invalid JSON"));
         assert_eq!(ask(&mut p, "[1]")["error_class"], "BadRequest");
-        let r = ask(&mut p, r#"{"id":"x","cmd":"export_session"}"#);
+        let r = ask(&mut p, r#"{"id":"x","cmd":"export_sessions"}"#);
         assert_eq!(r["id"], "x");
-        assert_eq!(r["error"], r#"UnknownCommand: "export_session""#);
+        assert_eq!(r["error"], r#"UnknownCommand: "export_sessions""#);
         assert_eq!(
             ask(&mut p, r#"{"id":1}"#)["error"],
             "UnknownCommand: undefined"

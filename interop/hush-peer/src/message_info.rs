@@ -122,7 +122,7 @@ fn varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
 }
 
 /// `inspect`: `{type: 2|3|7|"whisper"|"prekey"|"senderkey"|"skdm", ciphertext}`
-/// → `{info}`. Pure parsing, no state. Type 8 is `Unsupported`.
+/// → `{info}`. Pure parsing, no state.
 pub fn inspect(_: &mut Peer, p: &Params<'_>) -> Result<Value> {
     let bytes = p.hex("ciphertext")?;
     if p.string_opt("type")
@@ -147,11 +147,10 @@ pub fn inspect(_: &mut Peer, p: &Params<'_>) -> Result<Value> {
         CiphertextMessageType::SenderKey => crate::groups::sender_key_info(
             &hush::groups::SenderKeyMessage::deserialize(&bytes).map_err(PeerError::parse)?,
         ),
-        other => {
-            return Err(PeerError::unsupported(format!(
-                "hush cannot inspect {} messages yet",
-                type_name(other)
-            )))
+        CiphertextMessageType::Plaintext => {
+            let content =
+                hush::messages::PlaintextContent::deserialize(&bytes).map_err(PeerError::parse)?;
+            json!({ "kind": "plaintext", "length": content.serialized().len() })
         }
     };
     Ok(json!({ "info": info }))

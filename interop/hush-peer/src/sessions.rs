@@ -12,9 +12,9 @@
 //! Error classes are the ones libsignal 0.90's Node binding reports for the
 //! same failure (observed through `peer.mjs`): `DuplicatedMessage`,
 //! `UntrustedIdentity`, and `LibSignalError` for everything else, including
-//! a missing session ("session with NAME.DEVICE not found"). `export_session`
-//! and `import_session` are libsignal-specific (its record protobuf) and stay
-//! `UnknownCommand`.
+//! a missing session ("session with NAME.DEVICE not found"). Type-8
+//! `decrypt`, `export_session` and `import_session` are in `retry` and
+//! `migrate`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -709,7 +709,10 @@ mod tests {
             "decrypt",
             json!({ "address": addr(ALICE), "type": "plaintext", "ciphertext": "00" }),
         );
-        assert_eq!(r["error_class"], "Unsupported");
+        assert_eq!(
+            r["error"],
+            "LibSignalError: unrecognized message version <0>"
+        );
         // Type 7 is group decryption: too short, like libsignal.
         let r = call(
             &mut bob,

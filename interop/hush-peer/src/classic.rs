@@ -1,0 +1,200 @@
+//! `hush-peer --classic`: hush's classic Signal (message version 3,
+//! `hush::classic`) behind the version-3 variant of the peer protocol
+//! (interop-v3/README.md, "The v3 variant of the peer protocol"), so that the
+//! v3 harness drives hush against libsignal-protocol-c, libomemo-c, npm
+//! `libsignal`, python-axolotl and oldmemo.
+//!
+//! The differences from the version-4 peer, as the variant prescribes:
+//! - no Kyber and no SPQR: bundles carry `kyber_prekey_*: null`,
+//!   `generate_prekeys` ignores `kyber_prekey_id` (`kyber_ignored: true`; a
+//!   request for a Kyber key only is `Unsupported`), `process_bundle` ignores
+//!   Kyber members;
+//! - device ids 1..=2^31 − 1;
+//! - `export_session`/`import_session` move libsignal-protocol-c records
+//!   (`RecordStructure`); pre-key records and `identity_key_pair` are C's
+//!   formats too;
+//! - groups (libsignal-protocol-c's sender keys) are not answered yet
+//!   (`UnknownCommand`; type-7 messages are `Unsupported`);
+//! - error classes are libsignal-protocol-c's (`InvalidMessage`,
+//!   `InvalidKeyId`, `NoSession`, ...);
+//! - sealed sender, fingerprints and `kyber_keypair` are `UnknownCommand`.
+//!
+//! Stores behave as PROTOCOL.md says: trust on first use by default, one-time
+//! pre-keys removed when hush reports them consumed (except the last-resort
+//! id 0xFFFFFF, kept as libsignal-protocol-c keeps it). Like the version-4
+//! peer, a failed command changes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use hush::classic::ClassicSessionRecord;
+use hush::keys::{
+    IdentityKey, IdentityKeyPair, PreKeyId, PreKeyRecord, SignedPreKeyId, SignedPreKeyRecord,
+};
+use rand::rngs::StdRng;
+use serde_json::Value;
+
+use crate::error::{PeerError, Result};
+use crate::params::Params;
+use crate::peer::TrustPolicy;
+use crate::{classic_keys, classic_sessions};
+
+/// The largest classic (OMEMO, 31-bit) device id.
+pub const MAX_CLASSIC_DEVICE_ID: u32 = 0x7FFF_FFFF;
+
+/// A remote (or our own) device: a name and a 31-bit device id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClassicAddress {
+    pub name: String,
+    pub device_id: u32,
+}
+
+impl fmt::Display for ClassicAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.name, self.device_id)
+    }
+}
+
+/// The local device: `create_identity` replaces it.
+pub struct ClassicIdentity {
+    pub key_pair: IdentityKeyPair,
+    pub registration_id: u32,
+    pub address: ClassicAddress,
+}
+
+/// Everything `create_identity` clears.
+#[derive(Default)]
+pub struct ClassicStores {
+    pub prekeys: BTreeMap<PreKeyId, PreKeyRecord>,
+    pub signed_prekeys: BTreeMap<SignedPreKeyId, SignedPreKeyRecord>,
+    /// One-time pre-keys spent by incoming sessions, in order.
+    pub consumed_prekey_ids: Vec<PreKeyId>,
+    pub last_signed_prekey_id: Option<SignedPreKeyId>,
+    /// Remote identity keys by address.
+    pub identities: HashMap<ClassicAddress, IdentityKey>,
+    /// 1:1 session records by remote address.
+    pub sessions: HashMap<ClassicAddress, ClassicSessionRecord>,
+}
+
+/// The whole classic peer.
+pub struct ClassicPeer {
+    pub rng: StdRng,
+    pub identity: Option<ClassicIdentity>,
+    pub stores: ClassicStores,
+    /// Kept by `create_identity`, reset by `reset`.
+    pub trust_policy: TrustPolicy,
+    pub quit: bool,
+    /// `HUSH_PEER_ROUNDTRIP_STATE=1`: every session record a command changes
+    /// goes through `to_state`/`from_state` before it is kept.
+    pub roundtrip_state: bool,
+}
+
+impl ClassicPeer {
+    pub fn new(rng: StdRng) -> Self {
+        Self {
+            rng,
+            identity: None,
+            stores: ClassicStores::default(),
+            trust_policy: TrustPolicy::default(),
+            quit: false,
+            roundtrip_state: false,
+        }
+    }
+
+    /// The local identity, or `NoIdentity`.
+    pub fn identity(&self) -> Result<&ClassicIdentity> {
+        self.identity.as_ref().ok_or_else(PeerError::no_identity)
+    }
+
+    /// Whether `key` is trusted for `address` (the same answer for sending
+    /// and receiving).
+    pub fn is_trusted(&self, address: &ClassicAddress, key: &IdentityKey) -> bool {
+        match self.trust_policy {
+            TrustPolicy::Always => true,
+            TrustPolicy::Tofu => self
+                .stores
+                .identities
+                .get(address)
+                .is_none_or(|stored| stored == key),
+        }
+    }
+}
+
+/// A classic command handler; a failed command leaves the peer unchanged.
+pub type ClassicHandler = fn(&mut ClassicPeer, &Params<'_>) -> Result<Value>;
+
+pub const COMMANDS: &[(&str, ClassicHandler)] = &[
+    // Housekeeping.
+    ("ping", classic_keys::ping),
+    ("info", classic_keys::info),
+    ("reset", classic_keys::reset),
+    ("logs", classic_keys::logs),
+    ("quit", classic_keys::quit),
+    // Identity and pre-keys.
+    ("create_identity", classic_keys::create_identity),
+    ("generate_prekeys", classic_keys::generate_prekeys),
+    ("get_bundle", classic_keys::get_bundle),
+    ("remove_prekeys", classic_keys::remove_prekeys),
+    ("list_prekeys", classic_keys::list_prekeys),
+    // 1:1 sessions.
+    ("process_bundle", classic_sessions::process_bundle),
+    ("encrypt", classic_sessions::encrypt),
+    ("decrypt", classic_sessions::decrypt),
+    ("inspect", classic_sessions::inspect),
+    ("session_exists", classic_sessions::session_exists),
+    ("archive_session", classic_sessions::archive_session),
+    ("delete_session", classic_sessions::delete_session),
+    ("export_session", classic_sessions::export_session),
+    ("import_session", classic_sessions::import_session),
+    // Remote identities and trust.
+    ("get_identity", classic_keys::get_identity),
+    ("save_identity", classic_keys::save_identity),
+    ("set_trust_policy", classic_keys::set_trust_policy),
+    // Primitives.
+    ("keypair", classic_keys::keypair),
+    ("sign", classic_keys::sign),
+    ("verify", classic_keys::verify),
+    ("agree", classic_keys::agree),
+    ("hkdf", classic_keys::hkdf),
+];
+
+pub fn find(name: &str) -> Option<ClassicHandler> {
+    COMMANDS.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
+}
+
+/// Command names in table order (for `info`).
+pub fn names() -> Vec<&'static str> {
+    COMMANDS.iter().map(|(n, _)| *n).collect()
+}
+
+/// Answers one input line; `None` for a blank line.
+pub fn handle_line(peer: &mut ClassicPeer, line: &str) -> Option<Value> {
+    crate::handle_line_with(peer, line, find)
+}
+
+/// An address object `{name, device_id? (1)}` with a 31-bit device id.
+pub fn address(p: &Params<'_>, name: &str) -> Result<ClassicAddress> {
+    let Some(Value::Object(members)) = p.get(name) else {
+        return Err(PeerError::bad_request(format!(
+            "{name} must be an object {{name, device_id}}"
+        )));
+    };
+    let inner = Params::new(members);
+    let who = inner.string("name")?;
+    if who.is_empty() {
+        return Err(PeerError::bad_request(format!(
+            "{name}.name must not be empty"
+        )));
+    }
+    Ok(ClassicAddress {
+        name: who.to_owned(),
+        device_id: device_id(&inner, "device_id")?,
+    })
+}
+
+/// A device id in `1..=2^31 − 1`, default 1.
+pub fn device_id(p: &Params<'_>, name: &str) -> Result<u32> {
+    // The range check makes the narrowing lossless.
+    Ok(p.int_opt(name, 1, u64::from(MAX_CLASSIC_DEVICE_ID))?
+        .unwrap_or(1) as u32)
+}

@@ -65,6 +65,7 @@ mod errors;
 pub mod lspc;
 mod message;
 pub(crate) mod proto;
+mod sender_keys;
 mod session;
 mod state;
 #[cfg(test)]
@@ -77,6 +78,10 @@ pub use errors::ClassicDecryptError;
 pub use message::{
     ClassicCiphertextMessage, ClassicPreKeySignalMessage, ClassicSignalMessage,
     CLASSIC_VERSION_BYTE,
+};
+pub use sender_keys::{
+    ClassicGroupError, ClassicSenderKeyDistributionMessage, ClassicSenderKeyMessage,
+    ClassicSenderKeyRecord,
 };
 pub use session::{
     ClassicConsumedPreKeys, ClassicPendingDecryption, ClassicPendingPreKeyDecryption,

@@ -17,7 +17,9 @@
 //!   (`UnknownCommand`; type-7 messages are `Unsupported`);
 //! - error classes are libsignal-protocol-c's (`InvalidMessage`,
 //!   `InvalidKeyId`, `NoSession`, ...);
-//! - sealed sender, fingerprints and `kyber_keypair` are `UnknownCommand`.
+//! - sealed sender, fingerprints and `kyber_keypair` are `UnknownCommand`;
+//! - `omemo_encrypt`/`omemo_decrypt` add OMEMO 0.3 messages
+//!   (`classic_omemo.rs`).
 //!
 //! Stores behave as PROTOCOL.md says: trust on first use by default, one-time
 //! pre-keys removed when hush reports them consumed (except the last-resort
@@ -37,7 +39,7 @@ use serde_json::Value;
 use crate::error::{PeerError, Result};
 use crate::params::Params;
 use crate::peer::TrustPolicy;
-use crate::{classic_keys, classic_sessions};
+use crate::{classic_keys, classic_omemo, classic_sessions};
 
 /// The largest classic (OMEMO, 31-bit) device id.
 pub const MAX_CLASSIC_DEVICE_ID: u32 = 0x7FFF_FFFF;
@@ -150,6 +152,9 @@ pub const COMMANDS: &[(&str, ClassicHandler)] = &[
     ("get_identity", classic_keys::get_identity),
     ("save_identity", classic_keys::save_identity),
     ("set_trust_policy", classic_keys::set_trust_policy),
+    // OMEMO 0.3 messages (examples/omemo/omemo03.rs).
+    ("omemo_encrypt", classic_omemo::omemo_encrypt),
+    ("omemo_decrypt", classic_omemo::omemo_decrypt),
     // Primitives.
     ("keypair", classic_keys::keypair),
     ("sign", classic_keys::sign),

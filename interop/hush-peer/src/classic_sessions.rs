@@ -129,7 +129,7 @@ pub fn decrypt(peer: &mut ClassicPeer, p: &Params<'_>) -> Result<Value> {
 
 /// A SignalMessage: committed only if the identity of the state that
 /// decrypted it is trusted.
-fn decrypt_whisper(
+pub(crate) fn decrypt_whisper(
     peer: &mut ClassicPeer,
     address: &ClassicAddress,
     message: &ClassicSignalMessage,
@@ -172,7 +172,7 @@ fn decrypt_whisper(
 /// A PreKey message: trust first; pre-keys looked up by the ids the message
 /// names and spent only when hush reports them consumed (the last-resort id
 /// 0xFFFFFF is kept, as libsignal-protocol-c keeps it).
-fn decrypt_prekey(
+pub(crate) fn decrypt_prekey(
     peer: &mut ClassicPeer,
     address: &ClassicAddress,
     message: &ClassicPreKeySignalMessage,
@@ -434,11 +434,11 @@ pub fn type_name(kind: CiphertextMessageType) -> &'static str {
     }
 }
 
-fn no_session(address: &ClassicAddress) -> PeerError {
+pub(crate) fn no_session(address: &ClassicAddress) -> PeerError {
     PeerError::new("NoSession", format!("no session with {address}"))
 }
 
-fn untrusted(address: &ClassicAddress) -> PeerError {
+pub(crate) fn untrusted(address: &ClassicAddress) -> PeerError {
     PeerError::new(
         "UntrustedIdentity",
         format!("untrusted identity for address {address}"),

@@ -22,6 +22,7 @@
 
 mod classic;
 mod classic_keys;
+mod classic_omemo;
 mod classic_sessions;
 mod commands;
 mod error;

@@ -13,8 +13,8 @@
 //! - `export_session`/`import_session` move libsignal-protocol-c records
 //!   (`RecordStructure`); pre-key records and `identity_key_pair` are C's
 //!   formats too;
-//! - groups (libsignal-protocol-c's sender keys) are not answered yet
-//!   (`UnknownCommand`; type-7 messages are `Unsupported`);
+//! - groups are C's sender keys without a distribution id: `distribution_id`
+//!   is the application's group id string in every group command;
 //! - error classes are libsignal-protocol-c's (`InvalidMessage`,
 //!   `InvalidKeyId`, `NoSession`, ...);
 //! - sealed sender, fingerprints and `kyber_keypair` are `UnknownCommand`;
@@ -29,7 +29,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use hush::classic::ClassicSessionRecord;
+use hush::classic::{ClassicSenderKeyRecord, ClassicSessionRecord};
 use hush::keys::{
     IdentityKey, IdentityKeyPair, PreKeyId, PreKeyRecord, SignedPreKeyId, SignedPreKeyRecord,
 };
@@ -39,7 +39,7 @@ use serde_json::Value;
 use crate::error::{PeerError, Result};
 use crate::params::Params;
 use crate::peer::TrustPolicy;
-use crate::{classic_keys, classic_omemo, classic_sessions};
+use crate::{classic_groups, classic_keys, classic_omemo, classic_sessions};
 
 /// The largest classic (OMEMO, 31-bit) device id.
 pub const MAX_CLASSIC_DEVICE_ID: u32 = 0x7FFF_FFFF;
@@ -76,6 +76,8 @@ pub struct ClassicStores {
     pub identities: HashMap<ClassicAddress, IdentityKey>,
     /// 1:1 session records by remote address.
     pub sessions: HashMap<ClassicAddress, ClassicSessionRecord>,
+    /// Sender-key records by (group id, sender); ours under our own address.
+    pub sender_keys: HashMap<(String, ClassicAddress), ClassicSenderKeyRecord>,
 }
 
 /// The whole classic peer.
@@ -152,6 +154,18 @@ pub const COMMANDS: &[(&str, ClassicHandler)] = &[
     ("get_identity", classic_keys::get_identity),
     ("save_identity", classic_keys::save_identity),
     ("set_trust_policy", classic_keys::set_trust_policy),
+    // Groups (libsignal-protocol-c sender keys).
+    (
+        "group_create_distribution",
+        classic_groups::group_create_distribution,
+    ),
+    (
+        "group_process_distribution",
+        classic_groups::group_process_distribution,
+    ),
+    ("group_encrypt", classic_groups::group_encrypt),
+    ("group_decrypt", classic_groups::group_decrypt),
+    ("group_forget", classic_groups::group_forget),
     // OMEMO 0.3 messages (examples/omemo/omemo03.rs).
     ("omemo_encrypt", classic_omemo::omemo_encrypt),
     ("omemo_decrypt", classic_omemo::omemo_decrypt),

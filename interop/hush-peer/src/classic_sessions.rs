@@ -113,11 +113,14 @@ pub fn decrypt(peer: &mut ClassicPeer, p: &Params<'_>) -> Result<Value> {
             let message = ClassicPreKeySignalMessage::deserialize(&bytes).map_err(message_error)?;
             decrypt_prekey(peer, &address, &message)?
         }
-        CiphertextMessageType::SenderKey | CiphertextMessageType::Plaintext => {
-            return Err(PeerError::unsupported(format!(
-                "version-3 peer: no {} messages",
-                type_name(kind)
-            )))
+        CiphertextMessageType::SenderKey => {
+            let group = p.string_opt("distribution_id")?;
+            crate::classic_groups::decrypt_from(peer, &address, group, &bytes)?
+        }
+        CiphertextMessageType::Plaintext => {
+            return Err(PeerError::unsupported(
+                "version-3 peer: no PlaintextContent messages",
+            ))
         }
     };
     Ok(json!({
@@ -212,14 +215,22 @@ pub(crate) fn decrypt_prekey(
 pub fn inspect(_: &mut ClassicPeer, p: &Params<'_>) -> Result<Value> {
     let bytes = p.hex("ciphertext")?;
     let parse = |e: MessageError| PeerError::parse(e);
-    let info = match p.message_type("type")? {
-        Some(CiphertextMessageType::Whisper) => {
-            whisper_info(&ClassicSignalMessage::deserialize(&bytes).map_err(parse)?)
+    let info = match p.get("type") {
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("skdm") => {
+            crate::classic_groups::skdm_info(&bytes)?
         }
-        Some(CiphertextMessageType::PreKey) => {
-            prekey_info(&ClassicPreKeySignalMessage::deserialize(&bytes).map_err(parse)?)
-        }
-        _ => return Err(PeerError::bad_request("type must be 2 or 3")),
+        _ => match p.message_type("type")? {
+            Some(CiphertextMessageType::Whisper) => {
+                whisper_info(&ClassicSignalMessage::deserialize(&bytes).map_err(parse)?)
+            }
+            Some(CiphertextMessageType::PreKey) => {
+                prekey_info(&ClassicPreKeySignalMessage::deserialize(&bytes).map_err(parse)?)
+            }
+            Some(CiphertextMessageType::SenderKey) => {
+                crate::classic_groups::sender_key_info(&bytes)?
+            }
+            _ => return Err(PeerError::bad_request(r#"type must be 2, 3, 7 or "skdm""#)),
+        },
     };
     Ok(json!({ "info": info }))
 }

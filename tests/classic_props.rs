@@ -123,7 +123,7 @@ proptest! {
         // Late messages, in a shuffled order.
         let mut order_rng = StdRng::seed_from_u64(final_order_seed);
         for i in (1..held.len()).rev() {
-            let j = (rand::RngExt::random_range(&mut order_rng, 0..=i)) as usize;
+            let j = rand::RngExt::random_range(&mut order_rng, 0..=i);
             held.swap(i, j);
         }
         for (to_bob, message, text) in &held {

@@ -73,6 +73,7 @@ specs() {
 declare -A SPEC
 rm -rf "$out"
 mkdir -p "$out"
+status=0
 
 # 3. selftest: the scenarios run-matrix.sh runs for v3 (skipped_key_limit probes
 # v4's 25 000 jump, retry_receipt is a v4 message type).
@@ -91,6 +92,10 @@ for pair in "hush c" "c hush" "hush omemo-c" "omemo-c hush" "hush npm" "npm hush
   (cd "$(dirname "$selftest")" && node "$selftest" "${SPEC[$a]}" "${SPEC[$b]}" --skip "$skip" \
     --json "$out/selftest-$a~$b.json") >"$out/selftest-$a~$b.txt" 2>&1
   echo "selftest $a -> $b: $(tail -1 "$out/selftest-$a~$b.txt")"
+  [ -s "$out/selftest-$a~$b.json" ] || {
+    echo "UNEXPECTED selftest $a -> $b wrote no results"
+    status=1
+  }
 done
 
 # 4. the long conversation driver
@@ -112,7 +117,6 @@ echo "replay on hush: $(tail -1 "$out/replay-hush.txt")"
 echo "oldmemo: $(tail -1 "$out/oldmemo.txt")"
 
 # 7. the OMEMO 0.3 example (its message layer is what test 5 of oldmemo_matrix.py checked)
-status=0
 (cd "$root" && cargo run --locked -q --example omemo) >"$out/example-omemo.log" 2>&1 || {
   status=1
   echo "UNEXPECTED examples/omemo.rs failed (see $out/example-omemo.log)"

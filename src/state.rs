@@ -39,7 +39,7 @@ pub enum StateKind {
     SenderKeyRecord = 6,
     /// A [`crate::classic::ClassicSessionRecord`].
     ClassicSessionRecord = 7,
-    /// A classic sender-key record (`hush::classic::ClassicSenderKeyRecord`).
+    /// A [`crate::classic::ClassicSenderKeyRecord`].
     ClassicSenderKeyRecord = 8,
 }
 

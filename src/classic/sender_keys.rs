@@ -22,12 +22,13 @@ use super::proto::{
 use super::{CLASSIC_MAX_FORWARD_JUMPS, CLASSIC_VERSION, CLASSIC_VERSION_BYTE};
 use crate::groups::message_keys::SenderMessageKeys;
 use crate::groups::record::NewState;
-use crate::groups::state::{ConsumeError, SenderKeyState, SkippedSeed};
+use crate::groups::state::{ConsumeError, SenderKeyState};
 use crate::groups::{SenderKeyRecord, MAX_MESSAGE_KEYS, MAX_SENDER_KEY_STATES};
 use crate::keys::{KeyPair, PrivateKey, PublicKey, EC_PUBLIC_KEY_LEN, SIGNATURE_LEN};
 use crate::messages::MessageError;
 use crate::primitives::{aes256_cbc_decrypt, aes256_cbc_encrypt, CipherError};
-use crate::ratchet::keys::{ChainKey, MessageKeySeed};
+use crate::ratchet::keys::ChainKey;
+use crate::skipped_keys::SkippedKeyStore;
 use crate::state::{unwrap, wrap, StateError, StateKind};
 
 fn check_version(byte: u8) -> Result<(), MessageError> {
@@ -517,9 +518,9 @@ fn encode_state(state: &SenderKeyState) -> LspcSenderKeyState {
         sender_message_keys: state
             .skipped
             .iter()
-            .map(|k| LspcSenderMessageKey {
-                iteration: Some(k.iteration),
-                seed: Some(k.seed.0.to_vec()),
+            .map(|(iteration, seed)| LspcSenderMessageKey {
+                iteration: Some(iteration),
+                seed: Some(seed.to_vec()),
             })
             .collect(),
     }
@@ -557,20 +558,14 @@ fn decode_state(s: &LspcSenderKeyState) -> Result<SenderKeyState, StateError> {
         key32(chain.seed.as_deref(), "sender chain key")?,
         chain.iteration.unwrap_or(0),
     );
-    let mut skipped = VecDeque::with_capacity(s.sender_message_keys.len());
+    let mut skipped = SkippedKeyStore::with_capacity(s.sender_message_keys.len());
     for k in &s.sender_message_keys {
         let iteration = k.iteration.unwrap_or(0);
-        if iteration >= chain_key.index()
-            || skipped
-                .iter()
-                .any(|s: &SkippedSeed| s.iteration == iteration)
-        {
+        if iteration >= chain_key.index() || skipped.position(iteration).is_some() {
             return Err(StateError::Invalid("sender message key iteration"));
         }
-        skipped.push_back(SkippedSeed {
-            iteration,
-            seed: MessageKeySeed(key32(k.seed.as_deref(), "sender message key")?),
-        });
+        let seed = Zeroizing::new(key32(k.seed.as_deref(), "sender message key")?);
+        skipped.push(iteration, &seed);
     }
     Ok(SenderKeyState {
         message_version: u32::from(CLASSIC_VERSION),

@@ -191,7 +191,10 @@ pub fn classic_prekey_signal_message(data: &[u8]) {
     let parties = classic_parties();
     let message = match ClassicPreKeySignalMessage::deserialize(data) {
         Ok(m) => m,
-        Err(e) => return check_version_error(&e, data),
+        // A version error names the outer byte, or else comes unchanged from
+        // the inner message's parser.
+        Err(e) if !data.is_empty() && data[0] >> 4 != 3 => return check_version_error(&e, data),
+        Err(_) => return,
     };
     assert_eq!(data[0] >> 4, 3);
     assert_eq!(message.serialized(), data);
@@ -296,17 +299,22 @@ pub fn classic_lspc_record(data: &[u8]) {
 }
 
 /// hush's stored form of classic records (kind 7): loading never panics; a
-/// loaded record is a fixed point of store∘load and of the lspc export.
+/// loaded record is a fixed point of store∘load and of the lspc export
+/// (which refuses only a sending ratchet key pair that does not match).
 pub fn classic_session_record_state(data: &[u8]) {
     match ClassicSessionRecord::from_state(data) {
         Ok(record) => {
             let stored = record.to_state();
             let reloaded = ClassicSessionRecord::from_state(&stored).expect("reloads");
             assert_eq!(*reloaded.to_state(), *stored);
+            // The export imports again, unless the stored sending ratchet key
+            // pair is inconsistent: hush's own form does not check it on
+            // every load (a scalar multiplication), the importer does.
             let lspc = record.to_lspc();
-            let imported =
-                ClassicSessionRecord::from_lspc(&lspc, NOW).expect("lspc export imports");
-            assert_eq!(*imported.to_lspc(), *lspc);
+            match ClassicSessionRecord::from_lspc(&lspc, NOW) {
+                Ok(imported) => assert_eq!(*imported.to_lspc(), *lspc),
+                Err(e) => assert_eq!(e, StateError::Invalid("sender ratchet key pair mismatch")),
+            }
         }
         Err(StateError::Truncated) => assert!(data.len() < 2),
         Err(_) => {}

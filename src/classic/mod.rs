@@ -64,6 +64,7 @@ mod codec;
 mod errors;
 pub mod lspc;
 mod message;
+pub mod migration;
 pub(crate) mod proto;
 mod sender_keys;
 mod session;

@@ -44,8 +44,9 @@ fn check_version(byte: u8) -> Result<(), MessageError> {
 
 /// A classic `SenderKeyDistributionMessage`: `0x33 ‖ protobuf{1 id,
 /// 2 iteration, 3 chainKey, 4 signingKey}`, unsigned (send it inside a 1:1
-/// session message).
-#[derive(Clone, PartialEq, Eq)]
+/// session message). No `PartialEq`: it holds a chain key; compare
+/// [`Self::serialized`] if needed.
+#[derive(Clone)]
 pub struct ClassicSenderKeyDistributionMessage {
     chain_id: u32,
     iteration: u32,

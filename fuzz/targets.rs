@@ -23,6 +23,13 @@ use hush::primitives::hmac_sha256;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+#[path = "classic_targets.rs"]
+pub mod classic;
+pub use classic::{
+    classic_lspc_record, classic_prekey_signal_message, classic_sender_key_distribution_message,
+    classic_sender_key_message, classic_session_record_state, classic_signal_message,
+};
+
 /// A target's body.
 pub type Target = fn(&[u8]);
 
@@ -57,6 +64,18 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sealed_v2_received", sealed_v2_received),
     ("sealed_v2_sent", sealed_v2_sent),
     ("retry_receipt", retry_receipt),
+    ("classic_signal_message", classic_signal_message),
+    (
+        "classic_prekey_signal_message",
+        classic_prekey_signal_message,
+    ),
+    ("classic_lspc_record", classic_lspc_record),
+    ("classic_session_record_state", classic_session_record_state),
+    ("classic_sender_key_message", classic_sender_key_message),
+    (
+        "classic_sender_key_distribution_message",
+        classic_sender_key_distribution_message,
+    ),
 ];
 
 /// A deterministic RNG derived from the input, so a crash reproduces.

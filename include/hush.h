@@ -78,6 +78,12 @@ typedef struct hush_classic_prekey_bundle hush_classic_prekey_bundle;
 typedef struct hush_classic_prekey_message hush_classic_prekey_message;
 
 /**
+ * The sender-key states of one sender in one group (up to 5 chains), in
+ * libsignal-protocol-c's format.
+ */
+typedef struct hush_classic_sender_key_record hush_classic_sender_key_record;
+
+/**
  * A classic session record with one peer device: the current state and up
  * to 40 archived ones. Persist it with `hush_classic_session_record_serialize`
  * after every successful operation.
@@ -1541,6 +1547,176 @@ hush_result hush_classic_identity_key_pair_from_lspc(const uint8_t *data,
  */
 hush_result hush_classic_identity_key_pair_to_lspc(const hush_identity_key_pair *pair,
                                                    hush_buffer *out);
+
+/**
+ * Makes an empty record.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `out` is valid for a pointer write.
+ */
+hush_result hush_classic_sender_key_record_new(hush_classic_sender_key_record **out);
+
+/**
+ * Writes the record in hush's versioned storage format to `*out` (secret;
+ * `hush_buffer_free` zeroizes it).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_sender_key_record_serialize(const hush_classic_sender_key_record *record,
+                                                     hush_buffer *out);
+
+/**
+ * Loads a record written by `hush_classic_sender_key_record_serialize`.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_TRUNCATED`; `HUSH_RESULT_STATE_UNSUPPORTED_VERSION`;
+ * `HUSH_RESULT_STATE_WRONG_KIND` (for example a version-4 sender-key
+ * record); `HUSH_RESULT_STATE_INVALID`; `HUSH_RESULT_NULL_ARGUMENT` if `out`
+ * is NULL, or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_sender_key_record_deserialize(const uint8_t *data,
+                                                       size_t len,
+                                                       hush_classic_sender_key_record **out);
+
+/**
+ * Writes the record as libsignal-protocol-c stores it
+ * (`SenderKeyRecordStructure`) to `*out` (secret; `hush_buffer_free`
+ * zeroizes it).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NULL_ARGUMENT` if an argument is
+ * NULL; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `record` is a live handle; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_sender_key_record_to_lspc(const hush_classic_sender_key_record *record,
+                                                   hush_buffer *out);
+
+/**
+ * Imports a sender-key record written by libsignal-protocol-c
+ * (`SenderKeyRecordStructure`). Every key, length and count is checked.
+ *
+ * Returns `HUSH_RESULT_OK` and writes a new handle to `*out`;
+ * `HUSH_RESULT_STATE_INVALID` or `HUSH_RESULT_STATE_TRUNCATED` for bytes
+ * that are not such a record; `HUSH_RESULT_NULL_ARGUMENT` if `out` is NULL,
+ * or `data` is NULL with `len > 0`; `HUSH_RESULT_PANIC`.
+ *
+ * # Safety
+ * `data` is valid for `len` bytes; `out` is valid for a pointer write.
+ */
+hush_result hush_classic_sender_key_record_from_lspc(const uint8_t *data,
+                                                     size_t len,
+                                                     hush_classic_sender_key_record **out);
+
+/**
+ * Frees a record; NULL does nothing.
+ *
+ * # Safety
+ * `record` is NULL or a live handle, not used afterwards.
+ */
+void hush_classic_sender_key_record_free(hush_classic_sender_key_record *record);
+
+/**
+ * Makes a distribution message for our own sender key in this group
+ * (`record` is the one we keep for ourselves), creating the key first if
+ * the record is empty (31-bit chain ID, random chain key, new signing key).
+ * A later call describes the current iteration. Send it to each member
+ * over the 1:1 sessions.
+ *
+ * Returns `HUSH_RESULT_OK` and writes the message to `*out`;
+ * `HUSH_RESULT_INVALID_SENDER_KEY_SESSION` if the record's newest state is
+ * someone else's; `HUSH_RESULT_RANDOM_SOURCE_FAILURE`;
+ * `HUSH_RESULT_NULL_ARGUMENT` if `record` or `out` is NULL;
+ * `HUSH_RESULT_PANIC`. On failure the record is unchanged.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `rng` is
+ * NULL or a live `hush_rng`; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_group_create_distribution(hush_classic_sender_key_record *record,
+                                                   hush_rng *rng,
+                                                   hush_buffer *out);
+
+/**
+ * Processes a distribution message from a sender into the record we keep
+ * for that sender in this group (up to 5 chains, oldest dropped).
+ *
+ * Returns `HUSH_RESULT_OK`; a parse error (`HUSH_RESULT_MESSAGE_TOO_SHORT`,
+ * `HUSH_RESULT_MESSAGE_LEGACY_VERSION`,
+ * `HUSH_RESULT_MESSAGE_UNRECOGNIZED_VERSION`, `HUSH_RESULT_INVALID_PROTOBUF`,
+ * an EC key error); `HUSH_RESULT_NULL_ARGUMENT` if `record` is NULL, or
+ * `skdm` is NULL with `skdm_len > 0`; `HUSH_RESULT_PANIC`. On failure the
+ * record is unchanged.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call; `skdm` is
+ * valid for `skdm_len` bytes.
+ */
+hush_result hush_classic_group_process_distribution(hush_classic_sender_key_record *record,
+                                                    const uint8_t *skdm,
+                                                    size_t skdm_len);
+
+/**
+ * Encrypts a group message with our sender key (`record` is our own for the
+ * group) and writes it to `*out` (version byte `0x33`, signed).
+ *
+ * Returns `HUSH_RESULT_OK`; `HUSH_RESULT_NO_SENDER_KEY_STATE` if the record
+ * is empty (create a distribution message first);
+ * `HUSH_RESULT_INVALID_SENDER_KEY_SESSION` if its newest state is not ours;
+ * `HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED`;
+ * `HUSH_RESULT_RANDOM_SOURCE_FAILURE`; `HUSH_RESULT_NULL_ARGUMENT` if
+ * `record` or `out` is NULL, or `plaintext` is NULL with
+ * `plaintext_len > 0`; `HUSH_RESULT_PANIC`. On failure the record is
+ * unchanged and nothing is written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call;
+ * `plaintext` is valid for `plaintext_len` bytes; `rng` is NULL or a live
+ * `hush_rng`; `out` is valid for a `hush_buffer` write.
+ */
+hush_result hush_classic_group_encrypt(hush_classic_sender_key_record *record,
+                                       const uint8_t *plaintext,
+                                       size_t plaintext_len,
+                                       hush_rng *rng,
+                                       hush_buffer *out);
+
+/**
+ * Decrypts a group message with the record we keep for its sender in this
+ * group (version-3 messages name no group: the transport must say which).
+ * Writes the plaintext to `*out`.
+ *
+ * Returns `HUSH_RESULT_OK`; a parse error (see
+ * `hush_classic_group_process_distribution`);
+ * `HUSH_RESULT_NO_SENDER_KEY_STATE` (no state for the message's chain ID);
+ * `HUSH_RESULT_SIGNATURE_VALIDATION_FAILED` (drop it);
+ * `HUSH_RESULT_DUPLICATED_MESSAGE` (already decrypted, or from before the
+ * distribution message: drop it silently);
+ * `HUSH_RESULT_SENDER_KEY_TOO_FAR_IN_FUTURE` (more than 2 000 ahead);
+ * `HUSH_RESULT_SENDER_KEY_DECRYPTION_FAILED`;
+ * `HUSH_RESULT_SENDER_KEY_CHAIN_EXHAUSTED`; `HUSH_RESULT_NULL_ARGUMENT` if
+ * `record` or `out` is NULL, or `ciphertext` is NULL with
+ * `ciphertext_len > 0`; `HUSH_RESULT_PANIC`. On failure the record is
+ * unchanged and nothing is written.
+ *
+ * # Safety
+ * `record` is a live handle not used elsewhere during the call;
+ * `ciphertext` is valid for `ciphertext_len` bytes; `out` is valid for a
+ * `hush_buffer` write.
+ */
+hush_result hush_classic_group_decrypt(hush_classic_sender_key_record *record,
+                                       const uint8_t *ciphertext,
+                                       size_t ciphertext_len,
+                                       hush_buffer *out);
 
 /**
  * Describes a result code. Any value is accepted; an undefined one gives

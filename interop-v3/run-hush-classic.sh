@@ -13,8 +13,10 @@
 #   4. scripts/drive-v3.mjs (first contact both ways, 300 messages, out of
 #      order, duplicates) hush <-> libsignal-protocol-c and hush <-> npm,
 #   5. scripts/replay-v3.mjs: the version-3 transcripts replayed on hush,
-#   6. scripts/oldmemo_matrix.py: oldmemo (OMEMO 0.3) against hush,
-#   7. scripts/check-hush-classic.mjs: every outcome must be the expected one
+#   6. scripts/oldmemo_matrix.py: oldmemo (OMEMO 0.3) against hush, including
+#      whole OMEMO 0.3 messages both ways (examples/omemo/omemo03.rs in the peer),
+#   7. examples/omemo.rs runs,
+#   8. scripts/check-hush-classic.mjs: every outcome must be the expected one
 #      (hush-classic-expected.txt lists the other libraries' documented defects),
 #      writes matrix-hush.md.
 # Output goes to interop-v3/results-run/ (ignored by git). With --record it goes
@@ -71,6 +73,7 @@ specs() {
 declare -A SPEC
 rm -rf "$out"
 mkdir -p "$out"
+status=0
 
 # 3. selftest: the scenarios run-matrix.sh runs for v3 (skipped_key_limit probes
 # v4's 25 000 jump, retry_receipt is a v4 message type).
@@ -89,6 +92,10 @@ for pair in "hush c" "c hush" "hush omemo-c" "omemo-c hush" "hush npm" "npm hush
   (cd "$(dirname "$selftest")" && node "$selftest" "${SPEC[$a]}" "${SPEC[$b]}" --skip "$skip" \
     --json "$out/selftest-$a~$b.json") >"$out/selftest-$a~$b.txt" 2>&1
   echo "selftest $a -> $b: $(tail -1 "$out/selftest-$a~$b.txt")"
+  [ -s "$out/selftest-$a~$b.json" ] || {
+    echo "UNEXPECTED selftest $a -> $b wrote no results"
+    status=1
+  }
 done
 
 # 4. the long conversation driver
@@ -109,5 +116,12 @@ echo "replay on hush: $(tail -1 "$out/replay-hush.txt")"
   "${SPEC[hush]}" >"$out/oldmemo.txt" 2>&1
 echo "oldmemo: $(tail -1 "$out/oldmemo.txt")"
 
-# 7. the verdict
-node "$here/scripts/check-hush-classic.mjs" "$out" "$here/hush-classic-expected.txt"
+# 7. the OMEMO 0.3 example (its message layer is what test 5 of oldmemo_matrix.py checked)
+(cd "$root" && cargo run --locked -q --example omemo) >"$out/example-omemo.log" 2>&1 || {
+  status=1
+  echo "UNEXPECTED examples/omemo.rs failed (see $out/example-omemo.log)"
+}
+
+# 8. the verdict
+node "$here/scripts/check-hush-classic.mjs" "$out" "$here/hush-classic-expected.txt" || status=1
+exit "$status"

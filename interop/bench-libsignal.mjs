@@ -43,22 +43,26 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
 
 class Party {
-  constructor(name, registrationId) {
+  // `persisted`: the session store keeps serialized records, so every
+  // encrypt/decrypt loads the record from bytes and stores it as bytes
+  // again (an application's real path; issue 12).
+  constructor(name, registrationId, { persisted = false } = {}) {
     this.address = SC.ProtocolAddress.new(name, 1);
     this.identity = SC.IdentityKeyPair.generate();
     this.registrationId = registrationId;
     const sessions = (this.sessions = new Map());
     const identities = new Map();
     const self = this;
+    const load = (r) => (r === undefined ? null : persisted ? SC.SessionRecord.deserialize(r) : r);
     this.sessionStore = new (class extends SC.SessionStore {
       async saveSession(addr, record) {
-        sessions.set(addr.toString(), record);
+        sessions.set(addr.toString(), persisted ? record.serialize() : record);
       }
       async getSession(addr) {
-        return sessions.get(addr.toString()) ?? null;
+        return load(sessions.get(addr.toString()));
       }
       async getExistingSessions(addrs) {
-        return addrs.map((a) => sessions.get(a.toString()));
+        return addrs.map((a) => load(sessions.get(a.toString())));
       }
     })();
     this.identityStore = new (class extends SC.IdentityKeyStore {
@@ -256,6 +260,69 @@ await measure('session/record_serialize_and_back', {
   op: async () => SC.SessionRecord.deserialize(record.serialize()),
 });
 
+// ---- persisted records (issue 12; benches/persist.rs) -----------------------
+// Bob's record after a fresh session, after 100 messages each way, and with
+// 2 000 stored skipped keys. Serialize and deserialize are single native
+// calls; the persisted paths load the record from bytes, run one operation
+// and store the record as bytes, through a byte-keeping session store.
+{
+  const pa = new Party('9d0652a3-dcc3-4d11-975f-74d61598733f', 1, { persisted: true });
+  const pb = new Party('796abedb-ca4e-4f18-8803-1fde5b921f9f', 2, { persisted: true });
+  const pbundle = pb.bundle();
+  const key = (p) => p.address.toString();
+  const records = [];
+  for (const name of ['fresh', '100_each_way', '2000_skipped']) {
+    pa.sessions.clear();
+    pb.sessions.clear();
+    await pa.processBundle(pbundle, pb);
+    await pb.decrypt(await pa.encrypt(Uint8Array.of(1), pb), pa);
+    await pa.decrypt(await pb.encrypt(Uint8Array.of(2), pa), pb);
+    if (name !== 'fresh') {
+      for (let i = 0; i < 100; i++) {
+        await pb.decrypt(await pa.encrypt(plaintext, pb), pa);
+        await pa.decrypt(await pb.encrypt(plaintext, pa), pb);
+      }
+    }
+    if (name === '2000_skipped') {
+      for (let i = 0; i < 2000; i++) await pa.encrypt(plaintext, pb);
+      await pb.decrypt(await pa.encrypt(plaintext, pb), pa);
+    }
+    const bytes = pb.sessions.get(key(pa));
+    console.log(`record ${name}: ${bytes.length} bytes`);
+    const rec = SC.SessionRecord.deserialize(bytes);
+    const n = name === '2000_skipped' ? 20 : 2000;
+    await measure(`record/${name}/serialize`, { batches: 20, perBatch: count(n), op: async () => rec.serialize() });
+    await measure(`record/${name}/deserialize`, { batches: 20, perBatch: count(n), op: async () => SC.SessionRecord.deserialize(bytes) });
+    await measure(`record/${name}/round_trip`, {
+      batches: 20, perBatch: count(n), op: async () => SC.SessionRecord.deserialize(rec.serialize()),
+    });
+    if (name === 'fresh') continue;
+    const m = name === '2000_skipped' ? 20 : 500;
+    // Bob (who sent last) encrypts on his sending chain.
+    await measure(`persisted/${name}/encrypt_160B`, {
+      batches: 20,
+      perBatch: count(m),
+      op: async () => {
+        pb.sessions.set(key(pa), bytes);
+        await pb.encrypt(plaintext, pa);
+      },
+    });
+    // Bob decrypts on his current receiving chain: one message from Alice
+    // opens it (untimed), the next is timed against the stored record.
+    await pb.decrypt(await pa.encrypt(plaintext, pb), pa);
+    const onChain = pb.sessions.get(key(pa));
+    const next = await pa.encrypt(plaintext, pb);
+    await measure(`persisted/${name}/decrypt_160B`, {
+      batches: 20,
+      perBatch: count(m),
+      op: async () => {
+        pb.sessions.set(key(pa), onChain);
+        await pb.decrypt(next, pa);
+      },
+    });
+  }
+}
+
 // ---- groups (sender keys) ------------------------------------------------
 const group = 'd1d1d1d1-7000-11eb-b32a-33b8a8a487a6';
 const skdm = await SC.SenderKeyDistributionMessage.create(alice.address, group, alice.senderKeyStore);
@@ -334,6 +401,33 @@ await measure(`sealed_sender/v2_seal_${V2_RECIPIENTS}_recipients`, {
   perBatch: count(100),
   op: sealMulti,
 });
+// Multi-recipient sealing at 1 to 1 000 recipients (one device each).
+{
+  const many = [];
+  for (let i = 1; i <= 1000; i++) {
+    if (i <= V2_RECIPIENTS) {
+      many.push(recipients[i - 1]);
+      continue;
+    }
+    const r = new Party(uuid(i), (i % 0x3fff) + 1);
+    await sealer.processBundle(r.bundle(), r);
+    many.push(r);
+  }
+  for (const n of [1, 10, 100, 1000]) {
+    const addrs = many.slice(0, n).map((r) => r.address);
+    await measure(`sealed_sender/v2_seal/${n}`, {
+      batches: n === 1000 ? 10 : 20,
+      perBatch: count(Math.max(1, Math.round(2000 / n))),
+      op: async () => SC.sealedSenderMultiRecipientEncrypt({
+        content: usmc2,
+        recipients: addrs,
+        excludedRecipients: [],
+        identityStore: sealer.identityStore,
+        sessionStore: sealer.sessionStore,
+      }),
+    });
+  }
+}
 const sent = new SSMRM(await sealMulti());
 const forFirst = sent.messageForRecipient(sent.recipientsByServiceIdString()[uuid(1)]);
 await measure('sealed_sender/v2_unseal_and_validate', {

@@ -4,8 +4,10 @@
 //! libsignal: XEdDSA identity keys, EC and Kyber-1024 pre-keys, pre-key
 //! bundles, safety numbers, 1:1 sessions (PQXDH, the Double Ratchet and the
 //! SPQR post-quantum ratchet, in [`session`]), group messaging with sender
-//! keys ([`groups`]) and sealed sender v1/v2 ([`sealed_sender`]). See the
-//! README's status table.
+//! keys ([`groups`]) and sealed sender v1/v2 ([`sealed_sender`]). Classic
+//! Signal (message version 3: X3DH without Kyber, no SPQR), for OMEMO 0.3
+//! and WhatsApp-protocol clients, is a separate, explicit API in
+//! [`classic`]. See the README's status table.
 //!
 //! hush does no I/O: it never reads clocks, files, the network or global
 //! state. Randomness comes in as a [`rand_core::CryptoRng`], time as a

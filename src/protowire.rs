@@ -11,7 +11,7 @@
 //! contains: unknown fields are skipped, a repeated scalar field keeps its
 //! last value, a field with an unexpected wire type is an error.
 
-use zeroize::Zeroizing;
+use crate::state::StateBytes;
 
 const VARINT: u8 = 0;
 const FIXED64: u8 = 1;
@@ -22,44 +22,43 @@ const FIXED32: u8 = 5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Malformed;
 
-/// Appends protobuf fields to one buffer that is zeroized when dropped and
-/// whenever it grows (the old allocation is wiped, never freed with secrets
-/// in it).
+/// Appends protobuf fields to one buffer ([`StateBytes`]) that is wiped
+/// when dropped and whenever it grows (the old allocation is wiped, never
+/// freed with secrets in it).
 pub(crate) struct Writer {
-    buf: Zeroizing<Vec<u8>>,
+    buf: StateBytes,
+}
+
+/// Encodes `value` as a varint into `out`, returning the length used.
+fn encode_varint(mut value: u64, out: &mut [u8; 10]) -> usize {
+    let mut n = 0;
+    while value >= 0x80 {
+        out[n] = (value as u8) | 0x80;
+        value >>= 7;
+        n += 1;
+    }
+    out[n] = value as u8;
+    n + 1
 }
 
 impl Writer {
     /// A writer whose buffer starts with `prefix` and room for `capacity`
     /// more bytes.
     pub(crate) fn with_prefix(prefix: &[u8], capacity: usize) -> Self {
-        let mut buf = Zeroizing::new(Vec::with_capacity(prefix.len() + capacity));
+        let mut buf = StateBytes::with_capacity(prefix.len() + capacity);
         buf.extend_from_slice(prefix);
         Self { buf }
     }
 
     /// The bytes written.
-    pub(crate) fn finish(self) -> Zeroizing<Vec<u8>> {
+    pub(crate) fn finish(self) -> StateBytes {
         self.buf
     }
 
-    fn reserve(&mut self, additional: usize) {
-        let needed = self.buf.len() + additional;
-        if needed > self.buf.capacity() {
-            let mut grown = Vec::with_capacity(needed.max(2 * self.buf.capacity()));
-            grown.extend_from_slice(&self.buf);
-            // The old buffer is wiped when its `Zeroizing` wrapper drops.
-            self.buf = Zeroizing::new(grown);
-        }
-    }
-
-    fn raw_varint(&mut self, mut value: u64) {
-        self.reserve(10);
-        while value >= 0x80 {
-            self.buf.push((value as u8) | 0x80);
-            value >>= 7;
-        }
-        self.buf.push(value as u8);
+    fn raw_varint(&mut self, value: u64) {
+        let mut scratch = [0u8; 10];
+        let n = encode_varint(value, &mut scratch);
+        self.buf.extend_from_slice(&scratch[..n]);
     }
 
     fn key(&mut self, field: u32, wire_type: u8) {
@@ -99,39 +98,43 @@ impl Writer {
     pub(crate) fn bytes_always(&mut self, field: u32, value: &[u8]) {
         self.key(field, LEN);
         self.raw_varint(value.len() as u64);
-        self.reserve(value.len());
         self.buf.extend_from_slice(value);
     }
 
-    /// A present message field whose fields `fill` writes.
+    /// A present message field whose fields `fill` writes, expected to be
+    /// shorter than 128 bytes.
     pub(crate) fn message(&mut self, field: u32, fill: impl FnOnce(&mut Writer)) {
-        self.nested(field, fill);
+        self.nested(field, 1, fill);
     }
 
-    /// Writes key, a one-byte length placeholder and the content, then
-    /// widens the length in place if the content needs more than one byte.
-    fn nested(&mut self, field: u32, fill: impl FnOnce(&mut Writer)) {
+    /// A present message field expected to take 128 bytes or more (the
+    /// length then fits the two bytes reserved for it without moving the
+    /// content; either way the result is the same).
+    pub(crate) fn large_message(&mut self, field: u32, fill: impl FnOnce(&mut Writer)) {
+        self.nested(field, 2, fill);
+    }
+
+    /// Writes key, a `guess`-byte length placeholder and the content, then
+    /// moves the content if the length needs another width.
+    fn nested(&mut self, field: u32, guess: usize, fill: impl FnOnce(&mut Writer)) {
         self.key(field, LEN);
-        self.reserve(1);
         let at = self.buf.len();
-        self.buf.push(0);
+        self.buf.extend_zeros(guess);
         fill(self);
-        let len = self.buf.len() - at - 1;
-        let mut width = 1;
-        while len >> (7 * width) != 0 {
-            width += 1;
+        let end = self.buf.len();
+        let len = end - at - guess;
+        let mut scratch = [0u8; 10];
+        let width = encode_varint(len as u64, &mut scratch);
+        if width > guess {
+            self.buf.extend_zeros(width - guess);
+            let bytes = self.buf.as_mut_slice();
+            bytes.copy_within(at + guess..end, at + width);
+        } else if width < guess {
+            let bytes = self.buf.as_mut_slice();
+            bytes.copy_within(at + guess..end, at + width);
+            self.buf.truncate_wiped(end - (guess - width));
         }
-        if width > 1 {
-            self.reserve(width - 1);
-            let end = self.buf.len();
-            self.buf.resize(end + width - 1, 0);
-            self.buf.copy_within(at + 1..end, at + width);
-        }
-        let mut value = len;
-        for byte in &mut self.buf[at..at + width] {
-            *byte = (value as u8 & 0x7f) | if value >= 0x80 { 0x80 } else { 0 };
-            value >>= 7;
-        }
+        self.buf.as_mut_slice()[at..at + width].copy_from_slice(&scratch[..width]);
     }
 }
 

@@ -3,34 +3,41 @@
 //! ([`crate::ratchet`]), sender keys ([`crate::groups`]) and SPQR.
 //!
 //! Records are `BE32(index) ‖ key` (36 bytes), consecutive in one buffer
-//! (SPQR's stored form, spqr-internals §5.3). One zeroizing strategy covers
-//! every change: the buffer is wiped when dropped; growth copies into a new
-//! buffer and wipes the old one (never a `realloc` that frees keys); removal
-//! moves records inside the buffer and wipes the freed tail. So no key is
+//! (SPQR's stored form, spqr-internals §5.3), a [`StateBytes`]. One
+//! zeroizing strategy covers every change: the buffer is wiped in bulk when
+//! dropped; growth copies into a new buffer and wipes the old one (never a
+//! `realloc` that frees keys); removal moves records inside the buffer and
+//! wipes the freed tail. So no key is
 //! ever left in freed memory, and there is no per-key allocation.
 
 use core::fmt;
 
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
+
+use crate::state::StateBytes;
 
 /// Bytes per record: `BE32(index) ‖ 32-byte key`.
 pub(crate) const RECORD_LEN: usize = 36;
 
 /// Skipped keys in insertion order (see the module docs).
 #[derive(Clone, Default)]
-pub(crate) struct SkippedKeyStore(Zeroizing<Vec<u8>>);
+pub(crate) struct SkippedKeyStore(StateBytes);
 
 impl SkippedKeyStore {
     /// From the stored form; `None` unless whole records.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        (bytes.len() % RECORD_LEN == 0).then(|| Self(Zeroizing::new(bytes.to_vec())))
+        (bytes.len() % RECORD_LEN == 0).then(|| {
+            let mut buf = StateBytes::with_capacity(bytes.len());
+            buf.extend_from_slice(bytes);
+            Self(buf)
+        })
     }
 
     /// An empty store with room for `records` records.
     pub(crate) fn with_capacity(records: usize) -> Self {
-        Self(Zeroizing::new(Vec::with_capacity(
+        Self(StateBytes::with_capacity(
             records.saturating_mul(RECORD_LEN),
-        )))
+        ))
     }
 
     /// The stored form (consecutive records).
@@ -85,28 +92,16 @@ impl SkippedKeyStore {
         None
     }
 
-    /// Grows capacity by copying into a fresh buffer, so that the old
-    /// allocation is wiped rather than freed with keys in it.
-    fn reserve(&mut self, additional: usize) {
-        let needed = self.0.len().saturating_add(additional);
-        if needed > self.0.capacity() {
-            let mut grown = Vec::with_capacity(needed.max(2 * self.0.capacity()));
-            grown.extend_from_slice(&self.0);
-            // The old buffer is wiped when its `Zeroizing` wrapper drops.
-            self.0 = Zeroizing::new(grown);
-        }
-    }
-
     /// Appends a record.
     pub(crate) fn push(&mut self, index: u32, key: &[u8; 32]) {
-        self.reserve(RECORD_LEN);
-        self.0.extend_from_slice(&index.to_be_bytes());
-        self.0.extend_from_slice(key);
+        let mut record = Zeroizing::new([0u8; RECORD_LEN]);
+        record[..4].copy_from_slice(&index.to_be_bytes());
+        record[4..].copy_from_slice(key);
+        self.0.extend_from_slice(&record[..]);
     }
 
     /// Appends every record of `other`.
     pub(crate) fn append(&mut self, other: &SkippedKeyStore) {
-        self.reserve(other.0.len());
         self.0.extend_from_slice(&other.0);
     }
 
@@ -116,7 +111,9 @@ impl SkippedKeyStore {
             return;
         }
         let start = position * RECORD_LEN;
-        self.0.copy_within(start + RECORD_LEN.., start);
+        self.0
+            .as_mut_slice()
+            .copy_within(start + RECORD_LEN.., start);
         self.truncate_bytes(self.0.len() - RECORD_LEN);
     }
 
@@ -130,6 +127,7 @@ impl SkippedKeyStore {
         let last = (len - 1) * RECORD_LEN;
         if position != len - 1 {
             self.0
+                .as_mut_slice()
                 .copy_within(last..last + RECORD_LEN, position * RECORD_LEN);
         }
         self.truncate_bytes(last);
@@ -141,7 +139,7 @@ impl SkippedKeyStore {
         if bytes == 0 {
             return;
         }
-        self.0.copy_within(bytes.., 0);
+        self.0.as_mut_slice().copy_within(bytes.., 0);
         self.truncate_bytes(self.0.len() - bytes);
     }
 
@@ -151,9 +149,10 @@ impl SkippedKeyStore {
         let mut scratch = Zeroizing::new([0u8; RECORD_LEN]);
         for i in 0..len / 2 {
             let (a, b) = (i * RECORD_LEN, (len - 1 - i) * RECORD_LEN);
-            scratch.copy_from_slice(&self.0[a..a + RECORD_LEN]);
-            self.0.copy_within(b..b + RECORD_LEN, a);
-            self.0[b..b + RECORD_LEN].copy_from_slice(&scratch[..]);
+            let bytes = self.0.as_mut_slice();
+            scratch.copy_from_slice(&bytes[a..a + RECORD_LEN]);
+            bytes.copy_within(b..b + RECORD_LEN, a);
+            bytes[b..b + RECORD_LEN].copy_from_slice(&scratch[..]);
         }
     }
 
@@ -163,8 +162,7 @@ impl SkippedKeyStore {
     }
 
     fn truncate_bytes(&mut self, len: usize) {
-        self.0[len..].zeroize();
-        self.0.truncate(len);
+        self.0.truncate_wiped(len);
     }
 }
 

@@ -16,6 +16,9 @@
 //! earlier one; samples of each are committed under `test-vectors/state/`
 //! and reloaded by the tests.
 
+use core::fmt;
+use core::ops::Deref;
+
 use zeroize::Zeroizing;
 
 /// The format version this release writes.
@@ -39,7 +42,7 @@ pub enum StateKind {
     SenderKeyRecord = 6,
     /// A [`crate::classic::ClassicSessionRecord`].
     ClassicSessionRecord = 7,
-    /// A classic sender-key record (`hush::classic::ClassicSenderKeyRecord`).
+    /// A [`crate::classic::ClassicSenderKeyRecord`].
     ClassicSenderKeyRecord = 8,
 }
 
@@ -64,6 +67,97 @@ pub enum StateError {
     /// The payload is malformed; the text names the part.
     #[error("invalid stored state: {0}")]
     Invalid(&'static str),
+}
+
+/// Overwrites `bytes` with zeros in one pass (a `memset`), then hides the
+/// buffer from the optimizer so the stores cannot be dropped
+/// ([`zeroize::optimization_barrier`], the zeroize crate's way to wipe in
+/// bulk). `Zeroizing` wipes byte by byte with volatile writes, which costs
+/// about as much as encoding a whole session record; state buffers use this.
+pub(crate) fn wipe(bytes: &mut [u8]) {
+    bytes.fill(0);
+    zeroize::optimization_barrier(bytes);
+}
+
+/// Stored state as written by `to_state`: the bytes, wiped in bulk when
+/// dropped (see [`wipe`]). Dereferences to `Vec<u8>`, so it reads like the
+/// `Zeroizing<Vec<u8>>` it replaces (`&bytes[..]`, `bytes.len()`,
+/// `bytes.to_vec()`).
+#[derive(Clone, Default)]
+pub struct StateBytes(Vec<u8>);
+
+impl StateBytes {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self(Vec::with_capacity(capacity))
+    }
+
+    /// Appends bytes; growth copies into a new buffer and wipes the old one,
+    /// so no copy is left in freed memory.
+    pub(crate) fn extend_from_slice(&mut self, bytes: &[u8]) {
+        let needed = self.0.len().saturating_add(bytes.len());
+        if needed > self.0.capacity() {
+            let mut grown = Vec::with_capacity(needed.max(2 * self.0.capacity()));
+            grown.extend_from_slice(&self.0);
+            let mut old = Self(core::mem::replace(&mut self.0, grown));
+            old.0.clear();
+        }
+        self.0.extend_from_slice(bytes);
+    }
+
+    /// The bytes as a mutable slice (to patch in place).
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
+
+    /// Shortens to `len` bytes, wiping the bytes cut off.
+    pub(crate) fn truncate_wiped(&mut self, len: usize) {
+        if let Some(tail) = self.0.get_mut(len..) {
+            wipe(tail);
+        }
+        self.0.truncate(len);
+    }
+
+    /// Grows by `additional` zero bytes (growth as in `extend_from_slice`).
+    pub(crate) fn extend_zeros(&mut self, additional: usize) {
+        let needed = self.0.len().saturating_add(additional);
+        if needed > self.0.capacity() {
+            let mut grown = Vec::with_capacity(needed.max(2 * self.0.capacity()));
+            grown.extend_from_slice(&self.0);
+            let mut old = Self(core::mem::replace(&mut self.0, grown));
+            old.0.clear();
+        }
+        self.0.resize(needed, 0);
+    }
+}
+
+impl Drop for StateBytes {
+    fn drop(&mut self) {
+        // Wipe the whole allocation: bytes past the length may have held
+        // data before a `clear`.
+        let len = self.0.capacity();
+        self.0.resize(len, 0);
+        wipe(&mut self.0);
+    }
+}
+
+impl Deref for StateBytes {
+    type Target = Vec<u8>;
+    fn deref(&self) -> &Vec<u8> {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for StateBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Redacted: only the length.
+impl fmt::Debug for StateBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StateBytes({} bytes)", self.0.len())
+    }
 }
 
 pub(crate) fn wrap(kind: StateKind, payload: &[u8]) -> Zeroizing<Vec<u8>> {

@@ -731,3 +731,36 @@ fn an_archived_state_with_a_known_chain_is_tried_first() {
     ));
     assert_eq!(*alice.record.to_state(), *before);
 }
+
+#[test]
+fn debug_output_shows_no_secrets() {
+    let (mut alice, mut bob, mut rng) = pair(17);
+    alice.initiate(&bob.bundle(true), &mut rng);
+    bob.receive(&alice.send(b"hi"), &mut rng).unwrap();
+    let held = bob.send(b"held");
+    alice.receive(&bob.send(b"reply"), &mut rng).unwrap();
+    // A record with an imported derived-form skipped key.
+    let imported = ClassicSessionRecord::from_lspc(&alice.record.to_lspc(), NOW).unwrap();
+    let exported = imported.to_lspc();
+    let text = format!("{imported:?} {:?}", alice.record);
+    // No 32-byte secret of the stored record (root, chain and skipped keys,
+    // the private ratchet key: the length-32 bytes fields, public keys
+    // being 33 bytes) appears in the Debug text, as bytes or as hex.
+    let mut secrets = 0;
+    for i in 2..exported.len().saturating_sub(32) {
+        if exported[i - 1] == 0x20 && [0x12, 0x1a, 0x22].contains(&exported[i - 2]) {
+            let secret = &exported[i..i + 32];
+            assert!(!text.contains(&hex::encode(secret)));
+            assert!(!text.contains(&format!("{secret:?}")[1..40]));
+            secrets += 1;
+        }
+    }
+    assert!(secrets >= 6, "{secrets}");
+    assert!(text.contains("redacted") || text.contains(".."));
+    let mut group = ClassicSenderKeyRecord::new();
+    let distribution = group.create_distribution_message(&mut rng).unwrap();
+    let text = format!("{group:?} {distribution:?}");
+    assert!(!text.contains(&hex::encode(distribution.chain_key())));
+    assert!(!text.contains(&format!("{:?}", distribution.chain_key())[1..40]));
+    let _ = held;
+}

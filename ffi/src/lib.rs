@@ -74,6 +74,7 @@ mod args;
 pub mod buffer;
 pub mod bundle;
 pub mod classic;
+pub mod classic_groups;
 pub mod error;
 pub mod fingerprint;
 pub mod groups;

@@ -64,7 +64,9 @@ mod codec;
 mod errors;
 pub mod lspc;
 mod message;
+pub mod migration;
 pub(crate) mod proto;
+mod sender_keys;
 mod session;
 mod state;
 #[cfg(test)]
@@ -77,6 +79,10 @@ pub use errors::ClassicDecryptError;
 pub use message::{
     ClassicCiphertextMessage, ClassicPreKeySignalMessage, ClassicSignalMessage,
     CLASSIC_VERSION_BYTE,
+};
+pub use sender_keys::{
+    ClassicGroupError, ClassicSenderKeyDistributionMessage, ClassicSenderKeyMessage,
+    ClassicSenderKeyRecord,
 };
 pub use session::{
     ClassicConsumedPreKeys, ClassicPendingDecryption, ClassicPendingPreKeyDecryption,
@@ -95,8 +101,10 @@ pub const CLASSIC_MAX_RECEIVER_CHAINS: usize = 5;
 /// Most archived states per record (oldest dropped).
 pub const CLASSIC_ARCHIVED_STATES_MAX: usize = 40;
 /// Chain-key steps one `SignalMessage` decryption may walk across all the
-/// states it tries (two maximal jumps).
-pub const CLASSIC_WALK_BUDGET: u32 = 2 * CLASSIC_MAX_FORWARD_JUMPS;
+/// states it tries: one maximal jump. States whose receiving chain knows
+/// the message's ratchet key are tried first, so the budget only limits the
+/// speculative walks on states where the message would start a new chain.
+pub const CLASSIC_WALK_BUDGET: u32 = CLASSIC_MAX_FORWARD_JUMPS;
 /// The one-time pre-key ID libsignal-protocol-c and python-axolotl treat as
 /// a last-resort key and never delete (`0xFFFFFF`).
 pub const LAST_RESORT_PRE_KEY_ID: u32 = 0x00FF_FFFF;

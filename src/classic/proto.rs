@@ -154,6 +154,77 @@ pub(crate) struct LspcIdentityKeyPair {
     pub private_key: Option<Vec<u8>>,
 }
 
+/// `SenderKeyDistributionMessage` (C's layout: no distribution id).
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct ClassicDistributionProto {
+    #[prost(uint32, optional, tag = "1")]
+    pub id: Option<u32>,
+    #[prost(uint32, optional, tag = "2")]
+    pub iteration: Option<u32>,
+    #[prost(bytes = "vec", optional, tag = "3")]
+    pub chain_key: Option<Vec<u8>>,
+    #[prost(bytes = "vec", optional, tag = "4")]
+    pub signing_key: Option<Vec<u8>>,
+}
+
+/// `SenderKeyMessage` (C's layout: no distribution id).
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct ClassicSenderKeyMessageProto {
+    #[prost(uint32, optional, tag = "1")]
+    pub id: Option<u32>,
+    #[prost(uint32, optional, tag = "2")]
+    pub iteration: Option<u32>,
+    #[prost(bytes = "vec", optional, tag = "3")]
+    pub ciphertext: Option<Vec<u8>>,
+}
+
+/// `SenderKeyRecordStructure`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct LspcSenderKeyRecord {
+    #[prost(message, repeated, tag = "1")]
+    pub sender_key_states: Vec<LspcSenderKeyState>,
+}
+
+/// `SenderKeyStateStructure`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct LspcSenderKeyState {
+    #[prost(uint32, optional, tag = "1")]
+    pub sender_key_id: Option<u32>,
+    #[prost(message, optional, tag = "2")]
+    pub sender_chain_key: Option<LspcSenderChainKey>,
+    #[prost(message, optional, tag = "3")]
+    pub sender_signing_key: Option<LspcSenderSigningKey>,
+    #[prost(message, repeated, tag = "4")]
+    pub sender_message_keys: Vec<LspcSenderMessageKey>,
+}
+
+/// `SenderKeyStateStructure.SenderChainKey`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct LspcSenderChainKey {
+    #[prost(uint32, optional, tag = "1")]
+    pub iteration: Option<u32>,
+    #[prost(bytes = "vec", optional, tag = "2")]
+    pub seed: Option<Vec<u8>>,
+}
+
+/// `SenderKeyStateStructure.SenderSigningKey`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct LspcSenderSigningKey {
+    #[prost(bytes = "vec", optional, tag = "1")]
+    pub public: Option<Vec<u8>>,
+    #[prost(bytes = "vec", optional, tag = "2")]
+    pub private: Option<Vec<u8>>,
+}
+
+/// `SenderKeyStateStructure.SenderMessageKey`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct LspcSenderMessageKey {
+    #[prost(uint32, optional, tag = "1")]
+    pub iteration: Option<u32>,
+    #[prost(bytes = "vec", optional, tag = "2")]
+    pub seed: Option<Vec<u8>>,
+}
+
 fn wipe(field: &mut Option<Vec<u8>>) {
     if let Some(bytes) = field.as_mut() {
         bytes.zeroize();
@@ -196,5 +267,25 @@ impl Drop for LspcSignedPreKeyRecord {
 impl Drop for LspcIdentityKeyPair {
     fn drop(&mut self) {
         wipe(&mut self.private_key);
+    }
+}
+impl Drop for ClassicDistributionProto {
+    fn drop(&mut self) {
+        wipe(&mut self.chain_key);
+    }
+}
+impl Drop for LspcSenderChainKey {
+    fn drop(&mut self) {
+        wipe(&mut self.seed);
+    }
+}
+impl Drop for LspcSenderSigningKey {
+    fn drop(&mut self) {
+        wipe(&mut self.private);
+    }
+}
+impl Drop for LspcSenderMessageKey {
+    fn drop(&mut self) {
+        wipe(&mut self.seed);
     }
 }

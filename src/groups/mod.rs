@@ -68,11 +68,11 @@ mod cipher;
 mod distribution_id;
 mod distribution_message;
 mod errors;
-mod message_keys;
+pub(crate) mod message_keys;
 mod proto;
-mod record;
+pub(crate) mod record;
 mod sender_key_message;
-mod state;
+pub(crate) mod state;
 
 pub use cipher::{
     create_distribution_message, group_decrypt, group_encrypt, process_distribution_message,

@@ -3,7 +3,6 @@
 //! computes everything on the side and returns an update to apply.
 
 use rand_core::CryptoRng;
-use zeroize::Zeroizing;
 
 use super::budget::{WalkBudget, MAX_SELF_SESSION_JUMPS};
 use super::chains::{
@@ -191,7 +190,7 @@ impl SessionState {
             .next()
             .ok_or(RatchetError::ChainExhausted)?;
         let pq = self.pq.send(rng).map_err(|_| RatchetError::PqRatchet)?;
-        let pq_key = pq.key.map(Zeroizing::new);
+        let pq_key = pq.key;
         let keys = MessageKeys::derive(&sender.chain_key.seed(), pq_key.as_deref());
         let ciphertext = aes256_cbc_encrypt(&keys.cipher_key, &keys.iv, plaintext);
         let message = SignalMessage::new(
@@ -306,7 +305,7 @@ impl SessionState {
             .recv_limited(message.pq_ratchet(), budget.spqr_limit().min(max_jump))
             .map_err(|_| RatchetError::PqRatchet)?;
         budget.spend_spqr(pq.walked);
-        let pq_key = pq.key.map(Zeroizing::new);
+        let pq_key = pq.key;
         let keys = MessageKeys::derive(&seed, pq_key.as_deref());
         if !message.verify_mac(&keys.mac_key, &self.remote_identity, &self.local_identity) {
             return Err(RatchetError::MacMismatch);

@@ -24,8 +24,6 @@
 
 use std::collections::VecDeque;
 
-use zeroize::Zeroizing;
-
 use super::{SessionRecord, ARCHIVED_STATES_MAX_LENGTH};
 use crate::keys::{
     IdentityKey, KeyPair, KyberPreKeyId, PreKeyId, PrivateKey, PublicKey, SignedPreKeyId,
@@ -38,7 +36,7 @@ use crate::ratchet::keys::{ChainKey, RootKey};
 use crate::ratchet::pq::SpqrState;
 use crate::ratchet::state::{PendingPreKey, SessionState};
 use crate::skipped_keys::SkippedKeyStore;
-use crate::state::{StateError, StateKind, FORMAT_VERSION};
+use crate::state::{StateBytes, StateError, StateKind, FORMAT_VERSION};
 
 type Invalid = StateError;
 
@@ -46,10 +44,10 @@ type Invalid = StateError;
 const SESSION_VERSION: u8 = 4;
 
 impl SessionRecord {
-    /// The record in hush's versioned state format, in a buffer that
-    /// zeroizes on drop.
+    /// The record in hush's versioned state format, in a buffer that is
+    /// wiped on drop.
     #[must_use]
-    pub fn to_state(&self) -> Zeroizing<Vec<u8>> {
+    pub fn to_state(&self) -> StateBytes {
         let capacity = self
             .current
             .iter()
@@ -59,10 +57,10 @@ impl SessionRecord {
         let mut w =
             Writer::with_prefix(&[FORMAT_VERSION, StateKind::SessionRecord as u8], capacity);
         if let Some(current) = &self.current {
-            w.message(1, |w| encode_state(w, current));
+            w.large_message(1, |w| encode_state(w, current));
         }
         for previous in &self.previous {
-            w.message(2, |w| encode_state(w, previous));
+            w.large_message(2, |w| encode_state(w, previous));
         }
         w.finish()
     }
@@ -161,7 +159,7 @@ fn encode_state(w: &mut Writer, state: &SessionState) {
         });
     }
     if !state.pq.is_empty() {
-        w.message(15, |w| state.pq.write_to(w));
+        w.large_message(15, |w| state.pq.write_to(w));
     }
 }
 

@@ -55,14 +55,14 @@ fn send(state: &mut SpqrState, rng: &mut StreamRng) -> (Vec<u8>, Option<[u8; 32]
     let sent = state.send(rng).expect("send");
     state.apply(sent.update);
     reload(state);
-    (sent.message, sent.key)
+    (sent.message, sent.key.as_deref().copied())
 }
 
 fn recv(state: &mut SpqrState, message: &[u8]) -> Result<Option<[u8; 32]>, SpqrError> {
     let received = state.recv(message)?;
     state.apply(received.update);
     reload(state);
-    Ok(received.key)
+    Ok(received.key.as_deref().copied())
 }
 
 fn reload(state: &mut SpqrState) {

@@ -321,6 +321,11 @@ impl Encoder {
         Some(Self { next, form })
     }
 
+    /// About the size of the stored form (to size buffers).
+    pub(super) fn stored_len(&self) -> usize {
+        2 * self.symbols() + 3 * POLYS + 8
+    }
+
     /// Passes the sixteen stored lists to `put`, with whether they are the
     /// coefficient form (`polys`, else `pts`); the bytes [`Encoder::to_parts`]
     /// returns, without allocating a list each.
@@ -459,6 +464,11 @@ impl Decoder {
     /// The stored `pts_needed` (symbols in the blob).
     pub(super) fn pts_needed(&self) -> u32 {
         u32::try_from(self.symbols).unwrap_or(u32::MAX)
+    }
+
+    /// About the size of the stored form (to size buffers).
+    pub(super) fn stored_len(&self) -> usize {
+        self.points.iter().map(|l| 4 * l.len() + 3).sum::<usize>() + 12
     }
 
     /// Passes each polynomial's stored points (`BE16(x) ‖ BE16(y)` records)

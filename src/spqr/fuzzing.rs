@@ -159,7 +159,7 @@ impl Party {
         if self.thorough || self.sends % RELOAD_EVERY == 0 {
             self.reload()?;
         }
-        Ok((sent.message, sent.key))
+        Ok((sent.message, sent.key.as_deref().copied()))
     }
 
     /// Receives; commits only when `commit` says so given the key. A failed
@@ -172,13 +172,14 @@ impl Party {
         let before = self.thorough.then(|| self.state.serialize());
         match self.state.recv(message) {
             Ok(received) => {
-                if commit(&received.key) {
+                let key = received.key.as_deref().copied();
+                if commit(&key) {
                     self.state.apply(received.update);
                     if self.thorough {
                         self.reload()?;
                     }
                 }
-                Ok(Ok(received.key))
+                Ok(Ok(key))
             }
             Err(e) => {
                 if e.is_state_error() {

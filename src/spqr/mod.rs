@@ -73,7 +73,7 @@ mod conversation_tests;
 use core::fmt;
 
 use rand_core::CryptoRng;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use braid::{Braid, BraidUpdate};
 use chain::{Chain, ChainParams, ChainUpdate};
@@ -152,7 +152,7 @@ pub(crate) struct SpqrSend {
     /// Bytes for `SignalMessage.pq_ratchet` (empty: omit the field).
     pub(crate) message: Vec<u8>,
     /// The message-key salt, if any.
-    pub(crate) key: Option<[u8; 32]>,
+    pub(crate) key: Option<Zeroizing<[u8; 32]>>,
     /// What to apply once the message is committed.
     pub(crate) update: SpqrUpdate,
 }
@@ -160,7 +160,7 @@ pub(crate) struct SpqrSend {
 /// The result of [`SpqrState::recv`].
 pub(crate) struct SpqrRecv {
     /// The message-key salt, if any.
-    pub(crate) key: Option<[u8; 32]>,
+    pub(crate) key: Option<Zeroizing<[u8; 32]>>,
     /// Steps the receiving chain walked forward to find the key.
     pub(crate) walked: u32,
     /// What to apply once the message has decrypted.
@@ -193,7 +193,7 @@ impl fmt::Debug for SpqrSend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SpqrSend")
             .field("message_len", &self.message.len())
-            .field("key", &self.key.map(|_| "<redacted>"))
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
             .field("update", &self.update)
             .finish()
     }
@@ -202,7 +202,7 @@ impl fmt::Debug for SpqrSend {
 impl fmt::Debug for SpqrRecv {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SpqrRecv")
-            .field("key", &self.key.map(|_| "<redacted>"))
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
             .field("update", &self.update)
             .finish()
     }

@@ -9,6 +9,7 @@
 use core::fmt;
 
 use rand_core::CryptoRng;
+use zeroize::Zeroizing;
 
 use super::chain::{Chain, ChainParams, KeyRequest};
 use super::secret::Secret;
@@ -83,7 +84,7 @@ pub(super) fn send<R: CryptoRng + ?Sized>(
                 .ok_or(SpqrError::CorruptState("epoch 0"))?;
             let (update, key) = chain.plan(sent.secret.as_ref(), KeyRequest::Send { epoch })?;
             let (index, key) = key.ok_or(SpqrError::CorruptState("no send key"))?;
-            (Some(update), index, Some(*key.as_bytes()))
+            (Some(update), index, Some(Zeroizing::new(*key.as_bytes())))
         }
         None => (None, 0, None),
     };
@@ -159,7 +160,7 @@ pub(super) fn recv(
                 braid: received.update,
             };
             Ok(SpqrRecv {
-                key: key.map(|(_, k)| *k.as_bytes()),
+                key: key.map(|(_, k)| Zeroizing::new(*k.as_bytes())),
                 walked,
                 update: SpqrUpdate(UpdateKind::Active(Box::new(update))),
             })

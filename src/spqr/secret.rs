@@ -6,9 +6,25 @@ use core::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-/// `N` secret bytes on the heap (so moves do not leave copies on the stack).
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+/// `N` secret bytes on the heap (so moves do not leave copies on the stack),
+/// wiped in bulk on drop ([`crate::state::wipe`]: a 2 400-byte decapsulation
+/// key wiped byte by byte cost more than loading it).
+#[derive(Clone)]
 pub(super) struct Secret<const N: usize>(Box<[u8; N]>);
+
+impl<const N: usize> Zeroize for Secret<N> {
+    fn zeroize(&mut self) {
+        crate::state::wipe(&mut self.0[..]);
+    }
+}
+
+impl<const N: usize> Drop for Secret<N> {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl<const N: usize> ZeroizeOnDrop for Secret<N> {}
 
 impl<const N: usize> Secret<N> {
     /// All-zero bytes, to be filled in place.

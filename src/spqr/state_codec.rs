@@ -338,14 +338,14 @@ fn write_auth(w: &mut Writer, auth: &Authenticator) {
 }
 
 fn write_encoder(w: &mut Writer, field: u32, encoder: &Encoder) {
-    w.message(field, |w| {
+    w.large_message(field, |w| {
         w.uint(1, u64::from(encoder.next_counter()));
         encoder.write_stored(|polys, list| w.bytes_always(if polys { 3 } else { 2 }, list));
     });
 }
 
 fn write_decoder(w: &mut Writer, field: u32, decoder: &Decoder) {
-    w.message(field, |w| {
+    w.large_message(field, |w| {
         w.uint(1, decoder.pts_needed().into());
         w.uint(2, POLYS as u64);
         decoder.write_stored(|list| w.bytes_always(3, list));
@@ -454,8 +454,8 @@ fn write_braid(w: &mut Writer, braid: &Braid) {
         ),
         Phase::Ct2Sampled { sending_ct2 } => (11, [&[], &[], &[]], Some(sending_ct2), None),
     };
-    w.message(tag, |w| {
-        w.message(1, |w| {
+    w.large_message(tag, |w| {
+        w.large_message(1, |w| {
             w.uint(1, braid.epoch);
             write_auth(w, &braid.auth);
             for (field, bytes) in (3..).zip(core) {
@@ -486,9 +486,9 @@ pub(super) fn write(state: &SpqrState, w: &mut Writer) {
         });
     }
     if let Some(chain) = &active.chain {
-        w.message(2, |w| write_chain(w, chain));
+        w.large_message(2, |w| write_chain(w, chain));
     }
-    w.message(3, |w| write_braid(w, &active.braid));
+    w.large_message(3, |w| write_braid(w, &active.braid));
 }
 
 /// The stored form of `state` (empty for V0).
@@ -498,7 +498,8 @@ pub(super) fn serialize(state: &SpqrState) -> Vec<u8> {
     w.finish().to_vec()
 }
 
-/// Roughly the stored size, so the buffer seldom grows.
+/// About the stored size (a little more), so the buffer seldom grows and
+/// little spare capacity is wiped on drop.
 pub(super) fn size_hint(state: &SpqrState) -> usize {
     let Some(active) = state.0.as_deref() else {
         return 0;
@@ -510,8 +511,34 @@ pub(super) fn size_hint(state: &SpqrState) -> usize {
             .sum::<usize>()
             + 64
     });
-    // The largest phase holds dk, ek or ct1 and two coders.
-    4 * EK_LEN + DK_LEN + chain
+    let enc = |e: &Encoder| e.stored_len();
+    let dec = |d: &Decoder| d.stored_len();
+    let phase = match &active.braid.phase {
+        Phase::KeysUnsampled => 0,
+        Phase::KeysSampled { sending_hdr, .. } => EK_LEN + DK_LEN + enc(sending_hdr),
+        Phase::HeaderSent {
+            sending_ek,
+            receiving_ct1,
+            ..
+        } => DK_LEN + enc(sending_ek) + dec(receiving_ct1),
+        Phase::Ct1Received { sending_ek, .. } => DK_LEN + CT1_LEN + enc(sending_ek),
+        Phase::EkSentCt1Received { receiving_ct2, .. } => DK_LEN + CT1_LEN + dec(receiving_ct2),
+        Phase::NoHeaderReceived { receiving_hdr } => dec(receiving_hdr),
+        Phase::HeaderReceived { receiving_ek, .. } => HDR_LEN + dec(receiving_ek),
+        Phase::Ct1Sampled {
+            sending_ct1,
+            receiving_ek,
+            ..
+        } => HDR_LEN + ES_LEN + CT1_LEN + enc(sending_ct1) + dec(receiving_ek),
+        Phase::EkReceivedCt1Sampled { sending_ct1, .. } => {
+            ES_LEN + EK_LEN + CT1_LEN + enc(sending_ct1)
+        }
+        Phase::Ct1Acknowledged { receiving_ek, .. } => {
+            HDR_LEN + ES_LEN + CT1_LEN + dec(receiving_ek)
+        }
+        Phase::Ct2Sampled { sending_ct2 } => enc(sending_ct2),
+    };
+    200 + phase + chain
 }
 
 /// The largest `(max_jump, max_ooo_keys)` of the chain and the negotiation

@@ -16,8 +16,10 @@
  *   (classic_lspc.h, from interop-v3/migration/lspc-records.json) imported,
  *   their in-flight messages decrypted and the conversation continued
  *   between the two imported records; pre-key and identity records;
- * - classic groups (libsignal-protocol-c's sender keys) when built with
- *   them: see test_classic_groups.c;
+ * - classic groups (libsignal-protocol-c's sender keys): three members, each
+ *   keeping one record per (group, sender); messages out of order, a
+ *   duplicate, a forged signature, a late joiner, a record through
+ *   libsignal-protocol-c's format;
  * - NULL arguments; everything freed (ASan leak check, Valgrind).
  *
  * Built and run by ffi/tests/run-c-tests.sh (ASan/UBSan, shared library,
@@ -623,6 +625,153 @@ static void test_lspc_records(void) {
     hush_classic_session_record_free(bob);
 }
 
+/* One group member: its own record and the ones it keeps for the others. */
+typedef struct {
+    hush_classic_sender_key_record *own;
+    hush_classic_sender_key_record *from[3]; /* indexed by sender; own slot unused */
+} member;
+
+static hush_buffer gsend(member *m, const char *text) {
+    hush_buffer out = {0};
+    CHECK_RC(hush_classic_group_encrypt(m->own, (const uint8_t *)text, strlen(text), NULL, &out),
+             HUSH_RESULT_OK);
+    return out;
+}
+
+static void greceive(member *m, int sender, const hush_buffer *message, const char *text) {
+    hush_buffer out = {0};
+    CHECK_RC(hush_classic_group_decrypt(m->from[sender], message->ptr, message->len, &out),
+             HUSH_RESULT_OK);
+    CHECK(buffer_is_text(&out, text));
+    hush_buffer_free(&out);
+}
+
+static hush_buffer sender_key_bytes(const hush_classic_sender_key_record *record) {
+    hush_buffer out = {0};
+    CHECK_RC(hush_classic_sender_key_record_serialize(record, &out), HUSH_RESULT_OK);
+    return out;
+}
+
+static void grefused(member *m, int sender, const hush_buffer *message, hush_result want) {
+    hush_buffer before = sender_key_bytes(m->from[sender]);
+    hush_buffer out = SENTINEL_BUFFER;
+    CHECK_RC(hush_classic_group_decrypt(m->from[sender], message->ptr, message->len, &out), want);
+    CHECK(untouched(&out));
+    hush_buffer after = sender_key_bytes(m->from[sender]);
+    CHECK(before.ptr != NULL && buffer_is(&after, before.ptr, before.len));
+    hush_buffer_free(&before);
+    hush_buffer_free(&after);
+}
+
+static void test_groups(void) {
+    member g[3];
+    memset(g, 0, sizeof g);
+    for (int i = 0; i < 3; i++) {
+        CHECK_RC(hush_classic_sender_key_record_new(&g[i].own), HUSH_RESULT_OK);
+        for (int j = 0; j < 3; j++) {
+            if (j != i) CHECK_RC(hush_classic_sender_key_record_new(&g[i].from[j]), HUSH_RESULT_OK);
+        }
+    }
+    /* Encrypting before there is a sender key fails. */
+    hush_buffer none = SENTINEL_BUFFER;
+    CHECK_RC(hush_classic_group_encrypt(g[0].own, (const uint8_t *)"x", 1, NULL, &none),
+             HUSH_RESULT_NO_SENDER_KEY_STATE);
+    CHECK(untouched(&none));
+    /* Each member distributes its sender key (over the 1:1 sessions in real life). */
+    for (int i = 0; i < 3; i++) {
+        hush_buffer skdm = {0};
+        CHECK_RC(hush_classic_group_create_distribution(g[i].own, NULL, &skdm), HUSH_RESULT_OK);
+        CHECK(skdm.len > 0 && skdm.ptr[0] == 0x33);
+        for (int j = 0; j < 3; j++) {
+            if (j != i) {
+                CHECK_RC(hush_classic_group_process_distribution(g[j].from[i], skdm.ptr, skdm.len),
+                         HUSH_RESULT_OK);
+            }
+        }
+        hush_buffer_free(&skdm);
+    }
+    char text[64];
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < 3; i++) {
+            snprintf(text, sizeof text, "member %d says %d", i, round);
+            hush_buffer m = gsend(&g[i], text);
+            CHECK(m.ptr[0] == 0x33);
+            for (int j = 0; j < 3; j++) {
+                if (j != i) greceive(&g[j], i, &m, text);
+            }
+            hush_buffer_free(&m);
+        }
+    }
+    /* Out of order, then a duplicate and a forged signature: refused, record unchanged. */
+    hush_buffer burst[4];
+    for (int k = 0; k < 4; k++) {
+        snprintf(text, sizeof text, "burst %d", k);
+        burst[k] = gsend(&g[0], text);
+    }
+    for (int k = 3; k >= 0; k--) {
+        snprintf(text, sizeof text, "burst %d", k);
+        greceive(&g[1], 0, &burst[k], text);
+    }
+    grefused(&g[1], 0, &burst[2], HUSH_RESULT_DUPLICATED_MESSAGE);
+    burst[3].ptr[burst[3].len - 1] ^= 1; /* the signature's last byte */
+    grefused(&g[2], 0, &burst[3], HUSH_RESULT_SIGNATURE_VALIDATION_FAILED);
+    burst[3].ptr[burst[3].len - 1] ^= 1;
+    /* Member 2's record for member 0 goes through libsignal-protocol-c's format. */
+    hush_buffer lspc = {0};
+    CHECK_RC(hush_classic_sender_key_record_to_lspc(g[2].from[0], &lspc), HUSH_RESULT_OK);
+    hush_classic_sender_key_record *moved = NULL;
+    CHECK_RC(hush_classic_sender_key_record_from_lspc(lspc.ptr, lspc.len, &moved), HUSH_RESULT_OK);
+    hush_buffer_free(&lspc);
+    hush_classic_sender_key_record_free(g[2].from[0]);
+    g[2].from[0] = moved;
+    for (int k = 0; k < 4; k++) {
+        snprintf(text, sizeof text, "burst %d", k);
+        greceive(&g[2], 0, &burst[k], text);
+        hush_buffer_free(&burst[k]);
+    }
+    /* Storage round trip. */
+    hush_buffer state = sender_key_bytes(g[1].own);
+    hush_classic_sender_key_record *reloaded = NULL;
+    CHECK_RC(hush_classic_sender_key_record_deserialize(state.ptr, state.len, &reloaded),
+             HUSH_RESULT_OK);
+    hush_classic_sender_key_record_free(g[1].own);
+    g[1].own = reloaded;
+    hush_buffer_free(&state);
+    hush_buffer m = gsend(&g[1], "after reload");
+    greceive(&g[0], 1, &m, "after reload");
+    /* A late joiner gets the current iteration: earlier messages are gone for it. */
+    hush_classic_sender_key_record *late = NULL;
+    CHECK_RC(hush_classic_sender_key_record_new(&late), HUSH_RESULT_OK);
+    hush_buffer skdm = {0};
+    CHECK_RC(hush_classic_group_create_distribution(g[1].own, NULL, &skdm), HUSH_RESULT_OK);
+    CHECK_RC(hush_classic_group_process_distribution(late, skdm.ptr, skdm.len), HUSH_RESULT_OK);
+    hush_buffer out = SENTINEL_BUFFER;
+    CHECK_RC(hush_classic_group_decrypt(late, m.ptr, m.len, &out), HUSH_RESULT_DUPLICATED_MESSAGE);
+    CHECK(untouched(&out));
+    hush_buffer m2 = gsend(&g[1], "welcome");
+    CHECK_RC(hush_classic_group_decrypt(late, m2.ptr, m2.len, &out), HUSH_RESULT_OK);
+    CHECK(buffer_is_text(&out, "welcome"));
+    hush_buffer_free(&out);
+    /* Someone else's record cannot send; garbage is refused. */
+    out = (hush_buffer)SENTINEL_BUFFER;
+    CHECK_RC(hush_classic_group_encrypt(late, (const uint8_t *)"x", 1, NULL, &out),
+             HUSH_RESULT_INVALID_SENDER_KEY_SESSION);
+    CHECK(untouched(&out));
+    CHECK(hush_classic_group_decrypt(late, skdm.ptr, skdm.len, &out) != HUSH_RESULT_OK);
+    CHECK(hush_classic_group_process_distribution(late, m2.ptr, 3) != HUSH_RESULT_OK);
+    CHECK(untouched(&out));
+    hush_buffer_free(&skdm);
+    hush_buffer_free(&m);
+    hush_buffer_free(&m2);
+    hush_classic_sender_key_record_free(late);
+    for (int i = 0; i < 3; i++) {
+        hush_classic_sender_key_record_free(g[i].own);
+        for (int j = 0; j < 3; j++) hush_classic_sender_key_record_free(g[i].from[j]);
+    }
+    hush_classic_sender_key_record_free(NULL);
+    CHECK_RC(hush_classic_group_encrypt(NULL, NULL, 0, NULL, &out), HUSH_RESULT_NULL_ARGUMENT);
+}
+
 static void test_null_arguments(void) {
     hush_classic_session_record *record = NULL;
     hush_buffer out = SENTINEL_BUFFER;
@@ -651,6 +800,7 @@ static void test_null_arguments(void) {
 int main(void) {
     test_conversation();
     test_lspc_records();
+    test_groups();
     test_null_arguments();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -13,11 +13,13 @@
 //! - `export_session`/`import_session` move libsignal-protocol-c records
 //!   (`RecordStructure`); pre-key records and `identity_key_pair` are C's
 //!   formats too;
-//! - groups (libsignal-protocol-c's sender keys) are not answered yet
-//!   (`UnknownCommand`; type-7 messages are `Unsupported`);
+//! - groups are C's sender keys without a distribution id: `distribution_id`
+//!   is the application's group id string in every group command;
 //! - error classes are libsignal-protocol-c's (`InvalidMessage`,
 //!   `InvalidKeyId`, `NoSession`, ...);
-//! - sealed sender, fingerprints and `kyber_keypair` are `UnknownCommand`.
+//! - sealed sender, fingerprints and `kyber_keypair` are `UnknownCommand`;
+//! - `omemo_encrypt`/`omemo_decrypt` add OMEMO 0.3 messages
+//!   (`classic_omemo.rs`).
 //!
 //! Stores behave as PROTOCOL.md says: trust on first use by default, one-time
 //! pre-keys removed when hush reports them consumed (except the last-resort
@@ -27,7 +29,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use hush::classic::ClassicSessionRecord;
+use hush::classic::{ClassicSenderKeyRecord, ClassicSessionRecord};
 use hush::keys::{
     IdentityKey, IdentityKeyPair, PreKeyId, PreKeyRecord, SignedPreKeyId, SignedPreKeyRecord,
 };
@@ -37,7 +39,7 @@ use serde_json::Value;
 use crate::error::{PeerError, Result};
 use crate::params::Params;
 use crate::peer::TrustPolicy;
-use crate::{classic_keys, classic_sessions};
+use crate::{classic_groups, classic_keys, classic_omemo, classic_sessions};
 
 /// The largest classic (OMEMO, 31-bit) device id.
 pub const MAX_CLASSIC_DEVICE_ID: u32 = 0x7FFF_FFFF;
@@ -74,6 +76,8 @@ pub struct ClassicStores {
     pub identities: HashMap<ClassicAddress, IdentityKey>,
     /// 1:1 session records by remote address.
     pub sessions: HashMap<ClassicAddress, ClassicSessionRecord>,
+    /// Sender-key records by (group id, sender); ours under our own address.
+    pub sender_keys: HashMap<(String, ClassicAddress), ClassicSenderKeyRecord>,
 }
 
 /// The whole classic peer.
@@ -150,6 +154,21 @@ pub const COMMANDS: &[(&str, ClassicHandler)] = &[
     ("get_identity", classic_keys::get_identity),
     ("save_identity", classic_keys::save_identity),
     ("set_trust_policy", classic_keys::set_trust_policy),
+    // Groups (libsignal-protocol-c sender keys).
+    (
+        "group_create_distribution",
+        classic_groups::group_create_distribution,
+    ),
+    (
+        "group_process_distribution",
+        classic_groups::group_process_distribution,
+    ),
+    ("group_encrypt", classic_groups::group_encrypt),
+    ("group_decrypt", classic_groups::group_decrypt),
+    ("group_forget", classic_groups::group_forget),
+    // OMEMO 0.3 messages (examples/omemo/omemo03.rs).
+    ("omemo_encrypt", classic_omemo::omemo_encrypt),
+    ("omemo_decrypt", classic_omemo::omemo_decrypt),
     // Primitives.
     ("keypair", classic_keys::keypair),
     ("sign", classic_keys::sign),
@@ -197,4 +216,204 @@ pub fn device_id(p: &Params<'_>, name: &str) -> Result<u32> {
     // The range check makes the narrowing lossless.
     Ok(p.int_opt(name, 1, u64::from(MAX_CLASSIC_DEVICE_ID))?
         .unwrap_or(1) as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use serde_json::json;
+
+    use super::*;
+
+    fn peer(seed: u64, name: &str, device_id: u32) -> ClassicPeer {
+        let mut p = ClassicPeer::new(StdRng::seed_from_u64(seed));
+        p.roundtrip_state = true;
+        must(
+            &mut p,
+            "create_identity",
+            json!({ "name": name, "device_id": device_id }),
+        );
+        p
+    }
+
+    fn call(peer: &mut ClassicPeer, cmd: &str, params: Value) -> Value {
+        let Value::Object(members) = params else {
+            panic!("params must be an object")
+        };
+        match find(cmd).expect("known command")(peer, &Params::new(&members)) {
+            Ok(v) => v,
+            Err(e) => json!({ "error_class": e.class(), "error": e.to_string() }),
+        }
+    }
+
+    fn must(peer: &mut ClassicPeer, cmd: &str, params: Value) -> Value {
+        let r = call(peer, cmd, params);
+        assert!(r.get("error_class").is_none(), "{cmd}: {r}");
+        r
+    }
+
+    const MAX: u32 = MAX_CLASSIC_DEVICE_ID;
+
+    #[test]
+    fn variant_rules_and_a_conversation() {
+        let mut alice = peer(1, "alice@example.org", MAX);
+        let mut bob = peer(2, "bob@example.org", 1_000_000);
+        // Device ids: 31-bit.
+        let over = call(
+            &mut alice,
+            "create_identity",
+            json!({ "name": "x", "device_id": u64::from(MAX) + 1 }),
+        );
+        assert_eq!(over["error_class"], "BadRequest");
+        // Kyber is ignored; a Kyber key alone is Unsupported.
+        assert_eq!(
+            call(
+                &mut bob,
+                "generate_prekeys",
+                json!({ "kyber_prekey_id": 1 })
+            )["error_class"],
+            "Unsupported"
+        );
+        let keys = must(
+            &mut bob,
+            "generate_prekeys",
+            json!({ "prekey_id": 31, "signed_prekey_id": 11, "kyber_prekey_id": 1 }),
+        );
+        assert_eq!(keys["kyber_ignored"], true);
+        let bundle = &keys["bundle"];
+        assert_eq!(bundle["kyber_prekey_id"], Value::Null);
+        assert_eq!(bundle["kyber_prekey_public"], Value::Null);
+        assert_eq!(bundle["device_id"], 1_000_000);
+        let bob_addr = json!({ "name": "bob@example.org", "device_id": 1_000_000 });
+        let alice_addr = json!({ "name": "alice@example.org", "device_id": MAX });
+        let s = must(
+            &mut alice,
+            "process_bundle",
+            json!({ "address": bob_addr, "bundle": bundle }),
+        );
+        assert_eq!(s["session"]["session_version"], 3);
+        assert_eq!(s["session"]["unacknowledged"], true);
+        let m = must(
+            &mut alice,
+            "encrypt",
+            json!({ "address": bob_addr, "plaintext": "6869" }),
+        );
+        assert_eq!(m["type"], 3);
+        assert_eq!(m["info"]["version_byte"], 0x33);
+        assert_eq!(m["info"]["kyber_prekey_id"], Value::Null);
+        assert_eq!(m["info"]["inner"]["spqr"]["present"], false);
+        let d = must(
+            &mut bob,
+            "decrypt",
+            json!({ "address": alice_addr, "ciphertext": m["ciphertext"] }),
+        );
+        assert_eq!(d["plaintext"], "6869");
+        assert_eq!(
+            must(&mut bob, "list_prekeys", json!({}))["consumed_prekey_ids"],
+            json!([31])
+        );
+        let dup = call(
+            &mut bob,
+            "decrypt",
+            json!({ "address": alice_addr, "ciphertext": m["ciphertext"], "type": 3 }),
+        );
+        assert_eq!(dup["error_class"], "DuplicatedMessage");
+        let r = must(
+            &mut bob,
+            "encrypt",
+            json!({ "address": alice_addr, "plaintext": "6f6b" }),
+        );
+        assert_eq!(r["type"], 2);
+        let d = must(
+            &mut alice,
+            "decrypt",
+            json!({ "address": bob_addr, "ciphertext": r["ciphertext"], "type": 2 }),
+        );
+        assert_eq!(d["plaintext"], "6f6b");
+        // Export in libsignal-protocol-c's format and import it again.
+        let record =
+            must(&mut bob, "export_session", json!({ "address": alice_addr }))["record"].clone();
+        must(&mut bob, "delete_session", json!({ "address": alice_addr }));
+        let imported = must(
+            &mut bob,
+            "import_session",
+            json!({ "address": alice_addr, "record": record }),
+        );
+        assert_eq!(imported["session"]["has_current_state"], true);
+        let m = must(
+            &mut alice,
+            "encrypt",
+            json!({ "address": bob_addr, "plaintext": "00" }),
+        );
+        must(
+            &mut bob,
+            "decrypt",
+            json!({ "address": alice_addr, "ciphertext": m["ciphertext"], "type": 2 }),
+        );
+        // OMEMO 0.3 messages both ways.
+        let o = must(
+            &mut alice,
+            "omemo_encrypt",
+            json!({ "recipients": [bob_addr], "plaintext": "6f6d656d6f" }),
+        );
+        let k = &o["keys"][0];
+        assert_eq!(
+            (k["rid"].as_u64(), k["prekey"].as_bool()),
+            (Some(1_000_000), Some(false))
+        );
+        let opened = must(
+            &mut bob,
+            "omemo_decrypt",
+            json!({ "sender": alice_addr, "iv": o["iv"], "payload": o["payload"], "data": k["data"], "prekey": false }),
+        );
+        assert_eq!(opened["plaintext"], "6f6d656d6f");
+        // Unknown in the classic variant.
+        assert!(find("seal").is_none() && find("kyber_keypair").is_none());
+    }
+
+    #[test]
+    fn groups_by_group_id() {
+        let mut alice = peer(3, "alice", 7);
+        let mut bob = peer(4, "bob", 8);
+        let alice_addr = json!({ "name": "alice", "device_id": 7 });
+        let skdm = must(
+            &mut alice,
+            "group_create_distribution",
+            json!({ "distribution_id": "room@muc" }),
+        );
+        must(
+            &mut bob,
+            "group_process_distribution",
+            json!({ "sender": alice_addr, "skdm": skdm["skdm"], "distribution_id": "room@muc" }),
+        );
+        let m = must(
+            &mut alice,
+            "group_encrypt",
+            json!({ "distribution_id": "room@muc", "plaintext": "6869" }),
+        );
+        assert_eq!(
+            (m["type"].as_u64(), m["library_type"].as_u64()),
+            (Some(7), Some(4))
+        );
+        assert_eq!(m["info"]["distribution_id"], Value::Null);
+        // Without distribution_id every group of that sender is tried.
+        let d = must(
+            &mut bob,
+            "group_decrypt",
+            json!({ "sender": alice_addr, "ciphertext": m["ciphertext"] }),
+        );
+        assert_eq!(d["plaintext"], "6869");
+        let dup = call(
+            &mut bob,
+            "group_decrypt",
+            json!({ "sender": alice_addr, "ciphertext": m["ciphertext"] }),
+        );
+        assert_eq!(dup["error_class"], "DuplicatedMessage");
+        let other = call(
+            &mut bob,
+            "group_decrypt",
+            json!({ "sender": alice_addr, "ciphertext": m["ciphertext"], "distribution_id": "other" }),
+        );
+        assert_eq!(other["error_class"], "NoSession");
+    }
 }

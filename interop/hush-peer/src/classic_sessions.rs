@@ -113,11 +113,14 @@ pub fn decrypt(peer: &mut ClassicPeer, p: &Params<'_>) -> Result<Value> {
             let message = ClassicPreKeySignalMessage::deserialize(&bytes).map_err(message_error)?;
             decrypt_prekey(peer, &address, &message)?
         }
-        CiphertextMessageType::SenderKey | CiphertextMessageType::Plaintext => {
-            return Err(PeerError::unsupported(format!(
-                "version-3 peer: no {} messages",
-                type_name(kind)
-            )))
+        CiphertextMessageType::SenderKey => {
+            let group = p.string_opt("distribution_id")?;
+            crate::classic_groups::decrypt_from(peer, &address, group, &bytes)?
+        }
+        CiphertextMessageType::Plaintext => {
+            return Err(PeerError::unsupported(
+                "version-3 peer: no PlaintextContent messages",
+            ))
         }
     };
     Ok(json!({
@@ -129,7 +132,7 @@ pub fn decrypt(peer: &mut ClassicPeer, p: &Params<'_>) -> Result<Value> {
 
 /// A SignalMessage: committed only if the identity of the state that
 /// decrypted it is trusted.
-fn decrypt_whisper(
+pub(crate) fn decrypt_whisper(
     peer: &mut ClassicPeer,
     address: &ClassicAddress,
     message: &ClassicSignalMessage,
@@ -172,7 +175,7 @@ fn decrypt_whisper(
 /// A PreKey message: trust first; pre-keys looked up by the ids the message
 /// names and spent only when hush reports them consumed (the last-resort id
 /// 0xFFFFFF is kept, as libsignal-protocol-c keeps it).
-fn decrypt_prekey(
+pub(crate) fn decrypt_prekey(
     peer: &mut ClassicPeer,
     address: &ClassicAddress,
     message: &ClassicPreKeySignalMessage,
@@ -212,14 +215,22 @@ fn decrypt_prekey(
 pub fn inspect(_: &mut ClassicPeer, p: &Params<'_>) -> Result<Value> {
     let bytes = p.hex("ciphertext")?;
     let parse = |e: MessageError| PeerError::parse(e);
-    let info = match p.message_type("type")? {
-        Some(CiphertextMessageType::Whisper) => {
-            whisper_info(&ClassicSignalMessage::deserialize(&bytes).map_err(parse)?)
+    let info = match p.get("type") {
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("skdm") => {
+            crate::classic_groups::skdm_info(&bytes)?
         }
-        Some(CiphertextMessageType::PreKey) => {
-            prekey_info(&ClassicPreKeySignalMessage::deserialize(&bytes).map_err(parse)?)
-        }
-        _ => return Err(PeerError::bad_request("type must be 2 or 3")),
+        _ => match p.message_type("type")? {
+            Some(CiphertextMessageType::Whisper) => {
+                whisper_info(&ClassicSignalMessage::deserialize(&bytes).map_err(parse)?)
+            }
+            Some(CiphertextMessageType::PreKey) => {
+                prekey_info(&ClassicPreKeySignalMessage::deserialize(&bytes).map_err(parse)?)
+            }
+            Some(CiphertextMessageType::SenderKey) => {
+                crate::classic_groups::sender_key_info(&bytes)?
+            }
+            _ => return Err(PeerError::bad_request(r#"type must be 2, 3, 7 or "skdm""#)),
+        },
     };
     Ok(json!({ "info": info }))
 }
@@ -434,11 +445,11 @@ pub fn type_name(kind: CiphertextMessageType) -> &'static str {
     }
 }
 
-fn no_session(address: &ClassicAddress) -> PeerError {
+pub(crate) fn no_session(address: &ClassicAddress) -> PeerError {
     PeerError::new("NoSession", format!("no session with {address}"))
 }
 
-fn untrusted(address: &ClassicAddress) -> PeerError {
+pub(crate) fn untrusted(address: &ClassicAddress) -> PeerError {
     PeerError::new(
         "UntrustedIdentity",
         format!("untrusted identity for address {address}"),

@@ -21,7 +21,9 @@
 #![forbid(unsafe_code)]
 
 mod classic;
+mod classic_groups;
 mod classic_keys;
+mod classic_omemo;
 mod classic_sessions;
 mod commands;
 mod error;

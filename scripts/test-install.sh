@@ -223,11 +223,15 @@ static_consumer() { # a program linked with libhush.a through pkg-config --stati
     "$cc" "${strict[@]}" "examples/c/$ex.c" \
         $(PKG_CONFIG_LIBDIR="$static_prefix/lib/pkgconfig" pkg-config --static --cflags --libs hush) \
         -o "$bin" || return 1
-    if readelf -d "$bin" | grep -q 'libhush'; then
-        echo "$bin still needs a shared libhush"
-        return 1
-    fi
-    nm "$bin" | grep -q ' T hush_buffer_free$' || { echo "$bin does not contain libhush.a's code"; return 1; }
+    # Whole outputs first: `cmd | grep -q` fails at random under pipefail
+    # (grep exits at the first match and cmd dies of SIGPIPE).
+    local dynamic symbols
+    dynamic="$(readelf -d "$bin")" && symbols="$(nm "$bin")" || return 1
+    case "$dynamic" in *libhush*) echo "$bin still needs a shared libhush"; return 1 ;; esac
+    case "$symbols" in
+    *" T hush_buffer_free"*) ;;
+    *) echo "$bin does not contain libhush.a's code"; return 1 ;;
+    esac
     run_checked "$ex" "$bin"
 }
 

@@ -66,7 +66,9 @@ install_tools() {
             return 1
     fi
     # The installed cargo-c, whichever way it came, must be the tested release.
-    if ! cargo cinstall --version 2>/dev/null | grep -qF "$cargo_c_version"; then
+    local have
+    have="$(cargo cinstall --version 2>/dev/null || true)"
+    if [[ "$have" != *"$cargo_c_version"* ]]; then
         echo "installing cargo-c $cargo_c_version from crates.io (compiles for a few minutes)"
         cargo install cargo-c --version "=$cargo_c_version" --locked || return 1
     fi

@@ -80,8 +80,8 @@ pub(crate) fn wipe(bytes: &mut [u8]) {
 }
 
 /// Stored state as written by `to_state`: the bytes, wiped in bulk when
-/// dropped (see [`wipe`]). Dereferences to `Vec<u8>`, so it reads like the
-/// `Zeroizing<Vec<u8>>` it replaces (`&bytes[..]`, `bytes.len()`,
+/// dropped (by `wipe` in this module). Dereferences to `Vec<u8>`, so it reads
+/// like the `Zeroizing<Vec<u8>>` it replaces (`&bytes[..]`, `bytes.len()`,
 /// `bytes.to_vec()`).
 #[derive(Clone, Default)]
 pub struct StateBytes(Vec<u8>);

@@ -383,18 +383,6 @@ typedef struct {
 } hush_consumed_prekeys;
 
 /**
- * A classic device ID is outside `1..=HUSH_CLASSIC_MAX_DEVICE_ID`.
- */
-#define HUSH_RESULT_CLASSIC_INVALID_DEVICE_ID 1200
-
-/**
- * A classic PreKey message names the base key of a session the record has,
- * but carries another identity key than that session's: refused without
- * decrypting (libsignal-protocol-c would try it). Drop it.
- */
-#define HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH 1201
-
-/**
  * Success.
  */
 #define HUSH_RESULT_OK 0
@@ -824,6 +812,18 @@ typedef struct {
  * A `Content` body carries no `DecryptionErrorMessage`.
  */
 #define HUSH_RESULT_NO_DECRYPTION_ERROR_MESSAGE 1101
+
+/**
+ * A classic device ID is outside `1..=HUSH_CLASSIC_MAX_DEVICE_ID`.
+ */
+#define HUSH_RESULT_CLASSIC_INVALID_DEVICE_ID 1200
+
+/**
+ * A classic PreKey message names the base key of a session the record has,
+ * but carries another identity key than that session's: refused without
+ * decrypting (libsignal-protocol-c would try it). Drop it.
+ */
+#define HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH 1201
 
 /**
  * A group (sender-key) message: the type to send along with the bytes of

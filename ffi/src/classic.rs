@@ -34,31 +34,15 @@ use crate::error::{
     HUSH_RESULT_MISSING_SIGNED_PREKEY, HUSH_RESULT_SESSION_NOT_FOUND,
     HUSH_RESULT_UNTRUSTED_IDENTITY,
 };
+pub use crate::error::{
+    HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH, HUSH_RESULT_CLASSIC_INVALID_DEVICE_ID,
+};
 use crate::keys::{hush_identity_key_pair, hush_public_key};
 use crate::messages::{hush_message_type, HUSH_MESSAGE_TYPE_PREKEY, HUSH_MESSAGE_TYPE_WHISPER};
 use crate::panic::ffi_boundary;
 use crate::prekeys::{hush_prekey_record, hush_signed_prekey_record};
 use crate::rng::{hush_rng, with_rng};
 use crate::session::{hush_local_identity, HUSH_PUBLIC_KEY_LENGTH};
-
-/// A classic device ID is outside `1..=HUSH_CLASSIC_MAX_DEVICE_ID`.
-pub const HUSH_RESULT_CLASSIC_INVALID_DEVICE_ID: hush_result = hush_result(1200);
-/// A classic PreKey message names the base key of a session the record has,
-/// but carries another identity key than that session's: refused without
-/// decrypting (libsignal-protocol-c would try it). Drop it.
-pub const HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH: hush_result = hush_result(1201);
-
-/// The classic result codes with their descriptions (see `error.rs`).
-pub(crate) const DESCRIPTIONS: &[(hush_result, &str)] = &[
-    (
-        HUSH_RESULT_CLASSIC_INVALID_DEVICE_ID,
-        "classic device ID is outside 1..=2^31-1\0",
-    ),
-    (
-        HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH,
-        "classic PreKey message carries another identity than its session\0",
-    ),
-];
 
 impl From<InvalidClassicDeviceId> for Failure {
     fn from(error: InvalidClassicDeviceId) -> Self {
@@ -1089,7 +1073,7 @@ mod tests {
     use hush::session::FailureReason;
 
     use super::*;
-    use crate::error::hush_result_str;
+    use crate::error::{hush_result_str, CLASSIC_DESCRIPTIONS as DESCRIPTIONS};
 
     #[test]
     fn classic_codes_are_described_and_distinct() {

@@ -501,6 +501,25 @@ pub(crate) const RETRY_DESCRIPTIONS: &[(hush_result, &str)] = &[
     ),
 ];
 
+/// A classic device ID is outside `1..=HUSH_CLASSIC_MAX_DEVICE_ID`.
+pub const HUSH_RESULT_CLASSIC_INVALID_DEVICE_ID: hush_result = hush_result(1200);
+/// A classic PreKey message names the base key of a session the record has,
+/// but carries another identity key than that session's: refused without
+/// decrypting (libsignal-protocol-c would try it). Drop it.
+pub const HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH: hush_result = hush_result(1201);
+
+/// The descriptions of the classic codes, for `hush_result_str`.
+pub(crate) const CLASSIC_DESCRIPTIONS: &[(hush_result, &str)] = &[
+    (
+        HUSH_RESULT_CLASSIC_INVALID_DEVICE_ID,
+        "classic device ID is outside 1..=2^31-1\0",
+    ),
+    (
+        HUSH_RESULT_CLASSIC_IDENTITY_MISMATCH,
+        "classic PreKey message carries another identity than its session\0",
+    ),
+];
+
 const UNKNOWN: &str = "unknown hush_result\0";
 
 fn description(result: hush_result) -> &'static str {
@@ -508,7 +527,7 @@ fn description(result: hush_result) -> &'static str {
         .iter()
         .chain(SEALED_SENDER_DESCRIPTIONS)
         .chain(RETRY_DESCRIPTIONS)
-        .chain(crate::classic::DESCRIPTIONS)
+        .chain(CLASSIC_DESCRIPTIONS)
         .find(|(code, _)| *code == result)
         .map_or(UNKNOWN, |(_, text)| text)
 }
